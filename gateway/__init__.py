@@ -1,0 +1,37 @@
+"""The web edge: the Flask app factory, one module per provider x channel, senders, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from flask import Flask
+
+from gateway import africastalking_ussd, health
+from gateway.cli import register_commands
+from gateway.database import Database
+from settings import Settings
+from storage.models import utcnow
+
+BLUEPRINTS = (health.blueprint, africastalking_ussd.blueprint)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utcnow
+) -> Flask:
+    """Build the gateway; with no settings, read them from the environment.
+
+    `clock` tells the time (aware, UTC); tests pass a fixed one to pin market hours.
+    """
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key, TELEPASAR_SETTINGS=settings, TELEPASAR_CLOCK=clock
+    )
+    app.extensions["telepasar_db"] = Database(settings.database_url)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    register_commands(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return app

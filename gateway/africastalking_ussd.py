@@ -1,0 +1,64 @@
+"""`POST /africastalking/ussd`: Africa's Talking's USSD callback.
+
+Africa's Talking posts form fields `sessionId, serviceCode, phoneNumber, networkCode, text`
+and expects `text/plain` starting `CON ` (another screen) or `END ` (the last one). It does
+not sign callbacks: `?token=` must equal AT_WEBHOOK_TOKEN when that is set.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+
+from gateway.database import current_database, current_settings, current_time
+from gateway.security import require_url_token
+from menus.engine import Rules
+from orders.conversations import ussd_turn
+from orders.errors import InvalidPhone
+from orders.phones import mask_phone, normalize_phone
+from voice_prompts import Text, default_catalog
+
+blueprint = Blueprint("africastalking_ussd", __name__)
+log = logging.getLogger(__name__)
+
+MAX_SESSION_ID = 120
+MAX_TEXT = 2000  # the whole input history of one session; anything longer is not a person
+
+
+@blueprint.post("/africastalking/ussd")
+def ussd() -> Response:
+    """One USSD step: parse, hand to the conversation, answer CON/END."""
+    settings = current_settings()
+    require_url_token(settings.at_webhook_token)
+    session_id = request.form.get("sessionId", "").strip()
+    text = request.form.get("text", "")
+    try:
+        phone = normalize_phone(request.form.get("phoneNumber"), settings.phone_region)
+    except InvalidPhone:
+        return _end("error.bad_phone", settings.default_language)
+    if not session_id or len(session_id) > MAX_SESSION_ID or len(text) > MAX_TEXT:
+        return _end("error.system", settings.default_language)
+    try:
+        with current_database().unit_of_work() as session:
+            reply = ussd_turn(
+                session,
+                session_id=session_id,
+                phone=phone,
+                text=text,
+                rules=Rules(goods_cap=settings.order_goods_cap),
+                default_language=settings.default_language,
+                now=current_time(),
+            )
+    except Exception:
+        log.exception("USSD session from %s failed", mask_phone(phone))
+        return _end("error.system", settings.default_language)
+    return _plain(("END " if reply.end else "CON ") + reply.text)
+
+
+def _end(key: str, lang: str) -> Response:
+    return _plain("END " + default_catalog().render(Text.of(key), lang))
+
+
+def _plain(body: str) -> Response:
+    return Response(body, mimetype="text/plain")

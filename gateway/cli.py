@@ -1,0 +1,64 @@
+"""Operations through the Flask CLI: `flask --app gateway seed-demo | worker`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from gateway.database import current_database, current_settings, current_time
+from gateway.senders import SenderUnavailable, make_sender
+from orders.outbox import deliver_due
+from storage.db import upgrade_schema
+from storage.demo_catalog import load_demo_catalog
+from storage.models import Item, Market, Vendor
+
+
+def register_commands(app: Flask) -> None:
+    """Add Telepasar's commands to the app's CLI."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(worker)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Bring the schema up to date, then load the demo catalog if the database has none."""
+    database = current_database()
+    click.echo("Updating the database schema (Alembic)...")
+    upgrade_schema(database.engine)
+    with database.unit_of_work() as session:
+        added = load_demo_catalog(session)
+        counts = [
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Market, Vendor, Item)
+        ]
+    state = "Demo catalog loaded" if added else "Catalog already present, left as it is"
+    click.echo(f"{state}: {counts[0]} markets, {counts[1]} traders, {counts[2]} items.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due once, then stop.")
+def worker(once: bool) -> None:
+    """Send due outbox SMS through SMS_PROVIDER until stopped (Ctrl-C)."""
+    settings = current_settings()
+    database = current_database()
+    try:
+        sender = make_sender(settings)
+    except SenderUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Outbox worker started (SMS_PROVIDER={settings.sms_provider}).")
+    try:
+        while True:
+            with database.unit_of_work() as session:
+                sent, failed = deliver_due(
+                    session, sender, now=current_time(), max_attempts=settings.outbox_max_attempts
+                )
+            if sent or failed:
+                click.echo(f"Outbox: {sent} sent, {failed} to retry.")
+            if once:
+                return
+            time.sleep(settings.worker_poll_seconds)
+    except KeyboardInterrupt:
+        click.echo("Outbox worker stopped.")

@@ -1,0 +1,140 @@
+"""Screens, channel limits and pagination: how a menu step is laid out for one channel.
+
+A `Screen` is made of prompt `Text`s and numbered `Option`s; the channel decides how to show
+it (text for USSD and SMS, speech for voice). Every list is cut into pages that respect the
+channel's limits, so no screen is ever longer than the channel allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from voice_prompts import PromptCatalog, Text
+
+ELLIPSIS = ".."  # plain GSM-7 characters: a screen copied into an SMS stays GSM-7
+
+
+@dataclass(frozen=True)
+class ChannelProfile:
+    """The limits of one channel: characters on a screen, choices on a screen, the nav keys."""
+
+    name: str
+    max_chars: int | None
+    max_choices: int
+    next_key: str = "98"
+    back_key: str = "0"
+    home_key: str = "00"
+
+
+# Africa's Talking shows about 182 characters; we keep the whole reply, "CON " included,
+# within one 160-character SMS-sized screen.
+USSD_REPLY_PREFIX_CHARS = len("CON ")
+USSD = ChannelProfile("ussd", max_chars=160 - USSD_REPLY_PREFIX_CHARS, max_choices=9)
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the caller is shown: lines of text, then options; `end` closes the session."""
+
+    lines: tuple[Text, ...]
+    options: tuple[Option, ...] = ()
+    end: bool = False
+    expects: str = "choice"  # "choice", "number" or "text"
+
+    def render_text(self, prompts: PromptCatalog, lang: str, max_chars: int | None) -> str:
+        """The screen as plain text, cut to `max_chars` if a caller-supplied text is too long."""
+        lines = [prompts.render(text, lang) for text in self.lines]
+        lines += [f"{option.key}. {prompts.render(option.label, lang)}" for option in self.options]
+        return fit_lines(lines, max_chars)
+
+
+def fit_lines(lines: Sequence[str], max_chars: int | None) -> str:
+    """Join lines; if too long, shorten the longest line until the whole fits."""
+    lines = list(lines)
+    if max_chars is None:
+        return "\n".join(lines)
+    while (excess := len("\n".join(lines)) - max_chars) > 0:
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        line = lines[longest]
+        if len(line) <= len(ELLIPSIS) + 1:
+            break  # only a flood of tiny lines is left: nothing worth cutting
+        keep = max(len(line) - excess - len(ELLIPSIS), 1)
+        lines[longest] = line[:keep].rstrip() + ELLIPSIS
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ListLayout:
+    """A list step before pagination: fixed head, the list, fixed actions."""
+
+    head: tuple[Text, ...]
+    entries: tuple[Text, ...]
+    numbered: bool
+    actions: tuple[Option, ...]
+    can_go_back: bool
+
+
+def paginate(
+    layout: ListLayout, profile: ChannelProfile, prompts: PromptCatalog, lang: str
+) -> list[tuple[int, int]]:
+    """Cut the list into pages [(start, end), ...] that each fit the channel's limits."""
+    total = len(layout.entries)
+    pages: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = start
+        while end < total and _fits(layout, start, end + 1, len(pages), profile, prompts, lang):
+            end += 1
+        if end == start and start < total:
+            end = start + 1  # one entry per page at least; render_text shortens it if needed
+        pages.append((start, end))
+        if end >= total:
+            return pages
+        start = end
+
+
+def page_screen(
+    layout: ListLayout, pages: list[tuple[int, int]], page: int, profile: ChannelProfile
+) -> Screen:
+    """The screen for one page of a list, with its navigation options."""
+    start, end = pages[page]
+    lines = list(layout.head)
+    options = list(layout.actions)
+    if layout.numbered:
+        options = [
+            Option(str(number), label)
+            for number, label in enumerate(layout.entries[start:end], start=1)
+        ] + options
+    else:
+        lines += layout.entries[start:end]
+    if page + 1 < len(pages):
+        options.append(Option(profile.next_key, Text.of("nav.next")))
+    if page > 0 or layout.can_go_back:
+        options.append(Option(profile.back_key, Text.of("nav.back")))
+    return Screen(tuple(lines), tuple(options))
+
+
+def _fits(
+    layout: ListLayout,
+    start: int,
+    end: int,
+    page: int,
+    profile: ChannelProfile,
+    prompts: PromptCatalog,
+    lang: str,
+) -> bool:
+    more = end < len(layout.entries)
+    pages = [(0, 0)] * page + [(start, end)] + ([(end, end)] if more else [])
+    screen = page_screen(layout, pages, page, profile)
+    if len(screen.options) > profile.max_choices:
+        return False
+    if profile.max_chars is None:
+        return True
+    return len(screen.render_text(prompts, lang, None)) <= profile.max_chars

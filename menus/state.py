@@ -1,0 +1,60 @@
+"""The state of one menu conversation: where the caller is and what is in the basket.
+
+It is plain data, saved as JSON in the `conversations` table between two key presses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from voice_prompts import Text
+
+
+@dataclass(frozen=True)
+class CartLine:
+    item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class MenuState:
+    """Where a caller is in the menus. `notice` is shown once above the next screen."""
+
+    step: str = "language"
+    language: str = "id"
+    page: int = 0
+    market_id: int | None = None
+    vendor_id: int | None = None
+    item_id: int | None = None
+    pending_market_id: int | None = None
+    cart: tuple[CartLine, ...] = ()
+    name: str | None = None
+    address: str | None = None
+    order_number: str | None = None
+    notice: tuple[Text, ...] = ()
+    resume: dict[str, Any] | None = field(default=None, compare=False)
+
+    def go(self, step: str, **changes: Any) -> MenuState:
+        """The state after moving to `step`: first page, no notice unless one is given."""
+        changes.setdefault("notice", ())
+        return replace(self, step=step, page=0, **changes)
+
+    def with_notice(self, *notice: Text) -> MenuState:
+        """The same screen again, with a line of explanation above it."""
+        return replace(self, notice=tuple(notice))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict."""
+        data = asdict(self)
+        data["cart"] = [[line.item_id, line.quantity] for line in self.cart]
+        data["notice"] = [text.to_dict() for text in self.notice]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MenuState:
+        """The inverse of `to_dict`; unknown keys from older versions are ignored."""
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        known["cart"] = tuple(CartLine(int(i), int(q)) for i, q in data.get("cart", ()))
+        known["notice"] = tuple(Text.from_dict(t) for t in data.get("notice", ()))
+        return cls(**known)

@@ -1,0 +1,39 @@
+"""Domain errors: the edge turns each into an apology that is still a valid response."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class OrderError(Exception):
+    """An order that cannot be placed as asked."""
+
+
+class EmptyOrder(OrderError):
+    """No lines, a quantity below one, or no name or address to deliver to."""
+
+
+class ItemUnavailable(OrderError):
+    """Items sold out (or removed) between choosing and confirming."""
+
+    def __init__(self, item_ids: Sequence[int], names: Sequence[str]) -> None:
+        super().__init__(f"unavailable: {', '.join(names)}")
+        self.item_ids = tuple(item_ids)
+        self.names = tuple(names)
+
+
+class OrderTooLarge(OrderError):
+    """The goods total is over the cap that couriers can pay out of pocket."""
+
+    def __init__(self, goods_total: int, cap: int) -> None:
+        super().__init__(f"goods total {goods_total} is over the cap {cap}")
+        self.goods_total = goods_total
+        self.cap = cap
+
+
+class MixedMarkets(OrderError):
+    """Lines from more than one market: one order is one courier trip to one market."""
+
+
+class InvalidPhone(ValueError):
+    """A phone number that does not parse as a valid number."""

@@ -1,0 +1,93 @@
+"""The outbox: SMS written in the same transaction as the change that causes them.
+
+`enqueue_sms` is the only way a message enters the outbox; the worker's `deliver_due` sends
+what is due through a sender, retrying with backoff and giving up (`dead`) after the last try.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from menus.sms import count_segments
+from orders.phones import mask_phone
+from storage import queries
+from storage.models import Order, OutboundMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+KINDS = ("reply", "order_update", "offer", "announcement")
+BACKOFF_SECONDS = (30, 60, 120, 300, 900, 1800)
+
+
+class SendError(Exception):
+    """The provider refused or could not be reached; the message will be tried again."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    provider_message_id: str | None
+
+
+class Sender(Protocol):
+    """Hands one SMS to a provider."""
+
+    def send(self, to: str, body: str) -> SentMessage: ...
+
+
+def enqueue_sms(
+    session: Session, *, to: str, body: str, kind: str, order: Order | None = None
+) -> OutboundMessage:
+    """Add one SMS to the outbox (sent by the worker after the transaction commits)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    count = count_segments(body)
+    message = OutboundMessage(
+        to=to,
+        body=body,
+        kind=kind,
+        segments=count.segments,
+        encoding=count.encoding,
+        order=order,
+        next_try_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def deliver_due(
+    session: Session, sender: Sender, *, now: dt.datetime, max_attempts: int
+) -> tuple[int, int]:
+    """Send every due message once; returns (sent, failed). The caller commits."""
+    sent = failed = 0
+    for message in queries.due_outbound(session, now):
+        message.attempts += 1
+        try:
+            result = sender.send(message.to, message.body)
+        except SendError as exc:
+            failed += 1
+            _schedule_retry(message, str(exc), now, max_attempts)
+            continue
+        message.state = "sent"
+        message.sent_at = now
+        message.provider_message_id = result.provider_message_id
+        message.last_error = None
+        sent += 1
+    return sent, failed
+
+
+def _schedule_retry(
+    message: OutboundMessage, error: str, now: dt.datetime, max_attempts: int
+) -> None:
+    message.last_error = error[:500]
+    if message.attempts >= max_attempts:
+        message.state = "dead"
+        log.warning("SMS %s to %s is dead after %d tries: %s",
+                    message.id, mask_phone(message.to), message.attempts, error)
+        return
+    delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+    message.next_try_at = now + dt.timedelta(seconds=delay)

@@ -1,0 +1,174 @@
+"""`place_order`: a basket becomes an order, priced, numbered, with its confirmation SMS."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.hours import next_opening
+from orders.outbox import enqueue_sms
+from storage import queries
+from storage.models import Customer, Order, OrderLine, utcnow
+from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
+
+NUMBER_LENGTHS = (4, 5, 6)
+TRIES_PER_LENGTH = 20
+
+
+@dataclass(frozen=True)
+class OrderLineRequest:
+    item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    number: str
+    goods_total: int
+    delivery_fee: int
+    total: int
+    deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
+
+
+def place_order(
+    session: Session,
+    *,
+    phone: str,
+    lines: Sequence[OrderLineRequest],
+    name: str,
+    address: str,
+    channel: str,
+    goods_cap: int,
+    language: str = "id",
+    now: dt.datetime | None = None,
+    prompts: PromptCatalog | None = None,
+) -> PlacedOrder:
+    """Check, price and number an order; write it and its confirmation SMS (caller commits).
+
+    Raises EmptyOrder, ItemUnavailable (naming the items), MixedMarkets or OrderTooLarge, and
+    then writes nothing.
+    """
+    now = now or utcnow()
+    prompts = prompts or default_catalog()
+    quantities = _merge(lines)
+    if not quantities or not name.strip() or not address.strip():
+        raise EmptyOrder("an order needs lines, a name and an address")
+    items = queries.items_by_id(session, list(quantities))
+    gone = [i for i in quantities if i not in items or not items[i].available]
+    if gone:
+        names = [items[i].name if i in items else f"#{i}" for i in gone]
+        raise ItemUnavailable(gone, names)
+    market_ids = {item.vendor.market_id for item in items.values()}
+    if len(market_ids) != 1:
+        raise MixedMarkets("one order comes from one market")
+    market = queries.market_by_id(session, market_ids.pop())
+    assert market is not None
+    goods_total = sum(items[i].price * q for i, q in quantities.items())
+    if goods_total > goods_cap:
+        raise OrderTooLarge(goods_total, goods_cap)
+
+    numbers_in_use = queries.open_order_numbers(session)
+    customer = _customer(session, phone, name=name, address=address, language=language)
+    session.flush()  # the customer has its id before the order's savepoint begins
+    deliver_after = next_opening(market.opens_at, market.closes_at, market.timezone, now)
+    order = Order(
+        customer_id=customer.id,
+        market_id=market.id,
+        channel=channel,
+        delivery_name=name.strip(),
+        delivery_address=address.strip(),
+        goods_total=goods_total,
+        delivery_fee=market.delivery_fee,
+        total=goods_total + market.delivery_fee,
+        placed_at=now,
+        deliver_after=deliver_after,
+        lines=[
+            OrderLine(
+                item_id=item_id,
+                item_code=items[item_id].code,
+                item_name=items[item_id].name,
+                unit=items[item_id].unit,
+                quantity=quantity,
+                unit_price=items[item_id].price,
+                line_total=items[item_id].price * quantity,
+            )
+            for item_id, quantity in quantities.items()
+        ],
+    )
+    _insert_with_number(session, order, numbers_in_use)
+    body = confirmation_sms(prompts, customer.language or language, order, deliver_after)
+    enqueue_sms(session, to=phone, body=body, kind="order_update", order=order)
+    return PlacedOrder(
+        order.id, order.number, goods_total, order.delivery_fee, order.total, deliver_after
+    )
+
+
+def confirmation_sms(
+    prompts: PromptCatalog, lang: str, order: Order, deliver_after: dt.datetime | None
+) -> str:
+    """The customer's confirmation: number, money, what happens next."""
+    text = prompts.render(
+        Text.of(
+            "sms.order_placed",
+            number=order.number,
+            goods=Money(order.goods_total),
+            fee=Money(order.delivery_fee),
+            total=Money(order.total),
+        ),
+        lang,
+    )
+    if deliver_after is not None:
+        text += " " + prompts.render(Text.of("sms.order_later", when=When(deliver_after)), lang)
+    return text
+
+
+def _merge(lines: Sequence[OrderLineRequest]) -> dict[int, int]:
+    """Quantities per item, in first-seen order; a quantity below one is an error."""
+    merged: dict[int, int] = {}
+    for line in lines:
+        if line.quantity < 1:
+            raise EmptyOrder(f"quantity {line.quantity} for item {line.item_id}")
+        merged[line.item_id] = merged.get(line.item_id, 0) + line.quantity
+    return merged
+
+
+def _customer(session: Session, phone: str, *, name: str, address: str, language: str) -> Customer:
+    """The customer with this number, created or completed with what they just told us."""
+    customer = queries.customer_by_phone(session, phone)
+    if customer is None:
+        customer = Customer(phone=phone)
+        session.add(customer)
+    customer.name = customer.name or name.strip()
+    customer.address = customer.address or address.strip()
+    customer.language = customer.language or language
+    return customer
+
+
+def _insert_with_number(session: Session, order: Order, in_use: set[str]) -> None:
+    """Give the order a short number unused by open orders and insert it.
+
+    The partial unique index on open order numbers settles a race between two web
+    processes: the loser's savepoint rolls back and it draws again.
+    """
+    for length in NUMBER_LENGTHS:
+        low, high = 10 ** (length - 1), 10**length
+        for _ in range(TRIES_PER_LENGTH):
+            number = str(low + secrets.randbelow(high - low))
+            if number in in_use:
+                continue
+            order.number = number
+            try:
+                with session.begin_nested():
+                    session.add(order)
+                    session.flush()
+                return
+            except IntegrityError:
+                in_use.add(number)
+    raise RuntimeError("no free order number: too many open orders")

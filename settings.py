@@ -1,0 +1,94 @@
+"""Every Telepasar setting, read from the environment in one place.
+
+`Settings.from_env()` is the only reader of environment variables in the project;
+tests build their own `Settings(...)` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'telepasar.sqlite3'}"
+
+SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
+LANGUAGES = ("id", "en", "ban")
+
+
+class SettingsError(ValueError):
+    """A setting has a value Telepasar cannot work with."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration of one Telepasar deployment (see DESIGN.md, Public contract)."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = "dev-only-not-secret"
+    public_base_url: str = "http://127.0.0.1:5000"
+    sms_provider: str = "log"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = ""
+    at_username: str = "sandbox"
+    at_api_key: str = ""
+    at_sender_id: str = ""
+    at_api_base_url: str = ""
+    at_webhook_token: str = ""
+    android_gateway_url: str = ""
+    android_gateway_user: str = ""
+    android_gateway_password: str = ""
+    android_webhook_key: str = ""
+    call_center_number: str = ""
+    courier_offer_seconds: int = 300
+    default_language: str = "id"
+    phone_region: str = "ID"
+    order_goods_cap: int = 300_000
+    outbox_max_attempts: int = 6
+    worker_poll_seconds: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.sms_provider not in SMS_PROVIDERS:
+            raise SettingsError(
+                f"SMS_PROVIDER={self.sms_provider!r}: choose one of {', '.join(SMS_PROVIDERS)}"
+            )
+        if self.default_language not in LANGUAGES:
+            raise SettingsError(
+                f"DEFAULT_LANGUAGE={self.default_language!r}: choose one of {', '.join(LANGUAGES)}"
+            )
+        if self.order_goods_cap <= 0:
+            raise SettingsError("ORDER_GOODS_CAP must be a positive number of rupiah")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables named like the fields, upper-cased."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = environ.get(field.name.upper())
+            if raw is None or raw.strip() == "":
+                continue
+            values[field.name] = _convert(field.name, field.type, raw.strip())
+        return cls(**values)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is an embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+def _convert(name: str, type_name: object, raw: str) -> object:
+    """Turn the text of an environment variable into the field's type."""
+    try:
+        if type_name in ("int", int):
+            return int(raw)
+        if type_name in ("float", float):
+            return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name.upper()}={raw!r} is not a number") from exc
+    return raw

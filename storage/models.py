@@ -1,0 +1,245 @@
+"""SQLAlchemy 2 models: the catalog, customers, orders, conversations and the outbox.
+
+Money is integer rupiah. Phone numbers are E.164 strings. Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
+ORDER_STATES = (*OPEN_ORDER_STATES, "delivered", "cancelled", "unassigned")
+OUTBOX_STATES = ("pending", "sent", "dead")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A DateTime column that takes and gives aware UTC datetimes (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give Telepasar aware datetimes")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Market(Base):
+    """A traditional market (or the 'Toko & Warung' group) that orders are delivered from."""
+
+    __tablename__ = "markets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    opens_at: Mapped[dt.time] = mapped_column(Time)
+    closes_at: Mapped[dt.time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Makassar")
+    delivery_fee: Mapped[int]
+    position: Mapped[int] = mapped_column(default=0)
+
+    vendors: Mapped[list[Vendor]] = relationship(back_populates="market", order_by="Vendor.position")
+
+
+class Vendor(Base):
+    """A registered trader at a market (a person with a stall, or a shop)."""
+
+    __tablename__ = "vendors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("markets.id"), index=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    position: Mapped[int] = mapped_column(default=0)
+
+    market: Mapped[Market] = relationship(back_populates="vendors")
+    items: Mapped[list[Item]] = relationship(back_populates="vendor", order_by="Item.position")
+
+
+class Item(Base):
+    """Something a trader sells, priced per unit (kg, ons, ikat, butir, ...)."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    name_en: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(12))
+    price: Mapped[int]
+    available: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    vendor: Mapped[Vendor] = relationship(back_populates="items")
+
+
+class Customer(Base):
+    """Someone who orders, known by the E.164 number they call or text from."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str | None] = mapped_column(String(80))
+    address: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    orders: Mapped[list[Order]] = relationship(back_populates="customer")
+
+
+class Order(Base):
+    """One delivery from one market: its lines, prices and state."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        # The short number is unique among open orders only, so numbers can be reused later.
+        Index(
+            "uq_orders_open_number",
+            "number",
+            unique=True,
+            sqlite_where=text("state IN ('placed', 'offered', 'assigned', 'picked_up')"),
+            postgresql_where=text("state IN ('placed', 'offered', 'assigned', 'picked_up')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(6), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    market_id: Mapped[int] = mapped_column(ForeignKey("markets.id"))
+    state: Mapped[str] = mapped_column(String(12), default="placed")
+    channel: Mapped[str] = mapped_column(String(12))
+    delivery_name: Mapped[str] = mapped_column(String(80))
+    delivery_address: Mapped[str] = mapped_column(String(200))
+    goods_total: Mapped[int]
+    delivery_fee: Mapped[int]
+    total: Mapped[int]
+    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    deliver_after: Mapped[dt.datetime | None]
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    market: Mapped[Market] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(Base):
+    """One item of an order, with the name and price it had when it was ordered."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    item_code: Mapped[str] = mapped_column(String(8))
+    item_name: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(String(12))
+    quantity: Mapped[int]
+    unit_price: Mapped[int]
+    line_total: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class Conversation(Base):
+    """The state of one menu session on one channel (a USSD session, a call, an SMS thread)."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("channel", "session_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(12))
+    session_key: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    last_input: Mapped[str] = mapped_column(Text, default="")
+    last_reply: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class InboundMessage(Base):
+    """A provider message we have already handled, so a retry is not handled twice."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("provider", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OutboundMessage(Base):
+    """One SMS in the outbox: written with the change that causes it, sent by the worker."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (Index("ix_outbound_messages_due", "state", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    segments: Mapped[int]
+    encoding: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(120))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[dt.datetime | None]
+
+    order: Mapped[Order | None] = relationship()

@@ -1,0 +1,99 @@
+"""Read queries. Each takes the session first and never commits (the caller owns the unit of work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import (
+    OPEN_ORDER_STATES,
+    Conversation,
+    Customer,
+    Item,
+    Market,
+    Order,
+    OutboundMessage,
+    Vendor,
+)
+
+
+def all_markets(session: Session) -> Sequence[Market]:
+    """Every market with its traders and their items, in display order."""
+    return session.scalars(
+        select(Market)
+        .options(selectinload(Market.vendors).selectinload(Vendor.items))
+        .order_by(Market.position, Market.id)
+    ).all()
+
+
+def items_by_id(session: Session, item_ids: Sequence[int]) -> dict[int, Item]:
+    """The items with these ids (with their trader loaded), keyed by id."""
+    rows = session.scalars(
+        select(Item).options(selectinload(Item.vendor)).where(Item.id.in_(item_ids))
+    )
+    return {item.id: item for item in rows}
+
+
+def market_by_id(session: Session, market_id: int) -> Market | None:
+    """One market."""
+    return session.get(Market, market_id)
+
+
+def customer_by_phone(session: Session, phone: str) -> Customer | None:
+    """The customer who has this E.164 number, if any."""
+    return session.scalar(select(Customer).where(Customer.phone == phone))
+
+
+def last_order(session: Session, customer_id: int) -> Order | None:
+    """The customer's newest order that was not cancelled, with its lines."""
+    return session.scalar(
+        select(Order)
+        .options(selectinload(Order.lines))
+        .where(Order.customer_id == customer_id, Order.state != "cancelled")
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+
+
+def open_order_numbers(session: Session) -> set[str]:
+    """Order numbers in use by orders that are not finished."""
+    return set(session.scalars(select(Order.number).where(Order.state.in_(OPEN_ORDER_STATES))))
+
+
+def conversation(session: Session, channel: str, session_key: str) -> Conversation | None:
+    """The conversation of one provider session."""
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.channel == channel, Conversation.session_key == session_key
+        )
+    )
+
+
+def resumable_conversation(
+    session: Session, *, channel: str, phone: str, since: dt.datetime
+) -> Conversation | None:
+    """The newest unfinished conversation of this number on this channel, touched since `since`."""
+    return session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.channel == channel,
+            Conversation.phone == phone,
+            Conversation.status == "active",
+            Conversation.updated_at >= since,
+        )
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def due_outbound(session: Session, now: dt.datetime, limit: int = 50) -> Sequence[OutboundMessage]:
+    """Outbox rows waiting to be sent whose next try is due, oldest first."""
+    return session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.state == "pending", OutboundMessage.next_try_at <= now)
+        .order_by(OutboundMessage.next_try_at, OutboundMessage.id)
+        .limit(limit)
+    ).all()

@@ -1,0 +1,80 @@
+"""Fixtures shared by all tests: settings, a migrated demo database, the app and its client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from gateway import create_app
+from settings import Settings
+from storage.db import make_engine, make_session_factory, session_scope, upgrade_schema
+from storage.demo_catalog import load_demo_catalog
+
+
+# Monday 30 November 2026, 10:00 in Amlapura (WITA, UTC+8): every demo market is open.
+MARKET_OPEN = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
+# The same Monday, 16:00 WITA: the markets closed at 14:00 and open again Tuesday 06:00.
+MARKET_CLOSED = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+
+
+@dataclass
+class FakeClock:
+    """A clock the test sets; the app asks it for the time."""
+
+    now: dt.datetime = MARKET_OPEN
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def demo_database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated with Alembic and seeded with the demo catalog, made once."""
+    path = tmp_path_factory.mktemp("template") / "demo.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine)
+    with session_scope(make_session_factory(engine)) as session:
+        load_demo_catalog(session)
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path, demo_database_file: Path) -> Settings:
+    """Settings for one test, on its own copy of the demo database."""
+    path = tmp_path / "telepasar.sqlite3"
+    shutil.copy(demo_database_file, path)
+    return Settings(database_url=f"sqlite:///{path}", secret_key="test")
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock)
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["telepasar_db"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    """A session on the app's database, for arranging and checking rows."""
+    with app.extensions["telepasar_db"].sessions() as session:
+        yield session

@@ -1,0 +1,18 @@
+"""The prompt catalog: every text a caller hears or reads, in id (default), en and ban.
+
+Menus build `Text` values (a prompt key and its parameters); the channel renders them, as
+written text here, as speech in the voice channel.
+"""
+
+from voice_prompts.catalog import LANGUAGES, PromptCatalog, default_catalog
+from voice_prompts.text import Money, Text, When, format_rupiah
+
+__all__ = [
+    "LANGUAGES",
+    "Money",
+    "PromptCatalog",
+    "Text",
+    "When",
+    "default_catalog",
+    "format_rupiah",
+]

@@ -1,0 +1,74 @@
+"""Values that prompts are made of: a prompt key with parameters, money, a moment in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from babel.numbers import format_decimal
+
+
+def format_rupiah(amount: int) -> str:
+    """Write rupiah the Indonesian way: `Rp15.000` (dot for thousands, no space)."""
+    return f"Rp{format_decimal(amount, locale='id_ID')}"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of rupiah; written `Rp15.000`, spoken in words by the voice channel."""
+
+    amount: int
+
+    def __str__(self) -> str:
+        return format_rupiah(self.amount)
+
+
+@dataclass(frozen=True)
+class When:
+    """A local date and time (a market's next opening), written per language."""
+
+    moment: dt.datetime
+
+
+@dataclass(frozen=True)
+class Text:
+    """A prompt key and its parameters; parameters may be Money, When or other Texts."""
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **params: Any) -> Text:
+        """Shorthand: `Text.of("cart.title", count=2, total=Money(30_000))`."""
+        return cls(key, params)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe form, for conversation state kept in the database."""
+        return {"key": self.key, "params": {k: _dump(v) for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Text:
+        """The inverse of `to_dict`."""
+        return cls(data["key"], {k: _load(v) for k, v in data.get("params", {}).items()})
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Money):
+        return {"money": value.amount}
+    if isinstance(value, When):
+        return {"when": value.moment.isoformat()}
+    if isinstance(value, Text):
+        return {"text": value.to_dict()}
+    return value
+
+
+def _load(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "money" in value:
+            return Money(value["money"])
+        if "when" in value:
+            return When(dt.datetime.fromisoformat(value["when"]))
+        if "text" in value:
+            return Text.from_dict(value["text"])
+    return value
