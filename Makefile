@@ -29,7 +29,7 @@ run: seed
 	@echo "  curl -s -d sessionId=demo1 -d serviceCode='*123#' -d phoneNumber=081234567890 -d networkCode=51010 --data-urlencode 'text=1*1' http://$(HOST):$(PORT)/africastalking/ussd"
 	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz"
 	@echo
-	@bash -c 'trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
+	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
 	  $(BIN)/flask --app gateway worker & \
 	  $(BIN)/flask --app gateway run --host $(HOST) --port $(PORT) & \
 	  wait -n'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import click
@@ -49,6 +50,7 @@ def worker(once: bool) -> None:
     except SenderUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Outbox worker started (SMS_PROVIDER={settings.sms_provider}).")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         while True:
             with database.unit_of_work() as session:
@@ -62,3 +64,8 @@ def worker(once: bool) -> None:
             time.sleep(settings.worker_poll_seconds)
     except KeyboardInterrupt:
         click.echo("Outbox worker stopped.")
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """Stop between two passes on SIGTERM (make run, systemd) as on Ctrl-C."""
+    raise KeyboardInterrupt
