@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -85,28 +85,48 @@ class Caller:
     last_order: LastOrder | None = None
 
 
-@dataclass(frozen=True)
 class InMemoryCatalog:
-    """A catalog held in lists: for tests and for tools that already loaded everything."""
+    """A catalog held in memory and indexed: for tests, and for a catalog loaded in one query."""
 
-    market_list: Sequence[MarketInfo]
-    vendor_list: Sequence[VendorInfo]
-    item_list: Sequence[ItemInfo] = field(default_factory=tuple)
+    def __init__(
+        self,
+        market_list: Sequence[MarketInfo],
+        vendor_list: Sequence[VendorInfo],
+        item_list: Sequence[ItemInfo] = (),
+    ) -> None:
+        self.market_list = tuple(market_list)
+        self.vendor_list = tuple(vendor_list)
+        self.item_list = tuple(item_list)
+        self._markets = {m.id: m for m in self.market_list}
+        self._vendors = {v.id: v for v in self.vendor_list}
+        self._items = {i.id: i for i in self.item_list}
+        self._vendors_of: dict[int, list[VendorInfo]] = {}
+        for vendor in self.vendor_list:
+            self._vendors_of.setdefault(vendor.market_id, []).append(vendor)
+        self._items_of: dict[int, list[ItemInfo]] = {}
+        for item in self.item_list:
+            if item.available:
+                self._items_of.setdefault(item.vendor_id, []).append(item)
 
     def markets(self) -> Sequence[MarketInfo]:
-        return tuple(self.market_list)
+        return self.market_list
 
     def market(self, market_id: int) -> MarketInfo | None:
-        return next((m for m in self.market_list if m.id == market_id), None)
+        return self._markets.get(market_id)
 
     def vendors(self, market_id: int) -> Sequence[VendorInfo]:
-        return tuple(v for v in self.vendor_list if v.market_id == market_id)
+        return tuple(self._vendors_of.get(market_id, ()))
 
     def vendor(self, vendor_id: int) -> VendorInfo | None:
-        return next((v for v in self.vendor_list if v.id == vendor_id), None)
+        return self._vendors.get(vendor_id)
 
     def items(self, vendor_id: int) -> Sequence[ItemInfo]:
-        return tuple(i for i in self.item_list if i.vendor_id == vendor_id and i.available)
+        return tuple(self._items_of.get(vendor_id, ()))
 
     def item(self, item_id: int) -> ItemInfo | None:
-        return next((i for i in self.item_list if i.id == item_id), None)
+        return self._items.get(item_id)
+
+    def replace_item(self, item: ItemInfo) -> InMemoryCatalog:
+        """A copy with one item changed (sold out, new price)."""
+        items = tuple(item if i.id == item.id else i for i in self.item_list)
+        return InMemoryCatalog(self.market_list, self.vendor_list, items)

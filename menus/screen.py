@@ -85,12 +85,13 @@ def paginate(
     layout: ListLayout, profile: ChannelProfile, prompts: PromptCatalog, lang: str
 ) -> list[tuple[int, int]]:
     """Cut the list into pages [(start, end), ...] that each fit the channel's limits."""
+    sizes = _PageSizer(layout, profile, prompts, lang)
     total = len(layout.entries)
     pages: list[tuple[int, int]] = []
     start = 0
     while True:
         end = start
-        while end < total and _fits(layout, start, end + 1, len(pages), profile, prompts, lang):
+        while end < total and sizes.fits(start, end + 1, page=len(pages)):
             end += 1
         if end == start and start < total:
             end = start + 1  # one entry per page at least; render_text shortens it if needed
@@ -121,20 +122,31 @@ def page_screen(
     return Screen(tuple(lines), tuple(options))
 
 
-def _fits(
-    layout: ListLayout,
-    start: int,
-    end: int,
-    page: int,
-    profile: ChannelProfile,
-    prompts: PromptCatalog,
-    lang: str,
-) -> bool:
-    more = end < len(layout.entries)
-    pages = [(0, 0)] * page + [(start, end)] + ([(end, end)] if more else [])
-    screen = page_screen(layout, pages, page, profile)
-    if len(screen.options) > profile.max_choices:
-        return False
-    if profile.max_chars is None:
-        return True
-    return len(screen.render_text(prompts, lang, None)) <= profile.max_chars
+class _PageSizer:
+    """Measures candidate pages from lines rendered once (a page is laid out like page_screen)."""
+
+    def __init__(
+        self, layout: ListLayout, profile: ChannelProfile, prompts: PromptCatalog, lang: str
+    ) -> None:
+        self.layout = layout
+        self.profile = profile
+        self.head = [prompts.render(text, lang) for text in layout.head]
+        self.entries = [prompts.render(text, lang) for text in layout.entries]
+        self.actions = [f"{o.key}. {prompts.render(o.label, lang)}" for o in layout.actions]
+        self.next = f"{profile.next_key}. {prompts.render(Text.of('nav.next'), lang)}"
+        self.back = f"{profile.back_key}. {prompts.render(Text.of('nav.back'), lang)}"
+
+    def fits(self, start: int, end: int, *, page: int) -> bool:
+        entries = self.entries[start:end]
+        if self.layout.numbered:
+            entries = [f"{number}. {line}" for number, line in enumerate(entries, start=1)]
+        nav = [self.next] if end < len(self.entries) else []
+        if page > 0 or self.layout.can_go_back:
+            nav.append(self.back)
+        choices = len(nav) + len(self.actions) + (len(entries) if self.layout.numbered else 0)
+        if choices > self.profile.max_choices:
+            return False
+        if self.profile.max_chars is None:
+            return True
+        lines = self.head + entries + self.actions + nav
+        return sum(map(len, lines)) + len(lines) - 1 <= self.profile.max_chars

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from babel.numbers import format_decimal
 
 
+@lru_cache(maxsize=4096)
 def format_rupiah(amount: int) -> str:
     """Write rupiah the Indonesian way: `Rp15.000` (dot for thousands, no space)."""
     return f"Rp{format_decimal(amount, locale='id_ID')}"
