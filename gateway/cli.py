@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from gateway.database import current_database, current_settings, current_time
@@ -24,6 +25,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Bring the schema up to date, then load the demo catalog if the database has none."""
     database = current_database()
@@ -41,6 +43,7 @@ def seed_demo() -> None:
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due once, then stop.")
+@with_appcontext
 def worker(once: bool) -> None:
     """Send due outbox SMS through SMS_PROVIDER until stopped (Ctrl-C)."""
     settings = current_settings()
@@ -50,7 +53,7 @@ def worker(once: bool) -> None:
     except SenderUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Outbox worker started (SMS_PROVIDER={settings.sms_provider}).")
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    previous_handler = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         while True:
             with database.unit_of_work() as session:
@@ -64,6 +67,8 @@ def worker(once: bool) -> None:
             time.sleep(settings.worker_poll_seconds)
     except KeyboardInterrupt:
         click.echo("Outbox worker stopped.")
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

@@ -113,20 +113,22 @@ def place_order(
 def confirmation_sms(
     prompts: PromptCatalog, lang: str, order: Order, deliver_after: dt.datetime | None
 ) -> str:
-    """The customer's confirmation: number, money, what happens next."""
-    text = prompts.render(
+    """The customer's confirmation in one SMS: number, money, what happens next."""
+    if deliver_after is None:
+        next_step = Text.of("sms.next_courier")
+    else:
+        next_step = Text.of("sms.next_later", when=When(deliver_after))
+    return prompts.render(
         Text.of(
             "sms.order_placed",
             number=order.number,
             goods=Money(order.goods_total),
             fee=Money(order.delivery_fee),
             total=Money(order.total),
+            next=next_step,
         ),
         lang,
     )
-    if deliver_after is not None:
-        text += " " + prompts.render(Text.of("sms.order_later", when=When(deliver_after)), lang)
-    return text
 
 
 def _merge(lines: Sequence[OrderLineRequest]) -> dict[int, int]:

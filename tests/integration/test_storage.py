@@ -1,0 +1,101 @@
+"""Schema, migrations, the demo catalog, `seed-demo` and `/healthz`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.orm import Session
+
+from gateway import create_app
+from settings import Settings
+from storage.db import make_engine
+from storage.demo_catalog import DEMO_MARKETS
+from storage.models import Base, Item, Market, Vendor
+
+UNITS = {"kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor", "buah", "sisir"}
+
+
+def test_the_migrations_build_exactly_the_models_schema(app):
+    engine = app.extensions["telepasar_db"].engine
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    with app.extensions["telepasar_db"].engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_seed_demo_on_a_fresh_database_then_again(tmp_path, clock):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/instance/fresh.sqlite3")
+    app = create_app(settings, clock=clock)
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+
+    assert first.exit_code == 0, first.output
+    assert "Demo catalog loaded: 4 markets, 24 traders, 79 items." in first.output
+    assert "Catalog already present, left as it is: 4 markets, 24 traders, 79 items." in second.output
+    engine = make_engine(settings.database_url)
+    assert "alembic_version" in inspect(engine).get_table_names()
+    engine.dispose()
+    app.extensions["telepasar_db"].engine.dispose()
+
+
+def test_the_demo_catalog_is_the_markets_of_the_seed_story(db: Session):
+    markets = db.scalars(select(Market).order_by(Market.position)).all()
+    assert [m.name for m in markets] == [
+        "Pasar Amlapura Barat",
+        "Pasar Amlapura Timur",
+        "Pasar Subagan",
+        "Toko & Warung",
+    ]
+    for market in markets:
+        assert len(market.vendors) >= 6, market.name
+        assert market.delivery_fee == 10_000
+    assert db.scalar(select(func.count()).select_from(Item)) >= 60
+
+
+def test_item_codes_are_short_unique_and_typeable_in_an_sms(db: Session):
+    codes = db.scalars(select(Item.code)).all()
+    assert len(codes) == len(set(codes))
+    assert all(re.fullmatch(r"[BTSW]\d{2}", code) for code in codes), codes
+    vendor_codes = db.scalars(select(Vendor.code)).all()
+    assert len(vendor_codes) == len(set(vendor_codes))
+
+
+def test_items_have_real_units_and_plausible_prices(db: Session):
+    items = db.scalars(select(Item)).all()
+    assert {item.unit for item in items} <= UNITS
+    assert {"kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor"} <= {i.unit for i in items}
+    for item in items:
+        assert 1_000 <= item.price <= 150_000, (item.name, item.price)
+        assert item.price % 100 == 0
+        assert item.name and item.name_en
+
+
+def test_traders_are_named_as_people_in_karangasem_are():
+    names = [vendor.name for market in DEMO_MARKETS for vendor in market.vendors]
+    prefixes = Counter(name.split()[0] for name in names)
+    assert {"Bu", "Pak", "Men", "Ni", "Dadong", "Pan"} <= set(prefixes)
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_says_when_the_database_does_not_answer(tmp_path, clock):
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3"), clock=clock)
+    (tmp_path / "missing" / "dir").rmdir()  # the engine made the folder; take it away again
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["status"] == "error"

@@ -1,0 +1,77 @@
+"""The prompt catalog: every key in every language, the same placeholders, plain GSM-7 text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from menus.sms import count_segments, is_gsm7
+from voice_prompts import LANGUAGES, Money, PromptCatalog, Text, When, default_catalog, format_rupiah
+from voice_prompts.catalog import MissingPrompt, placeholders
+
+CATALOG = default_catalog()
+ALL_KEYS = sorted(set().union(*(CATALOG.keys(lang) for lang in LANGUAGES)))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_prompt_key_exists_in_every_language(lang):
+    missing = sorted(set(ALL_KEYS) - CATALOG.keys(lang))
+    assert missing == [], f"missing in {lang}: {missing}"
+
+
+@pytest.mark.parametrize("key", ALL_KEYS)
+def test_every_language_uses_the_same_placeholders(key):
+    expected = placeholders(CATALOG.template("id", key))
+    for lang in LANGUAGES:
+        assert placeholders(CATALOG.template(lang, key)) == expected, (lang, key)
+
+
+@pytest.mark.parametrize("key", ALL_KEYS)
+def test_no_prompt_would_turn_an_sms_into_ucs2(key):
+    for lang in LANGUAGES:
+        template = CATALOG.template(lang, key)
+        assert is_gsm7(template), (lang, key, template)
+        assert template == template.strip() and "  " not in template, (lang, key)
+
+
+def test_a_missing_prompt_is_reported_by_key_and_language(tmp_path):
+    for lang in LANGUAGES:
+        (tmp_path / f"{lang}.toml").write_text('[cart]\ntitle = "x"\n' if lang != "ban" else "")
+    catalog = PromptCatalog.from_directory(tmp_path)
+    with pytest.raises(MissingPrompt, match="'cart.title' is missing in 'ban'"):
+        catalog.render(Text.of("cart.title"), "ban")
+
+
+@pytest.mark.parametrize(
+    "amount, written",
+    [(0, "Rp0"), (500, "Rp500"), (15_000, "Rp15.000"), (125_500, "Rp125.500"), (1_250_000, "Rp1.250.000")],
+)
+def test_money_is_written_the_indonesian_way(amount, written):
+    assert format_rupiah(amount) == written
+    assert str(Money(amount)) == written
+
+
+def test_nested_texts_are_rendered_in_the_same_language():
+    option = Text.of("vendor.option", name="Bu Komang", category=Text.of("category.sayur"))
+    assert CATALOG.render(option, "id") == "Bu Komang (sayur)"
+    assert CATALOG.render(option, "en") == "Bu Komang (vegetables)"
+    assert CATALOG.render(option, "ban") == "Bu Komang (jukut)"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_longest_possible_order_confirmation_is_one_sms(lang):
+    wednesday = dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    for next_step in (Text.of("sms.next_courier"), Text.of("sms.next_later", when=When(wednesday))):
+        body = CATALOG.render(
+            Text.of(
+                "sms.order_placed",
+                number="999999",
+                goods=Money(300_000),  # the goods-total cap
+                fee=Money(99_000),
+                total=Money(399_000),
+                next=next_step,
+            ),
+            lang,
+        )
+        assert count_segments(body).segments == 1, (len(body), body)
