@@ -39,18 +39,20 @@ def ussd() -> Response:
         return _end("error.bad_phone", settings.default_language)
     if not session_id or len(session_id) > MAX_SESSION_ID or len(text) > MAX_TEXT:
         return _end("error.system", settings.default_language)
+    now = current_time()
     try:
-        with current_database().unit_of_work() as session:
-            reply = ussd_turn(
+        reply = current_database().run(
+            lambda session: ussd_turn(
                 session,
                 session_id=session_id,
                 phone=phone,
                 text=text,
                 rules=Rules(goods_cap=settings.order_goods_cap),
                 default_language=settings.default_language,
-                now=current_time(),
+                now=now,
             )
-    except Exception:
+        )
+    except Exception:  # the caller gets a clean END, never an HTTP error mid-session
         log.exception("USSD session from %s failed", mask_phone(phone))
         return _end("error.system", settings.default_language)
     return _plain(("END " if reply.end else "CON ") + reply.text)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope
+
+
+T = TypeVar("T")
+
+# What two requests of one session racing each other look like: the same new row twice, a
+# conversation changed under us (version), or SQLite refusing a write on a stale snapshot.
+CONFLICTS = (IntegrityError, StaleDataError, OperationalError)
 
 
 class Database:
@@ -25,6 +35,21 @@ class Database:
         """A session that commits at the end of the block, or rolls back if it raises."""
         with session_scope(self.sessions) as session:
             yield session
+
+    def run(self, work: Callable[[Session], T], *, attempts: int = 2) -> T:
+        """Run `work` in a unit of work; if it lost a race with a concurrent request, run it again.
+
+        The second run sees what the winner committed (a repeated USSD request then gets the
+        winner's screen), so a provider retry never acts twice.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.unit_of_work() as session:
+                    return work(session)
+            except CONFLICTS:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def current_database() -> Database:

@@ -190,7 +190,11 @@ class OrderLine(Base):
 
 
 class Conversation(Base):
-    """The state of one menu session on one channel (a USSD session, a call, an SMS thread)."""
+    """The state of one menu session on one channel (a USSD session, a call, an SMS thread).
+
+    `version` makes two concurrent requests of one session conflict instead of both acting:
+    the loser's transaction (and any order it wrote) rolls back, and it is answered again.
+    """
 
     __tablename__ = "conversations"
     __table_args__ = (UniqueConstraint("channel", "session_key"),)
@@ -205,6 +209,9 @@ class Conversation(Base):
     status: Mapped[str] = mapped_column(String(12), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(server_default=text("1"))
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class InboundMessage(Base):

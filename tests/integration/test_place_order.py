@@ -122,3 +122,24 @@ def test_an_order_outside_hours_is_for_the_next_opening(db: Session):
     placed = order(db, ("B01", 1), now=MARKET_CLOSED)
     assert placed.deliver_after == dt.datetime(2026, 12, 1, 6, 0, tzinfo=placed.deliver_after.tzinfo)
     assert placed.deliver_after.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_a_number_taken_meanwhile_by_another_process_is_drawn_again(db: Session, monkeypatch):
+    draws = iter([4821, 4821, 1234])
+    monkeypatch.setattr("orders.service.secrets.randbelow", lambda n: next(draws) - 1000)
+    first = order(db, ("B01", 1), phone="+6281200000001")
+    # Another web process took 4821 between our check and our insert: the partial unique
+    # index refuses it, the savepoint rolls back, and a new number is drawn.
+    monkeypatch.setattr("orders.service.queries.open_order_numbers", lambda session: set())
+    second = order(db, ("B01", 2), phone="+6281200000002")
+    db.commit()
+    assert (first.number, second.number) == ("4821", "1234")
+    assert [o.total for o in db.scalars(select(Order).order_by(Order.id))] == [13_000, 16_000]
+    assert count(db, OutboundMessage) == 2
+
+
+def test_a_finished_order_frees_its_number(db: Session, monkeypatch):
+    monkeypatch.setattr("orders.service.secrets.randbelow", lambda n: 4821 - 1000)
+    first = order(db, ("B01", 1))
+    db.get(Order, first.order_id).state = "delivered"
+    assert order(db, ("B01", 1)).number == "4821"
