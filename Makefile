@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST := 127.0.0.1
 PORT := 5000
 
-.PHONY: run test install seed clean
+.PHONY: run test lint install seed clean
 
 install: $(STAMP)
 
@@ -34,8 +34,12 @@ run: seed
 	  $(BIN)/flask --app gateway run --host $(HOST) --port $(PORT) & \
 	  wait -n'
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -15,7 +15,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope
 
-
 T = TypeVar("T")
 
 # What two requests of one session racing each other look like: the same new row twice, a

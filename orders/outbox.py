@@ -86,8 +86,13 @@ def _schedule_retry(
     message.last_error = error[:500]
     if message.attempts >= max_attempts:
         message.state = "dead"
-        log.warning("SMS %s to %s is dead after %d tries: %s",
-                    message.id, mask_phone(message.to), message.attempts, error)
+        log.warning(
+            "SMS %s to %s is dead after %d tries: %s",
+            message.id,
+            mask_phone(message.to),
+            message.attempts,
+            error,
+        )
         return
     delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
     message.next_try_at = now + dt.timedelta(seconds=delay)

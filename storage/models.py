@@ -21,8 +21,8 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -57,7 +57,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
@@ -82,7 +84,9 @@ class Market(Base):
     delivery_fee: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
 
-    vendors: Mapped[list[Vendor]] = relationship(back_populates="market", order_by="Vendor.position")
+    vendors: Mapped[list[Vendor]] = relationship(
+        back_populates="market", order_by="Vendor.position"
+    )
 
 
 class Vendor(Base):

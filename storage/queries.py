@@ -1,4 +1,4 @@
-"""Read queries. Each takes the session first and never commits (the caller owns the unit of work)."""
+"""Read queries: each takes the session first and never commits (the caller does)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,6 @@ from settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope, upgrade_schema
 from storage.demo_catalog import load_demo_catalog
 
-
 # Monday 30 November 2026, 10:00 in Amlapura (WITA, UTC+8): every demo market is open.
 MARKET_OPEN = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 # The same Monday, 16:00 WITA: the markets closed at 14:00 and open again Tuesday 06:00.

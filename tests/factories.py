@@ -21,7 +21,9 @@ def make_catalog(*, vendors_per_market: int = 2, reopens_at: dt.datetime | None 
     for market in markets:
         for n in range(1, vendors_per_market + 1):
             vendor_id = market.id * 100 + n
-            vendors.append(VendorInfo(vendor_id, market.id, f"{market.code}{n}", f"Bu Komang {n}", "sayur"))
+            vendors.append(
+                VendorInfo(vendor_id, market.id, f"{market.code}{n}", f"Bu Komang {n}", "sayur")
+            )
             for k, (name, name_en, unit, price) in enumerate(
                 [
                     ("Tomat", "Tomatoes", "kg", 14_000),

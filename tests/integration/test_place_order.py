@@ -47,7 +47,9 @@ def test_an_order_is_priced_numbered_and_confirmed_by_sms(db: Session):
     db.commit()
 
     saved = db.get(Order, placed.order_id)
-    assert [(l.item_code, l.quantity, l.unit_price, l.line_total) for l in saved.lines] == [
+    assert [
+        (line.item_code, line.quantity, line.unit_price, line.line_total) for line in saved.lines
+    ] == [
         ("B04", 3, 14_000, 42_000),
         ("B06", 3, 16_000, 48_000),
     ]
@@ -63,12 +65,25 @@ def test_an_order_is_priced_numbered_and_confirmed_by_sms(db: Session):
 
 
 def test_the_confirmation_is_in_the_customers_language_and_one_sms_when_closed(db: Session):
-    for lang, phone in (("id", "+6281200000001"), ("en", "+6281200000002"), ("ban", "+6281200000003")):
-        order(db, ("B18", 2), ("B17", 2), now=MARKET_CLOSED, phone=phone, language=lang,
-              name="Ni Luh Putu Ayu Kusumawati")
+    for lang, phone in (
+        ("id", "+6281200000001"),
+        ("en", "+6281200000002"),
+        ("ban", "+6281200000003"),
+    ):
+        order(
+            db,
+            ("B18", 2),
+            ("B17", 2),
+            now=MARKET_CLOSED,
+            phone=phone,
+            language=lang,
+            name="Ni Luh Putu Ayu Kusumawati",
+        )
     bodies = db.scalars(select(OutboundMessage.body).order_by(OutboundMessage.id)).all()
     assert bodies[0].endswith("bayar tunai ke kurir. Diantar setelah pasar buka Selasa 06.00.")
-    assert bodies[1].endswith("pay the courier in cash. Delivery when the market opens, Tuesday 06:00.")
+    assert bodies[1].endswith(
+        "pay the courier in cash. Delivery when the market opens, Tuesday 06:00."
+    )
     assert bodies[2].endswith("mayah tunai ring kurir. Kaater sasampun peken buka Selasa 06.00.")
     assert db.scalars(select(OutboundMessage.segments)).all() == [1, 1, 1]
 
@@ -82,7 +97,11 @@ def test_a_new_customer_is_saved_and_a_known_one_keeps_their_details(db: Session
     order(db, ("B01", 1), name="Ni Made Sari", address="Banjar Kauh", language="ban")
     order(db, ("B01", 1), name="Someone Else", address="Elsewhere", language="en")
     customer = db.scalars(select(Customer)).one()
-    assert (customer.name, customer.address, customer.language) == ("Ni Made Sari", "Banjar Kauh", "ban")
+    assert (customer.name, customer.address, customer.language) == (
+        "Ni Made Sari",
+        "Banjar Kauh",
+        "ban",
+    )
     assert count(db, Order) == 2
 
 
@@ -110,7 +129,12 @@ def test_lines_from_two_markets_are_refused(db: Session):
 
 @pytest.mark.parametrize(
     "lines, extra",
-    [((), {}), ((("B01", 0),), {}), ((("B01", 1),), {"name": "  "}), ((("B01", 1),), {"address": ""})],
+    [
+        ((), {}),
+        ((("B01", 0),), {}),
+        ((("B01", 1),), {"name": "  "}),
+        ((("B01", 1),), {"address": ""}),
+    ],
 )
 def test_an_empty_order_is_refused(db: Session, lines, extra):
     with pytest.raises(EmptyOrder):
@@ -120,7 +144,9 @@ def test_an_empty_order_is_refused(db: Session, lines, extra):
 
 def test_an_order_outside_hours_is_for_the_next_opening(db: Session):
     placed = order(db, ("B01", 1), now=MARKET_CLOSED)
-    assert placed.deliver_after == dt.datetime(2026, 12, 1, 6, 0, tzinfo=placed.deliver_after.tzinfo)
+    assert placed.deliver_after == dt.datetime(
+        2026, 12, 1, 6, 0, tzinfo=placed.deliver_after.tzinfo
+    )
     assert placed.deliver_after.utcoffset() == dt.timedelta(hours=8)
 
 

@@ -122,13 +122,18 @@ def callers(catalog) -> dict[str, Caller]:
 def test_every_reachable_screen_fits_160_characters(db: Session, language: str, moment):
     catalog = load_catalog(db, moment)
     total = 0
-    for kind, caller in callers(catalog).items():
+    for caller in callers(catalog).values():
         caller = replace(caller, language=caller.language and language)
-        ctx = Context(catalog=catalog, caller=caller, profile=USSD, rules=Rules(),
-                      default_language=language)
+        ctx = Context(
+            catalog=catalog, caller=caller, profile=USSD, rules=Rules(), default_language=language
+        )
         # The first screen of a call, and a dropped basket offered back on the next dial.
-        dropped = MenuState(step="cart", language=language, market_id=1,
-                            cart=(CartLine(catalog.item_list[0].id, 50),))
+        dropped = MenuState(
+            step="cart",
+            language=language,
+            market_id=1,
+            cart=(CartLine(catalog.item_list[0].id, 50),),
+        )
         total += walk(ctx, engine.start(ctx), engine.start(ctx, dropped))
     assert total > 1000  # the walk really went through the catalog
 
@@ -138,14 +143,15 @@ def test_a_long_summary_is_paged_and_every_page_fits(db: Session):
     market_items = [item for item in catalog.item_list if item.market_id == 1]
     cart = tuple(CartLine(item.id, 50) for item in market_items[:15])
     for language in LANGUAGES:
-        ctx = Context(catalog=catalog, caller=Caller("+6281234567890", language=language),
-                      profile=USSD)
+        ctx = Context(
+            catalog=catalog, caller=Caller("+6281234567890", language=language), profile=USSD
+        )
         state = MenuState(step="summary", language=language, market_id=1, cart=cart)
         lines_seen = 0
         for _ in range(len(cart)):
             rendered = engine.render(ctx, state)
             assert len("CON " + rendered) <= USSD_SCREEN_LIMIT, rendered
-            lines_seen += sum(f" 50 " in line for line in rendered.splitlines())
+            lines_seen += sum(" 50 " in line for line in rendered.splitlines())
             if "98. " not in rendered:
                 break
             state = engine.handle(ctx, state, "98").state

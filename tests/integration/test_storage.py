@@ -42,7 +42,9 @@ def test_seed_demo_on_a_fresh_database_then_again(tmp_path, clock):
 
     assert first.exit_code == 0, first.output
     assert "Demo catalog loaded: 4 markets, 24 traders, 79 items." in first.output
-    assert "Catalog already present, left as it is: 4 markets, 24 traders, 79 items." in second.output
+    assert (
+        "Catalog already present, left as it is: 4 markets, 24 traders, 79 items." in second.output
+    )
     engine = make_engine(settings.database_url)
     assert "alembic_version" in inspect(engine).get_table_names()
     engine.dispose()
@@ -94,7 +96,9 @@ def test_healthz(client):
 
 
 def test_healthz_says_when_the_database_does_not_answer(tmp_path, clock):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3"), clock=clock)
+    app = create_app(
+        Settings(database_url=f"sqlite:///{tmp_path}/missing/dir/x.sqlite3"), clock=clock
+    )
     (tmp_path / "missing" / "dir").rmdir()  # the engine made the folder; take it away again
     response = app.test_client().get("/healthz")
     assert response.status_code == 503

@@ -302,8 +302,13 @@ def test_the_token_is_required_when_set(settings, clock, token, status):
     app = create_app(replace(settings, at_webhook_token="s3cret"), clock=clock)
     response = app.test_client().post(
         f"/africastalking/ussd?token={token}",
-        data={"sessionId": "x", "serviceCode": "*1#", "phoneNumber": "+6281234567890",
-              "networkCode": "51010", "text": ""},
+        data={
+            "sessionId": "x",
+            "serviceCode": "*1#",
+            "phoneNumber": "+6281234567890",
+            "networkCode": "51010",
+            "text": "",
+        },
     )
     assert response.status_code == status
 
@@ -329,6 +334,10 @@ def test_broken_requests_get_a_clean_end(client, db: Session, form):
 
 
 def test_phone_numbers_in_any_local_format_are_the_same_customer(client, db: Session):
-    for session_id, phone in (("a", "081234567890"), ("b", "6281234567890"), ("c", "+62 812-3456-7890")):
+    for session_id, phone in (
+        ("a", "081234567890"),
+        ("b", "6281234567890"),
+        ("c", "+62 812-3456-7890"),
+    ):
         UssdSession(client, session_id=session_id, phone=phone).press("1")
     assert db.scalars(select(Customer.phone)).all() == ["+6281234567890"]

@@ -15,11 +15,20 @@ OPENS, CLOSES = dt.time(6, 0), dt.time(14, 0)
 @pytest.mark.parametrize(
     "local, expected",
     [
-        (dt.datetime(2026, 11, 30, 5, 59, tzinfo=WITA), dt.datetime(2026, 11, 30, 6, 0, tzinfo=WITA)),
+        (
+            dt.datetime(2026, 11, 30, 5, 59, tzinfo=WITA),
+            dt.datetime(2026, 11, 30, 6, 0, tzinfo=WITA),
+        ),
         (dt.datetime(2026, 11, 30, 6, 0, tzinfo=WITA), None),
         (dt.datetime(2026, 11, 30, 13, 59, tzinfo=WITA), None),
-        (dt.datetime(2026, 11, 30, 14, 0, tzinfo=WITA), dt.datetime(2026, 12, 1, 6, 0, tzinfo=WITA)),
-        (dt.datetime(2026, 12, 31, 23, 30, tzinfo=WITA), dt.datetime(2027, 1, 1, 6, 0, tzinfo=WITA)),
+        (
+            dt.datetime(2026, 11, 30, 14, 0, tzinfo=WITA),
+            dt.datetime(2026, 12, 1, 6, 0, tzinfo=WITA),
+        ),
+        (
+            dt.datetime(2026, 12, 31, 23, 30, tzinfo=WITA),
+            dt.datetime(2027, 1, 1, 6, 0, tzinfo=WITA),
+        ),
     ],
 )
 def test_next_opening(local, expected):

@@ -7,7 +7,15 @@ import datetime as dt
 import pytest
 
 from menus.sms import count_segments, is_gsm7
-from voice_prompts import LANGUAGES, Money, PromptCatalog, Text, When, default_catalog, format_rupiah
+from voice_prompts import (
+    LANGUAGES,
+    Money,
+    PromptCatalog,
+    Text,
+    When,
+    default_catalog,
+    format_rupiah,
+)
 from voice_prompts.catalog import MissingPrompt, placeholders
 
 CATALOG = default_catalog()
@@ -45,7 +53,13 @@ def test_a_missing_prompt_is_reported_by_key_and_language(tmp_path):
 
 @pytest.mark.parametrize(
     "amount, written",
-    [(0, "Rp0"), (500, "Rp500"), (15_000, "Rp15.000"), (125_500, "Rp125.500"), (1_250_000, "Rp1.250.000")],
+    [
+        (0, "Rp0"),
+        (500, "Rp500"),
+        (15_000, "Rp15.000"),
+        (125_500, "Rp125.500"),
+        (1_250_000, "Rp1.250.000"),
+    ],
 )
 def test_money_is_written_the_indonesian_way(amount, written):
     assert format_rupiah(amount) == written

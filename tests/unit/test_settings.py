@@ -11,13 +11,22 @@ def test_defaults_need_no_environment():
     settings = Settings.from_env({})
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.database_url.endswith("instance/telepasar.sqlite3")
-    assert (settings.sms_provider, settings.default_language, settings.phone_region) == ("log", "id", "ID")
+    assert (settings.sms_provider, settings.default_language, settings.phone_region) == (
+        "log",
+        "id",
+        "ID",
+    )
     assert settings.order_goods_cap == 300_000 and settings.courier_offer_seconds == 300
 
 
 def test_values_are_read_and_typed():
     settings = Settings.from_env(
-        {"AT_WEBHOOK_TOKEN": "s3cret", "ORDER_GOODS_CAP": "200000", "DEFAULT_LANGUAGE": "ban", "SMS_PROVIDER": ""}
+        {
+            "AT_WEBHOOK_TOKEN": "s3cret",
+            "ORDER_GOODS_CAP": "200000",
+            "DEFAULT_LANGUAGE": "ban",
+            "SMS_PROVIDER": "",
+        }
     )
     assert settings.at_webhook_token == "s3cret"
     assert settings.order_goods_cap == 200_000

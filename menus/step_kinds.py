@@ -1,0 +1,119 @@
+"""The kinds of menu step: a (paginated) list with actions, or a typed input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from menus.context import Context, Turn
+from menus.screen import ListLayout, Option, Screen, page_screen, paginate
+from menus.state import MenuState
+from voice_prompts import Text
+
+Action = tuple[str, Text, Callable[[Context, MenuState], Turn]]
+
+
+class Step:
+    """One kind of screen."""
+
+    def screen(self, ctx: Context, state: MenuState) -> Screen:
+        raise NotImplementedError
+
+    def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        raise NotImplementedError
+
+
+class ListStep(Step):
+    """A screen with a (paginated) list and fixed actions."""
+
+    numbered = True
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        return ()
+
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
+        return ()
+
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
+        return ()
+
+    def pick(self, ctx: Context, state: MenuState, value: Any) -> Turn:
+        raise NotImplementedError
+
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
+        return None
+
+    def _layout(self, ctx: Context, state: MenuState) -> tuple[ListLayout, list[Any]]:
+        entries = list(self.entries(ctx, state))
+        layout = ListLayout(
+            head=state.notice + self.head(ctx, state),
+            entries=tuple(label for label, _ in entries),
+            numbered=self.numbered,
+            actions=tuple(Option(key, label) for key, label, _ in self.actions(ctx, state)),
+            can_go_back=self.back(ctx, state) is not None,
+        )
+        return layout, [value for _, value in entries]
+
+    def _paged(self, ctx: Context, state: MenuState):
+        layout, values = self._layout(ctx, state)
+        pages = paginate(layout, ctx.profile, ctx.prompts, state.language)
+        page = min(max(state.page, 0), len(pages) - 1)
+        return layout, values, pages, page
+
+    def screen(self, ctx: Context, state: MenuState) -> Screen:
+        layout, _, pages, page = self._paged(ctx, state)
+        return page_screen(layout, pages, page, ctx.profile)
+
+    def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        layout, values, pages, page = self._paged(ctx, state)
+        profile = ctx.profile
+        if value == profile.next_key and page + 1 < len(pages):
+            return Turn(replace(state, page=page + 1, notice=()))
+        if value == profile.back_key:
+            if page > 0:
+                return Turn(replace(state, page=page - 1, notice=()))
+            previous = self.back(ctx, state)
+            if previous is not None:
+                return Turn(previous)
+        for key, _, action in self.actions(ctx, state):
+            if value == key:
+                return action(ctx, state)
+        number = _number(value, max_digits=2)
+        if self.numbered and number is not None:
+            start, end = pages[page]
+            index = start + number - 1
+            if start <= index < end:
+                return self.pick(ctx, state, values[index])
+        return Turn(state.with_notice(Text.of("error.unknown_option")))
+
+
+class InputStep(Step):
+    """A screen that asks for a number or a text."""
+
+    expects = "text"
+
+    def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        raise NotImplementedError
+
+    def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        raise NotImplementedError
+
+    def back(self, ctx: Context, state: MenuState) -> MenuState:
+        raise NotImplementedError
+
+    def screen(self, ctx: Context, state: MenuState) -> Screen:
+        back = Option(ctx.profile.back_key, Text.of("nav.back"))
+        return Screen(state.notice + self.prompt(ctx, state), (back,), expects=self.expects)
+
+    def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        if value == ctx.profile.back_key:
+            return Turn(self.back(ctx, state))
+        return self.accept(ctx, state, value)
+
+
+def _number(value: str, *, max_digits: int) -> int | None:
+    """The value as a small whole number typed on a keypad (ASCII digits only), else None."""
+    if value.isascii() and value.isdigit() and len(value) <= max_digits:
+        return int(value)
+    return None
