@@ -79,7 +79,7 @@ class ListStep(Step):
         for key, _, action in self.actions(ctx, state):
             if value == key:
                 return action(ctx, state)
-        number = _number(value, max_digits=2)
+        number = keypad_number(value, max_digits=2)
         if self.numbered and number is not None:
             start, end = pages[page]
             index = start + number - 1
@@ -112,7 +112,7 @@ class InputStep(Step):
         return self.accept(ctx, state, value)
 
 
-def _number(value: str, *, max_digits: int) -> int | None:
+def keypad_number(value: str, *, max_digits: int) -> int | None:
     """The value as a small whole number typed on a keypad (ASCII digits only), else None."""
     if value.isascii() and value.isdigit() and len(value) <= max_digits:
         return int(value)

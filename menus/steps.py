@@ -14,7 +14,7 @@ from menus.context import Context, PlaceOrder, SaveLanguage, Turn
 from menus.screen import Screen
 from menus.sms import is_gsm7
 from menus.state import CartLine, MenuState
-from menus.step_kinds import Action, InputStep, ListStep, Step, _number
+from menus.step_kinds import Action, InputStep, ListStep, Step, keypad_number
 from voice_prompts import LANGUAGES, Money, Text, When
 
 NAME_LENGTH = (2, 60)
@@ -213,7 +213,7 @@ class QuantityStep(InputStep):
             notice = Text.of("error.unavailable", items=_item_name(ctx, state, state.item_id or 0))
             return Turn(state.go("item", notice=(notice,)))
         invalid = Text.of("quantity.invalid", max=ctx.rules.max_quantity)
-        quantity = _number(value, max_digits=3) or 0
+        quantity = keypad_number(value, max_digits=3) or 0
         cart = _add_to_cart(state.cart, item.id, quantity)
         if quantity < 1 or any(line.quantity > ctx.rules.max_quantity for line in cart):
             return Turn(state.with_notice(invalid))

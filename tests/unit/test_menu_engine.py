@@ -240,3 +240,21 @@ def test_a_caller_text_too_long_for_the_screen_is_shortened_not_overflowed():
         Text.of("error.unavailable", items=", ".join(["Telur ayam kampung"] * 5))
     )
     assert len(text(ctx, state)) <= 60
+
+
+def test_an_item_that_sold_out_while_the_quantity_was_typed_is_named():
+    ctx = make_context()
+    state = press(ctx, engine.start(ctx), "1", "1", "1").state  # tomatoes: "how many kg?"
+    sold_out = make_context(
+        catalog=ctx.catalog.replace_item(replace(ctx.catalog.item(TOMATO), available=False))
+    )
+    turn = engine.handle(sold_out, state, "2")
+    assert turn.state.step == "item" and turn.state.cart == ()
+    assert text(sold_out, turn.state).startswith("Maaf, habis: Tomat.\nBu Komang 1, pilih barang:")
+
+
+def test_a_first_time_caller_cannot_go_back_from_the_language_choice():
+    ctx = make_context(language=None)
+    state = engine.start(ctx)
+    assert "0. Kembali" not in text(ctx, state)
+    assert engine.handle(ctx, state, "0").state.notice  # "Pilihan tidak ada."
