@@ -1,8 +1,9 @@
 """Screens, channel limits and pagination: how a menu step is laid out for one channel.
 
 A `Screen` is made of prompt `Text`s and numbered `Option`s; the channel decides how to show
-it (text for USSD and SMS, speech for voice). Every list is cut into pages that respect the
-channel's limits, so no screen is ever longer than the channel allows.
+it (text for USSD and SMS, speech for voice). A list is shown a page at a time, each page
+filled from where the last one ended as far as the channel's limits allow, so no screen is
+ever longer than the channel allows and no entry is skipped.
 """
 
 from __future__ import annotations
@@ -81,31 +82,30 @@ class ListLayout:
     can_go_back: bool
 
 
-def paginate(
-    layout: ListLayout, profile: ChannelProfile, prompts: PromptCatalog, lang: str
-) -> list[tuple[int, int]]:
-    """Cut the list into pages [(start, end), ...] that each fit the channel's limits."""
+def page_end(
+    layout: ListLayout,
+    start: int,
+    *,
+    has_previous: bool,
+    profile: ChannelProfile,
+    prompts: PromptCatalog,
+    lang: str,
+) -> int:
+    """Where the page that begins at entry `start` ends, filled as far as the channel allows."""
     sizes = _PageSizer(layout, profile, prompts, lang)
     total = len(layout.entries)
-    pages: list[tuple[int, int]] = []
-    start = 0
-    while True:
-        end = start
-        while end < total and sizes.fits(start, end + 1, page=len(pages)):
-            end += 1
-        if end == start and start < total:
-            end = start + 1  # one entry per page at least; render_text shortens it if needed
-        pages.append((start, end))
-        if end >= total:
-            return pages
-        start = end
+    end = start
+    while end < total and sizes.fits(start, end + 1, has_previous=has_previous):
+        end += 1
+    if end == start and start < total:
+        end = start + 1  # one entry per page at least; render_text shortens it if needed
+    return end
 
 
 def page_screen(
-    layout: ListLayout, pages: list[tuple[int, int]], page: int, profile: ChannelProfile
+    layout: ListLayout, start: int, end: int, *, has_previous: bool, profile: ChannelProfile
 ) -> Screen:
-    """The screen for one page of a list, with its navigation options."""
-    start, end = pages[page]
+    """The screen for the entries [start, end) of a list, with its navigation options."""
     lines = list(layout.head)
     options = list(layout.actions)
     if layout.numbered:
@@ -115,9 +115,9 @@ def page_screen(
         ] + options
     else:
         lines += layout.entries[start:end]
-    if page + 1 < len(pages):
+    if end < len(layout.entries):
         options.append(Option(profile.next_key, Text.of("nav.next")))
-    if page > 0 or layout.can_go_back:
+    if has_previous or layout.can_go_back:
         options.append(Option(profile.back_key, Text.of("nav.back")))
     return Screen(tuple(lines), tuple(options))
 
@@ -136,12 +136,12 @@ class _PageSizer:
         self.next = f"{profile.next_key}. {prompts.render(Text.of('nav.next'), lang)}"
         self.back = f"{profile.back_key}. {prompts.render(Text.of('nav.back'), lang)}"
 
-    def fits(self, start: int, end: int, *, page: int) -> bool:
+    def fits(self, start: int, end: int, *, has_previous: bool) -> bool:
         entries = self.entries[start:end]
         if self.layout.numbered:
             entries = [f"{number}. {line}" for number, line in enumerate(entries, start=1)]
         nav = [self.next] if end < len(self.entries) else []
-        if page > 0 or self.layout.can_go_back:
+        if has_previous or self.layout.can_go_back:
             nav.append(self.back)
         choices = len(nav) + len(self.actions) + (len(entries) if self.layout.numbered else 0)
         if choices > self.profile.max_choices:

@@ -19,11 +19,16 @@ class CartLine:
 
 @dataclass(frozen=True)
 class MenuState:
-    """Where a caller is in the menus. `notice` is shown once above the next screen."""
+    """Where a caller is in the menus. `notice` is shown once above the next screen.
+
+    `page_starts` holds where each earlier page of the current list began, so that `98` and
+    `0` move exactly one page of what the caller saw, whatever notice stood above it.
+    """
 
     step: str = "language"
     language: str = "id"
-    page: int = 0
+    page_starts: tuple[int, ...] = ()
+    page_start: int = 0
     market_id: int | None = None
     vendor_id: int | None = None
     item_id: int | None = None
@@ -38,7 +43,17 @@ class MenuState:
     def go(self, step: str, **changes: Any) -> MenuState:
         """The state after moving to `step`: first page, no notice unless one is given."""
         changes.setdefault("notice", ())
-        return replace(self, step=step, page=0, **changes)
+        return replace(self, step=step, page_starts=(), page_start=0, **changes)
+
+    def next_page(self, start: int) -> MenuState:
+        """The next page of the same list, beginning at entry `start`."""
+        starts = (*self.page_starts, self.page_start)
+        return replace(self, page_starts=starts, page_start=start, notice=())
+
+    def previous_page(self) -> MenuState:
+        """The page before this one (only when there is one)."""
+        *starts, start = self.page_starts
+        return replace(self, page_starts=tuple(starts), page_start=start, notice=())
 
     def with_notice(self, *notice: Text) -> MenuState:
         """The same screen again, with a line of explanation above it."""
@@ -57,4 +72,5 @@ class MenuState:
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         known["cart"] = tuple(CartLine(int(i), int(q)) for i, q in data.get("cart", ()))
         known["notice"] = tuple(Text.from_dict(t) for t in data.get("notice", ()))
+        known["page_starts"] = tuple(int(start) for start in data.get("page_starts", ()))
         return cls(**known)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from menus.context import Context, Turn
-from menus.screen import ListLayout, Option, Screen, page_screen, paginate
+from menus.screen import ListLayout, Option, Screen, page_end, page_screen
 from menus.state import MenuState
 from voice_prompts import Text
 
@@ -55,24 +55,36 @@ class ListStep(Step):
         )
         return layout, [value for _, value in entries]
 
-    def _paged(self, ctx: Context, state: MenuState):
+    def _page(self, ctx: Context, state: MenuState):
+        """The layout, the values of its entries, and the current page's [start, end)."""
         layout, values = self._layout(ctx, state)
-        pages = paginate(layout, ctx.profile, ctx.prompts, state.language)
-        page = min(max(state.page, 0), len(pages) - 1)
-        return layout, values, pages, page
+        if state.page_start >= len(values) > 0:  # the list shrank under us: start over
+            state = replace(state, page_starts=(), page_start=0)
+        has_previous = bool(state.page_starts)
+        end = page_end(
+            layout,
+            state.page_start,
+            has_previous=has_previous,
+            profile=ctx.profile,
+            prompts=ctx.prompts,
+            lang=state.language,
+        )
+        return layout, values, state, end
 
     def screen(self, ctx: Context, state: MenuState) -> Screen:
-        layout, _, pages, page = self._paged(ctx, state)
-        return page_screen(layout, pages, page, ctx.profile)
+        layout, _, state, end = self._page(ctx, state)
+        return page_screen(
+            layout, state.page_start, end, has_previous=bool(state.page_starts), profile=ctx.profile
+        )
 
     def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
-        layout, values, pages, page = self._paged(ctx, state)
+        _, values, state, end = self._page(ctx, state)
         profile = ctx.profile
-        if value == profile.next_key and page + 1 < len(pages):
-            return Turn(replace(state, page=page + 1, notice=()))
+        if value == profile.next_key and end < len(values):
+            return Turn(state.next_page(end))
         if value == profile.back_key:
-            if page > 0:
-                return Turn(replace(state, page=page - 1, notice=()))
+            if state.page_starts:
+                return Turn(state.previous_page())
             previous = self.back(ctx, state)
             if previous is not None:
                 return Turn(previous)
@@ -81,9 +93,8 @@ class ListStep(Step):
                 return action(ctx, state)
         number = keypad_number(value, max_digits=2)
         if self.numbered and number is not None:
-            start, end = pages[page]
-            index = start + number - 1
-            if start <= index < end:
+            index = state.page_start + number - 1
+            if state.page_start <= index < end:
                 return self.pick(ctx, state, values[index])
         return Turn(state.with_notice(Text.of("error.unknown_option")))
 

@@ -258,3 +258,24 @@ def test_a_first_time_caller_cannot_go_back_from_the_language_choice():
     state = engine.start(ctx)
     assert "0. Kembali" not in text(ctx, state)
     assert engine.handle(ctx, state, "0").state.notice  # "Pilihan tidak ada."
+
+
+def test_a_notice_above_a_page_never_makes_the_next_page_skip_an_entry():
+    tiny = ChannelProfile("tiny", max_chars=106, max_choices=9)
+    ctx = make_context(catalog=make_catalog(vendors_per_market=9), profile=tiny)
+    state = engine.handle(ctx, engine.start(ctx).go("vendor", market_id=1), "x").state
+    assert text(ctx, state).startswith("Pilihan tidak ada.")  # the notice takes a line
+    shown, pages = [], []
+    while True:
+        screen_text = text(ctx, state)
+        pages.append(screen_text)
+        shown += [
+            line.split(". ", 1)[1] for line in screen_text.splitlines() if "Bu Komang" in line
+        ]
+        if "98. Lanjut" not in screen_text:
+            break
+        state = engine.handle(ctx, state, "98").state
+    assert shown == [f"Bu Komang {n} (sayur)" for n in range(1, 10)]
+    # Back goes to exactly the page before (now without the notice).
+    previous = engine.handle(ctx, state, "0").state
+    assert text(ctx, previous) == pages[-2]
