@@ -16,13 +16,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create an engine; a SQLite file gets its folder, WAL mode and foreign keys."""
+    """Create an engine; a SQLite file gets its folder, WAL mode and foreign keys.
+
+    SQL parameters are kept out of error messages: they hold phone numbers and addresses,
+    which must never reach a log.
+    """
     if database_url.startswith("sqlite"):
         _ensure_sqlite_folder(database_url)
-        engine = create_engine(database_url, connect_args={"timeout": 15})
+        engine = create_engine(database_url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:

@@ -5,16 +5,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import create_app
 from settings import Settings
 from storage.db import make_engine
 from storage.demo_catalog import DEMO_MARKETS
-from storage.models import Base, Item, Market, Vendor
+from storage.models import Base, Customer, Item, Market, Vendor
 
 UNITS = {"kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor", "buah", "sisir"}
 
@@ -103,3 +105,10 @@ def test_healthz_says_when_the_database_does_not_answer(tmp_path, clock):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
+
+
+def test_database_errors_do_not_carry_phone_numbers_into_logs(db: Session):
+    db.add_all([Customer(phone="+6281234567890"), Customer(phone="+6281234567890")])
+    with pytest.raises(IntegrityError) as raised:
+        db.flush()
+    assert "6281234567890" not in str(raised.value)
