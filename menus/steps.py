@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from menus.catalog import ItemInfo
 from menus.context import Context, PlaceOrder, SaveLanguage, Turn
 from menus.screen import Screen
 from menus.sms import is_gsm7
@@ -172,12 +173,7 @@ class ItemStep(ListStep):
     def entries(self, ctx, state):
         return [
             (
-                Text.of(
-                    "item.option",
-                    name=item.label(state.language),
-                    price=Money(item.price),
-                    unit=Text.of(f"unit.{item.unit}"),
-                ),
+                Text.of("item.option", **_priced(item, state.language)),
                 item.id,
             )
             for item in ctx.catalog.items(state.vendor_id or 0)
@@ -200,9 +196,7 @@ class QuantityStep(InputStep):
         return (
             Text.of(
                 "quantity.title",
-                name=item.label(state.language),
-                price=Money(item.price),
-                unit=Text.of(f"unit.{item.unit}"),
+                **_priced(item, state.language),
                 max=ctx.rules.max_quantity,
             ),
         )
@@ -407,6 +401,15 @@ def _add_to_cart(cart: tuple[CartLine, ...], item_id: int, quantity: int) -> tup
             merged = CartLine(item_id, line.quantity + quantity)
             return cart[:index] + (merged,) + cart[index + 1 :]
     return cart + (CartLine(item_id, quantity),)
+
+
+def _priced(item: ItemInfo, lang: str) -> dict[str, Text | Money | str]:
+    """The name, price and unit of an item, as prompt parameters."""
+    return {
+        "name": item.label(lang),
+        "price": Money(item.price),
+        "unit": Text.of(f"unit.{item.unit}"),
+    }
 
 
 def _available(ctx: Context, item_id: int) -> bool:
