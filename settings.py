@@ -76,11 +76,6 @@ class Settings:
             values[field.name] = _convert(field.name, field.type, raw.strip())
         return cls(**values)
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the database is an embedded SQLite file."""
-        return self.database_url.startswith("sqlite")
-
 
 def _convert(name: str, type_name: object, raw: str) -> object:
     """Turn the text of an environment variable into the field's type."""

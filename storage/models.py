@@ -33,9 +33,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Order states (DESIGN.md): placed -> offered -> assigned -> picked_up -> delivered, plus
+# cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
-ORDER_STATES = (*OPEN_ORDER_STATES, "delivered", "cancelled", "unassigned")
-OUTBOX_STATES = ("pending", "sent", "dead")
+_ORDER_IS_OPEN = text(f"state IN ({', '.join(repr(state) for state in OPEN_ORDER_STATES)})")
 
 
 def utcnow() -> dt.datetime:
@@ -149,8 +150,8 @@ class Order(Base):
             "uq_orders_open_number",
             "number",
             unique=True,
-            sqlite_where=text("state IN ('placed', 'offered', 'assigned', 'picked_up')"),
-            postgresql_where=text("state IN ('placed', 'offered', 'assigned', 'picked_up')"),
+            sqlite_where=_ORDER_IS_OPEN,
+            postgresql_where=_ORDER_IS_OPEN,
         ),
     )
 
@@ -244,7 +245,7 @@ class OutboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     segments: Mapped[int]
     encoding: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, dead
     attempts: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

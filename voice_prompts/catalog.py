@@ -10,7 +10,7 @@ from typing import Any
 
 from babel.dates import format_datetime
 
-from voice_prompts.text import Money, Text, When
+from voice_prompts.text import Text, When
 
 LANGUAGES = ("id", "en", "ban")
 DEFAULT_LANGUAGE = "id"
@@ -61,9 +61,7 @@ class PromptCatalog:
             return self.render(value, lang)
         if isinstance(value, When):
             return format_datetime(value.moment, WHEN_PATTERNS[lang], locale=BABEL_LOCALES[lang])
-        if isinstance(value, Money):
-            return str(value)
-        return str(value)
+        return str(value)  # Money writes itself as Rp15.000
 
 
 def placeholders(template: str) -> set[str]:
