@@ -23,11 +23,12 @@ CONFLICTS = (IntegrityError, StaleDataError, OperationalError)
 
 
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory for units of work, and one for sessions that only read."""
 
     def __init__(self, database_url: str) -> None:
         self.engine = make_engine(database_url)
         self.sessions = make_session_factory(self.engine)
+        self.readers = make_session_factory(self.engine, writes=False)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 def healthz():
     """Liveness and database check for load balancers and `make run`."""
     try:
-        with current_database().unit_of_work() as session:
+        with current_database().readers() as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         log.exception("health check: database does not answer")

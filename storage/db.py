@@ -25,6 +25,7 @@ def make_engine(database_url: str) -> Engine:
         _ensure_sqlite_folder(database_url)
         engine = create_engine(database_url, connect_args={"timeout": 15}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
@@ -37,7 +38,13 @@ def _ensure_sqlite_folder(database_url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets the web gateway read while the worker writes; SQLite needs FKs switched on."""
+    """WAL lets the web gateway read while the worker writes; SQLite needs FKs switched on.
+
+    The sqlite3 module's own transaction handling is switched off (`_sqlite_begin` starts
+    transactions instead): it begins one only before a write, so a SAVEPOINT could open, and
+    its RELEASE commit, a transaction of its own, and reads would see no stable snapshot.
+    """
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -45,9 +52,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def _sqlite_begin(connection: Any) -> None:
+    """Start every SQLAlchemy transaction with a real BEGIN (see `_sqlite_pragmas`).
+
+    A unit of work that will write begins IMMEDIATE: it takes SQLite's one write lock first
+    and so reads what the previous writer committed, instead of failing later on a stale
+    snapshot. Two copies of one request then run one after the other.
+    """
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit.
+
+    `writes=False` gives sessions that only read (they never wait for SQLite's write lock).
+    Other databases ignore the difference: there, conflicts surface as errors to retry.
+    """
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

@@ -74,6 +74,10 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def db(app: Flask) -> Iterator[Session]:
-    """A session on the app's database, for arranging and checking rows."""
-    with app.extensions["telepasar_db"].sessions() as session:
+    """A session on the app's database, for arranging and checking rows.
+
+    It reads from a snapshot taken at its first query: commit (or roll back) before reading
+    again what the app wrote since.
+    """
+    with app.extensions["telepasar_db"].readers() as session:
         yield session

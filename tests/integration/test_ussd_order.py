@@ -273,6 +273,7 @@ def test_an_item_sold_out_before_confirming_is_named(client, db: Session):
     )
     assert db.scalar(select(func.count()).select_from(Order)) == 0
     assert db.scalar(select(func.count()).select_from(OutboundMessage)) == 0
+    db.rollback()  # end the read, to see what the app writes next
     final = ussd.press("1")
     assert "Total Rp13.000" in final
     assert [line.item_name for line in db.scalars(select(Order)).one().lines] == ["Kangkung"]

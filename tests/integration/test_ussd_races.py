@@ -9,37 +9,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-import orders.conversations
 from storage.models import Conversation, Order, OutboundMessage
 from tests.ussd import UssdSession
 
 
-def test_a_confirm_sent_twice_at_once_makes_one_order(app, db: Session, monkeypatch):
+def test_a_confirm_sent_twice_at_once_makes_one_order(app, db: Session):
     ussd = UssdSession(app.test_client())
     ussd.press("1", "1", "1", "4", "2", "3", "Ni Made Sari", "Banjar Kauh, Amlapura")
-
-    # Both requests load the conversation before either writes.
-    barrier = threading.Barrier(2, timeout=10)
-    real_load_catalog = orders.conversations.load_catalog
-
-    def load_catalog_in_step(session, now):
-        catalog = real_load_catalog(session, now)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass  # the retry of the loser comes alone
-        return catalog
-
-    monkeypatch.setattr(orders.conversations, "load_catalog", load_catalog_in_step)
+    go = threading.Event()
     replies: list[str] = []
 
     def confirm() -> None:
         twin = UssdSession(app.test_client(), inputs=list(ussd.inputs))
+        go.wait(timeout=10)
         replies.append(twin.press("1"))
 
     threads = [threading.Thread(target=confirm) for _ in range(2)]
     for thread in threads:
         thread.start()
+    go.set()
     for thread in threads:
         thread.join(timeout=30)
 
@@ -50,11 +38,12 @@ def test_a_confirm_sent_twice_at_once_makes_one_order(app, db: Session, monkeypa
     assert db.scalar(select(func.count()).select_from(OutboundMessage)) == 1
 
 
-def test_a_stale_conversation_cannot_be_written(app, db: Session):
+def test_a_stale_conversation_cannot_be_written(app):
     UssdSession(app.test_client()).press("1")
     database = app.extensions["telepasar_db"]
     with database.sessions() as first, database.sessions() as second:
         mine = first.scalars(select(Conversation)).one()
+        first.commit()  # keeps `mine` as it was read
         theirs = second.scalars(select(Conversation)).one()
         theirs.last_input = "1*1"
         second.commit()
