@@ -82,7 +82,13 @@ class Caller:
     language: str | None = None
     name: str | None = None
     address: str | None = None
+    address_recording_url: str | None = None
     last_order: LastOrder | None = None
+
+    @property
+    def has_address(self) -> bool:
+        """True when a courier can find this caller: a written or a spoken address."""
+        return bool(self.address or self.address_recording_url)
 
 
 class InMemoryCatalog:

@@ -45,6 +45,7 @@ class PlaceOrder:
     lines: tuple[CartLine, ...]
     name: str
     address: str
+    address_recording_url: str | None = None
 
 
 Effect = SaveLanguage | PlaceOrder

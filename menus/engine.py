@@ -18,7 +18,7 @@ from menus.context import Context, Effect, PlaceOrder, Rules, SaveLanguage, Turn
 from menus.screen import Screen
 from menus.state import MenuState
 from menus.steps import STEPS, cart_total, item_names, main_menu, too_large_notice
-from voice_prompts import Money, Text, When
+from voice_prompts import Digits, Money, Text, When
 
 __all__ = [
     "Context",
@@ -52,7 +52,8 @@ def start(ctx: Context, resumable: MenuState | None = None) -> MenuState:
 def handle(ctx: Context, state: MenuState, raw_input: str) -> Turn:
     """Apply one input (a key press, digits or typed text) to the state."""
     value = " ".join(raw_input.split())
-    if value == ctx.profile.home_key and state.step not in ("done", "language", "resume"):
+    home_key = ctx.profile.home_key
+    if home_key and value == home_key and state.step not in ("done", "language", "resume"):
         return Turn(main_menu(ctx, state))
     return STEPS[state.step].handle(ctx, state, value)
 
@@ -71,7 +72,7 @@ def order_placed(
     state: MenuState, *, number: str, total: int, reopens_at: Any | None = None
 ) -> MenuState:
     """The closing state after the order was placed."""
-    notice = [Text.of("done.placed", number=number, total=Money(total))]
+    notice = [Text.of("done.placed", number=Digits(number), total=Money(total))]
     if reopens_at is not None:
         notice.append(Text.of("done.later", when=When(reopens_at)))
     return state.go("done", cart=(), order_number=number, notice=tuple(notice))

@@ -25,13 +25,26 @@ class ChannelProfile:
     max_choices: int
     next_key: str = "98"
     back_key: str = "0"
-    home_key: str = "00"
+    home_key: str = "00"  # empty: the channel has no main-menu key
+    text_input: bool = True  # False: callers cannot type a name or address (voice)
 
 
 # Africa's Talking shows about 182 characters; we keep the whole reply, "CON " included,
 # within one 160-character SMS-sized screen.
 USSD_REPLY_PREFIX_CHARS = len("CON ")
 USSD = ChannelProfile("ussd", max_chars=160 - USSD_REPLY_PREFIX_CHARS, max_choices=9)
+
+# Voice (DESIGN.md): at most 5 options a prompt, the 5th being "more" (9) when there are more;
+# * goes back. The voice channel itself keeps 0 for a person and # to hear the menu again.
+VOICE = ChannelProfile(
+    "voice",
+    max_chars=None,
+    max_choices=5,
+    next_key="9",
+    back_key="*",
+    home_key="",
+    text_input=False,
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,7 @@ class Screen:
     lines: tuple[Text, ...]
     options: tuple[Option, ...] = ()
     end: bool = False
-    expects: str = "choice"  # "choice", "number" or "text"
+    expects: str = "choice"  # "choice", "number", "text" or "recording"
 
     def render_text(self, prompts: PromptCatalog, lang: str, max_chars: int | None) -> str:
         """The screen as plain text, cut to `max_chars` if a caller-supplied text is too long."""

@@ -36,6 +36,7 @@ class MenuState:
     cart: tuple[CartLine, ...] = ()
     name: str | None = None
     address: str | None = None
+    address_recording: str | None = None  # a voice caller's spoken name and address (URL)
     order_number: str | None = None
     notice: tuple[Text, ...] = ()
     resume: dict[str, Any] | None = field(default=None, compare=False)

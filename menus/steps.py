@@ -306,6 +306,23 @@ class AddressStep(InputStep):
         return state.go("name" if not ctx.caller.name else "cart")
 
 
+class RecordStep(InputStep):
+    """Voice: the caller says their name and address after the beep (kept as a recording)."""
+
+    expects = "recording"
+
+    def prompt(self, ctx, state):
+        return (Text.of("record.ask"),)
+
+    def accept(self, ctx, state, value):
+        if not value.startswith(("https://", "http://")):
+            return Turn(state.with_notice(Text.of("record.invalid")))
+        return Turn(_checkout(ctx, replace(state, address_recording=value)))
+
+    def back(self, ctx, state):
+        return state.go("cart")
+
+
 class SummaryStep(ListStep):
     """The total (and a closed market's delivery time) on every page, then the lines."""
 
@@ -353,6 +370,7 @@ def _confirm(ctx: Context, state: MenuState) -> Turn:
         lines=state.cart,
         name=state.name or ctx.caller.name or "",
         address=state.address or ctx.caller.address or "",
+        address_recording_url=state.address_recording or ctx.caller.address_recording_url,
     )
     return Turn(replace(state, notice=()), (order,))
 
@@ -378,6 +396,7 @@ STEPS: dict[str, Step] = {
     "remove": RemoveStep(),
     "name": NameStep(),
     "address": AddressStep(),
+    "record": RecordStep(),
     "summary": SummaryStep(),
     "done": DoneStep(),
 }
@@ -387,10 +406,18 @@ STEPS: dict[str, Step] = {
 
 
 def _checkout(ctx: Context, state: MenuState) -> MenuState:
-    """The next checkout screen: what we still need to know, then the summary."""
+    """The next checkout screen: what we still need to know, then the summary.
+
+    A caller who cannot type (voice) says their name and address in one recording instead.
+    """
+    if state.address or state.address_recording or ctx.caller.has_address:
+        if state.name or ctx.caller.name or not ctx.profile.text_input:
+            return state.go("summary")
+    if not ctx.profile.text_input:
+        return state.go("record")
     if not (state.name or ctx.caller.name):
         return state.go("name")
-    if not (state.address or ctx.caller.address):
+    if not (state.address or ctx.caller.has_address):
         return state.go("address")
     return state.go("summary")
 

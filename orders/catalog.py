@@ -55,5 +55,6 @@ def load_caller(session: Session, phone: str) -> Caller:
         language=customer.language,
         name=customer.name,
         address=customer.address,
+        address_recording_url=customer.address_recording_url,
         last_order=last,
     )

@@ -99,6 +99,7 @@ def _place(
             lines=[OrderLineRequest(line.item_id, line.quantity) for line in order.lines],
             name=order.name,
             address=order.address,
+            address_recording_url=order.address_recording_url,
             channel=ctx.profile.name,
             goods_cap=ctx.rules.goods_cap,
             language=state.language,

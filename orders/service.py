@@ -47,6 +47,7 @@ def place_order(
     channel: str,
     goods_cap: int,
     language: str = "id",
+    address_recording_url: str | None = None,
     now: dt.datetime | None = None,
     prompts: PromptCatalog | None = None,
 ) -> PlacedOrder:
@@ -58,8 +59,10 @@ def place_order(
     now = now or utcnow()
     prompts = prompts or default_catalog()
     quantities = _merge(lines)
-    if not quantities or not name.strip() or not address.strip():
-        raise EmptyOrder("an order needs lines, a name and an address")
+    if not quantities:
+        raise EmptyOrder("an order needs lines")
+    if not address_recording_url and not (name.strip() and address.strip()):
+        raise EmptyOrder("an order needs a name and an address, written or spoken")
     items = queries.items_by_id(session, list(quantities))
     gone = [i for i in quantities if i not in items or not items[i].available]
     if gone:
@@ -75,7 +78,14 @@ def place_order(
         raise OrderTooLarge(goods_total, goods_cap)
 
     numbers_in_use = queries.open_order_numbers(session)
-    customer = _customer(session, phone, name=name, address=address, language=language)
+    customer = _customer(
+        session,
+        phone,
+        name=name,
+        address=address,
+        address_recording_url=address_recording_url,
+        language=language,
+    )
     session.flush()  # the customer has its id before the order's savepoint begins
     deliver_after = next_opening(market.opens_at, market.closes_at, market.timezone, now)
     order = Order(
@@ -84,6 +94,7 @@ def place_order(
         channel=channel,
         delivery_name=name.strip(),
         delivery_address=address.strip(),
+        delivery_address_recording_url=address_recording_url,
         goods_total=goods_total,
         delivery_fee=market.delivery_fee,
         total=goods_total + market.delivery_fee,
@@ -141,14 +152,23 @@ def _merge(lines: Sequence[OrderLineRequest]) -> dict[int, int]:
     return merged
 
 
-def _customer(session: Session, phone: str, *, name: str, address: str, language: str) -> Customer:
+def _customer(
+    session: Session,
+    phone: str,
+    *,
+    name: str,
+    address: str,
+    address_recording_url: str | None,
+    language: str,
+) -> Customer:
     """The customer with this number, created or completed with what they just told us."""
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
         customer = Customer(phone=phone)
         session.add(customer)
-    customer.name = customer.name or name.strip()
-    customer.address = customer.address or address.strip()
+    customer.name = customer.name or name.strip() or None
+    customer.address = customer.address or address.strip() or None
+    customer.address_recording_url = customer.address_recording_url or address_recording_url
     customer.language = customer.language or language
     return customer
 

@@ -134,6 +134,8 @@ class Customer(Base):
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str | None] = mapped_column(String(80))
     address: Mapped[str | None] = mapped_column(String(200))
+    # A voice caller's name and address as they said it (for couriers and staff to hear).
+    address_recording_url: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(3))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -163,6 +165,7 @@ class Order(Base):
     channel: Mapped[str] = mapped_column(String(12))
     delivery_name: Mapped[str] = mapped_column(String(80))
     delivery_address: Mapped[str] = mapped_column(String(200))
+    delivery_address_recording_url: Mapped[str | None] = mapped_column(String(500))
     goods_total: Mapped[int]
     delivery_fee: Mapped[int]
     total: Mapped[int]

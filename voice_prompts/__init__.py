@@ -5,9 +5,10 @@ written text here, as speech in the voice channel.
 """
 
 from voice_prompts.catalog import LANGUAGES, PromptCatalog, default_catalog
-from voice_prompts.text import Money, Text, When, format_rupiah
+from voice_prompts.text import Digits, Money, Text, When, format_rupiah
 
 __all__ = [
+    "Digits",
     "LANGUAGES",
     "Money",
     "PromptCatalog",

@@ -27,6 +27,16 @@ class Money:
 
 
 @dataclass(frozen=True)
+class Digits:
+    """A number read digit by digit when spoken (an order number): written as is."""
+
+    digits: str
+
+    def __str__(self) -> str:
+        return self.digits
+
+
+@dataclass(frozen=True)
 class When:
     """A local date and time (a market's next opening), written per language."""
 
@@ -60,6 +70,8 @@ def _dump(value: Any) -> Any:
         return {"money": value.amount}
     if isinstance(value, When):
         return {"when": value.moment.isoformat()}
+    if isinstance(value, Digits):
+        return {"digits": value.digits}
     if isinstance(value, Text):
         return {"text": value.to_dict()}
     return value
@@ -71,6 +83,8 @@ def _load(value: Any) -> Any:
             return Money(value["money"])
         if "when" in value:
             return When(dt.datetime.fromisoformat(value["when"]))
+        if "digits" in value:
+            return Digits(value["digits"])
         if "text" in value:
             return Text.from_dict(value["text"])
     return value
