@@ -35,6 +35,7 @@ class Settings:
     twilio_auth_token: str = ""
     twilio_from_number: str = ""
     twilio_api_base_url: str = ""
+    twilio_voice: str = "Google.id-ID-Standard-A"
     at_username: str = "sandbox"
     at_api_key: str = ""
     at_sender_id: str = ""
@@ -51,6 +52,7 @@ class Settings:
     order_goods_cap: int = 300_000
     outbox_max_attempts: int = 6
     worker_poll_seconds: float = 2.0
+    audio_dir: str = str(INSTANCE_DIR / "audio")
 
     def __post_init__(self) -> None:
         if self.sms_provider not in SMS_PROVIDERS:

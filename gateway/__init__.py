@@ -8,13 +8,18 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from gateway import africastalking_ussd, health
+from gateway import africastalking_ussd, health, twilio_voice, voice
 from gateway.cli import register_commands
 from gateway.database import Database
 from settings import Settings
 from storage.models import utcnow
 
-BLUEPRINTS = (health.blueprint, africastalking_ussd.blueprint)
+BLUEPRINTS = (
+    health.blueprint,
+    africastalking_ussd.blueprint,
+    twilio_voice.blueprint,
+    voice.blueprint,
+)
 
 
 def create_app(

@@ -77,7 +77,9 @@ class HomeStep(ListStep):
     numbered = False
 
     def head(self, ctx, state):
-        return (Text.of("home.greeting", name=ctx.caller.name or ""),)
+        if not ctx.caller.name:  # a voice caller known by their spoken address only
+            return (Text.of("home.greeting_anonymous"),)
+        return (Text.of("home.greeting", name=ctx.caller.name),)
 
     def actions(self, ctx, state):
         last = ctx.caller.last_order

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from menus import engine
 from menus.engine import Context, PlaceOrder, Rules, SaveLanguage
-from menus.screen import USSD
+from menus.screen import USSD, VOICE, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
 from orders.catalog import load_caller, load_catalog
@@ -129,3 +129,84 @@ def _take_resumable(
     convo.status = "replaced"
     state = MenuState.from_dict(convo.state)
     return state if state.cart and state.step != "done" else None
+
+
+MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (FACTS.md: about 3 no-inputs)
+OPERATOR_KEY = "0"
+REPEAT_KEY = "#"
+
+
+@dataclass(frozen=True)
+class VoiceReply:
+    """What to say next on a call, and the step number its answer must carry."""
+
+    screen: Screen | None  # None: connect the caller to a person
+    language: str
+    next_step: int
+    silences: int = 0  # how many times this screen met silence already
+    hint: bool = False  # say which keys repeat and reach a person
+
+    @property
+    def transfer(self) -> bool:
+        return self.screen is None
+
+
+def voice_turn(
+    session: Session,
+    *,
+    call_id: str,
+    phone: str,
+    step: int | None,
+    digits: str | None,
+    recording_url: str | None = None,
+    silences: int = 0,
+    rules: Rules,
+    default_language: str,
+    now: dt.datetime,
+) -> VoiceReply:
+    """Answer one voice callback (Twilio or Africa's Talking) of the call `call_id`.
+
+    Every reply names its step; an answer that carries an old step (a provider retry) changes
+    nothing and hears the current screen again, so no key press acts twice. `silences` counts
+    the prompts met by silence on the current screen; after MAX_SILENCES a person takes over.
+    """
+    ctx = Context(
+        catalog=load_catalog(session, now),
+        caller=load_caller(session, phone),
+        profile=VOICE,
+        rules=rules,
+        default_language=default_language,
+    )
+    convo = queries.conversation(session, "voice", call_id)
+    if convo is None:
+        state = engine.start(ctx)
+        convo = Conversation(channel="voice", session_key=call_id, phone=phone, created_at=now)
+        session.add(convo)
+        _save_voice(convo, state, turn=0, now=now)
+        return _voice_reply(ctx, state, turn=0)
+    state = MenuState.from_dict(convo.state)
+    turn = int(convo.state.get("voice_turn", 0))
+    value = recording_url if state.step == "record" and recording_url else (digits or "")
+    if digits == OPERATOR_KEY:
+        return VoiceReply(None, state.language, turn + 1)
+    if step != turn + 1 or digits is None and not recording_url:
+        if silences >= MAX_SILENCES:
+            return VoiceReply(None, state.language, turn + 1)
+        return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
+    if value != REPEAT_KEY:
+        ctx, state = _apply(session, ctx, state, value, now)
+    _save_voice(convo, state, turn=step, now=now)
+    return _voice_reply(ctx, state, turn=step)
+
+
+def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0) -> VoiceReply:
+    """The reply for `state`; the same state always gives the same reply."""
+    lost = any(text.key == "error.unknown_option" for text in state.notice)
+    hint = (turn == 0 or lost) and state.step != "done"
+    return VoiceReply(engine.screen(ctx, state), state.language, turn + 1, silences, hint)
+
+
+def _save_voice(convo: Conversation, state: MenuState, *, turn: int, now: dt.datetime) -> None:
+    convo.state = {**state.to_dict(), "voice_turn": turn}
+    convo.status = "done" if state.step == "done" else "active"
+    convo.updated_at = now

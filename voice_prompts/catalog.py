@@ -53,10 +53,11 @@ class PromptCatalog:
 
     def render(self, text: Text, lang: str) -> str:
         """Write `text` in `lang`, with money as `Rp15.000` and nested texts rendered too."""
-        values = {name: self._param(value, lang) for name, value in text.params.items()}
+        values = {name: self.format_value(value, lang) for name, value in text.params.items()}
         return self.template(lang, text.key).format(**values)
 
-    def _param(self, value: Any, lang: str) -> str:
+    def format_value(self, value: Any, lang: str) -> str:
+        """One prompt parameter as written text (a nested Text, money, a time, a name)."""
         if isinstance(value, Text):
             return self.render(value, lang)
         if isinstance(value, When):

@@ -1,0 +1,161 @@
+"""`POST /twilio/voice`: an incoming call, and every step after it (the TwiML `action` URLs).
+
+Twilio posts `CallSid, From, To, ...`; a `<Gather>` answer adds `Digits`, a `<Record>` answer
+`RecordingUrl`. Replies are TwiML built with `twilio.twiml.voice_response`. Each step's URL
+carries its number (`?step=N`), so a retried callback is recognised and changes nothing;
+silence falls through to a `<Redirect>` that counts it (`&silence=K`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, request, url_for
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import Gather, Record, VoiceResponse
+
+from gateway.database import current_database, current_settings, current_time
+from gateway.voice import (
+    GATHER_TIMEOUT_SECONDS,
+    RECORD_MAX_SECONDS,
+    Utterance,
+    public_url,
+    utterances,
+)
+from menus.engine import Rules
+from orders.conversations import VoiceReply, voice_turn
+from orders.errors import InvalidPhone
+from orders.phones import mask_phone, normalize_phone
+from settings import Settings
+from voice_prompts import Text, default_catalog
+
+blueprint = Blueprint("twilio_voice", __name__)
+log = logging.getLogger(__name__)
+
+# Twilio's speech languages; Balinese is read by the Indonesian voice (no Balinese TTS exists).
+SAY_LANGUAGES = {"id": "id-ID", "ban": "id-ID", "en": "en-GB"}
+ENGLISH_VOICE = "Google.en-GB-Standard-A"
+
+
+@blueprint.before_request
+def check_signature() -> None:
+    """Every /twilio/* request must be signed by Twilio when TWILIO_AUTH_TOKEN is set."""
+    settings = current_settings()
+    if not settings.twilio_auth_token:
+        return
+    url = settings.public_base_url.rstrip("/") + request.full_path.rstrip("?")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(settings.twilio_auth_token)
+    if not validator.validate(url, request.form, signature):
+        log.warning("Twilio request with a bad signature refused (%s)", request.path)
+        abort(403)
+
+
+@blueprint.post("/twilio/voice")
+def voice() -> Response:
+    """One step of a call: parse, hand to the conversation, answer TwiML."""
+    settings = current_settings()
+    try:
+        phone = normalize_phone(request.form.get("From"), settings.phone_region)
+    except InvalidPhone:
+        return _twiml(_goodbye(settings, "error.bad_phone"))
+    call_sid = request.form.get("CallSid", "").strip()[:120]
+    if not call_sid:
+        return _twiml(_goodbye(settings, "error.system"))
+    now = current_time()
+    try:
+        reply = current_database().run(
+            lambda session: voice_turn(
+                session,
+                call_id=call_sid,
+                phone=phone,
+                step=request.args.get("step", type=int),
+                digits=request.form.get("Digits"),
+                recording_url=request.form.get("RecordingUrl"),
+                silences=request.args.get("silence", default=0, type=int),
+                rules=Rules(goods_cap=settings.order_goods_cap),
+                default_language=settings.default_language,
+                now=now,
+            )
+        )
+        return _twiml(render(reply, settings))
+    except Exception:  # the caller hears an apology, never Twilio's application error
+        log.exception("voice call from %s failed", mask_phone(phone))
+        return _twiml(_goodbye(settings, "error.system"))
+
+
+def render(reply: VoiceReply, settings: Settings) -> VoiceResponse:
+    """The TwiML for one voice reply."""
+    if reply.transfer:
+        return _to_a_person(settings, reply.language)
+    response = VoiceResponse()
+    spoken = utterances(reply, default_catalog())
+    if reply.screen.end:
+        _speak(response, spoken, reply.language, settings)
+        response.hangup()
+        return response
+    action = url_for("twilio_voice.voice", step=reply.next_step)
+    if reply.screen.expects == "recording":
+        _speak(response, spoken, reply.language, settings)
+        response.append(
+            Record(
+                action=action,
+                method="POST",
+                max_length=RECORD_MAX_SECONDS,
+                timeout=GATHER_TIMEOUT_SECONDS,
+                play_beep=True,
+            )
+        )
+    else:
+        number = reply.screen.expects == "number"
+        gather = Gather(
+            input="dtmf",
+            action=action,
+            method="POST",
+            timeout=GATHER_TIMEOUT_SECONDS,
+            finish_on_key="#" if number else "",
+            num_digits=None if number else 1,
+        )
+        _speak(gather, spoken, reply.language, settings)
+        response.append(gather)
+    silence = url_for("twilio_voice.voice", step=reply.next_step, silence=reply.silences + 1)
+    response.redirect(silence, method="POST")
+    return response
+
+
+def _speak(verb, spoken: list[Utterance], lang: str, settings: Settings) -> None:
+    """Each prompt as a recording when somebody recorded it, else as speech."""
+    for utterance in spoken:
+        if utterance.recording:
+            verb.play(public_url("voice_audio.recorded", filename=utterance.recording))
+        else:
+            _say(verb, utterance.speech, lang, settings)
+
+
+def _to_a_person(settings: Settings, lang: str) -> VoiceResponse:
+    response = VoiceResponse()
+    catalog = default_catalog()
+    if settings.call_center_number:
+        _say(response, catalog.render(Text.of("voice.operator"), lang), lang, settings)
+        response.dial(settings.call_center_number)
+    else:
+        _say(response, catalog.render(Text.of("voice.no_operator"), lang), lang, settings)
+        response.hangup()
+    return response
+
+
+def _goodbye(settings: Settings, key: str) -> VoiceResponse:
+    response = VoiceResponse()
+    lang = settings.default_language
+    _say(response, default_catalog().render(Text.of(key), lang), lang, settings)
+    response.hangup()
+    return response
+
+
+def _say(response, text: str, lang: str, settings: Settings) -> None:
+    voice = settings.twilio_voice if lang != "en" else ENGLISH_VOICE
+    response.say(text, language=SAY_LANGUAGES[lang], voice=voice)
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), mimetype="text/xml")

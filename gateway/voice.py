@@ -1,0 +1,101 @@
+"""What the two voice gateways share: the screen as spoken prompts, recordings, the static route.
+
+A recording at `voice_prompts/audio/<lang>/<key>.<ext>` (made by a person) is played instead
+of speech; `flask --app gateway prompts-synth` writes placeholder audio under
+`instance/audio/<lang>/` for providers that cannot speak Indonesian (Africa's Talking).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, current_app, send_from_directory, url_for
+
+from menus.screen import Screen
+from orders.conversations import VoiceReply
+from voice_prompts import Digits, Text
+from voice_prompts.catalog import PromptCatalog
+from voice_prompts.speech import KEY_NAMES, Piece, SpeechRenderer
+
+RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "voice_prompts" / "audio"
+AUDIO_EXTENSIONS = (".mp3", ".wav")
+GATHER_TIMEOUT_SECONDS = 8
+RECORD_MAX_SECONDS = 60
+
+blueprint = Blueprint("voice_audio", __name__)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One prompt to speak: its text for a speech engine, or a recording to play."""
+
+    text: Text
+    speech: str
+    recording: str | None  # a path under /audio/, or None
+
+
+def utterances(reply: VoiceReply, prompts: PromptCatalog) -> list[Utterance]:
+    """The prompts of a reply in the order they are spoken."""
+    screen = reply.screen or Screen((Text.of("voice.operator"),))
+    texts = list(screen.lines)
+    texts += [
+        Text.of("voice.option", label=option.label, press=_key_text(option.key))
+        for option in screen.options
+    ]
+    if reply.hint:
+        texts.append(Text.of("voice.help"))
+    speaker = SpeechRenderer(prompts, reply.language)
+    return [
+        Utterance(text, speaker.say(text), recording_path(reply.language, text)) for text in texts
+    ]
+
+
+def recording_path(lang: str, text: Text) -> str | None:
+    """The recording of a prompt without parameters, if somebody recorded it."""
+    if text.params:
+        return None
+    for extension in AUDIO_EXTENSIONS:
+        if (RECORDINGS_DIR / lang / f"{text.key}{extension}").is_file():
+            return f"{lang}/{text.key}{extension}"
+    return None
+
+
+def piece_file(lang: str, piece: Piece) -> str:
+    """Where the audio of one speech piece lives under `instance/audio/` (see prompts-synth)."""
+    if piece.kind == "prompt":
+        return f"{lang}/prompts/{piece.value}.{piece.index}.wav"
+    return f"{lang}/{piece.kind}s/{slug(piece.value)}.wav"
+
+
+def slug(text: str) -> str:
+    """A file name for a word or a name: lower case letters, digits and dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "blank"
+
+
+def synthesized_dir() -> Path:
+    """The folder of placeholder audio made by prompts-synth (AUDIO_DIR)."""
+    return Path(current_app.config["TELEPASAR_SETTINGS"].audio_dir)
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """An absolute URL of ours, as the provider must fetch it (PUBLIC_BASE_URL)."""
+    base = current_app.config["TELEPASAR_SETTINGS"].public_base_url.rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
+@blueprint.get("/audio/recorded/<path:filename>")
+def recorded(filename: str):
+    """Serve a recorded prompt (`<lang>/<key>.<ext>`)."""
+    return send_from_directory(RECORDINGS_DIR, filename)
+
+
+@blueprint.get("/audio/synth/<path:filename>")
+def synthesized(filename: str):
+    """Serve placeholder audio made by prompts-synth."""
+    return send_from_directory(synthesized_dir(), filename)
+
+
+def _key_text(key: str) -> Text | Digits:
+    return Text.of(KEY_NAMES[key]) if key in KEY_NAMES else Digits(key)

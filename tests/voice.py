@@ -1,0 +1,83 @@
+"""Drives a voice call as Twilio or Africa's Talking would: post, parse the XML, follow it."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+
+PUBLIC_BASE_URL = "https://telepasar.example"
+TWILIO_AUTH_TOKEN = "twilio-test-token"
+
+
+@dataclass
+class TwilioCall:
+    """One call: `start()` posts the incoming call, `press()` answers the current <Gather>."""
+
+    client: FlaskClient
+    caller: str = "+6281234567890"
+    call_sid: str = "CA0000000000000000000000000000001"
+    token: str = TWILIO_AUTH_TOKEN
+    twiml: ET.Element | None = None
+    said: list[str] = field(default_factory=list)
+
+    def start(self) -> ET.Element:
+        return self._post("/twilio/voice", {})
+
+    def press(self, digits: str) -> ET.Element:
+        """Answer the current <Gather> with `digits`."""
+        return self._post(self.action("Gather"), {"Digits": digits, "FinishedOnKey": ""})
+
+    def record(
+        self, url: str = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+    ) -> ET.Element:
+        """Answer the current <Record> with a recording, ended with #."""
+        return self._post(
+            self.action("Record"),
+            {"RecordingUrl": url, "RecordingDuration": "9", "RecordingSid": "RE1", "Digits": "#"},
+        )
+
+    def silence(self) -> ET.Element:
+        """Say nothing: Twilio falls through to the <Redirect>."""
+        return self._post(self.twiml.find("Redirect").text, {})
+
+    def repeat_last(self, path: str, form: dict[str, str]) -> ET.Element:
+        return self._post(path, form)
+
+    def action(self, verb: str) -> str:
+        element = self.twiml.find(f".//{verb}")
+        assert element is not None, f"no <{verb}> in {ET.tostring(self.twiml).decode()}"
+        return element.get("action")
+
+    def speech(self) -> str:
+        """Everything the current reply says, in one string."""
+        return " ".join(element.text or "" for element in self.twiml.iter("Say"))
+
+    def signed_post(self, path: str, form: dict[str, str], *, signature: str | None = None):
+        params = {
+            "CallSid": self.call_sid,
+            "AccountSid": "AC1",
+            "From": self.caller,
+            "To": "+6236321234",
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            "ApiVersion": "2010-04-01",
+            **form,
+        }
+        url = urljoin(PUBLIC_BASE_URL, path)
+        if signature is None:
+            signature = RequestValidator(self.token).compute_signature(url, params)
+        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
+
+    def _post(self, path: str, form: dict[str, str]) -> ET.Element:
+        self.last_request = (path, form)
+        response = self.signed_post(path, form)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.mimetype == "text/xml"
+        self.twiml = ET.fromstring(response.data)
+        assert self.twiml.tag == "Response"
+        self.said.append(self.speech())
+        return self.twiml
