@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from gateway import africastalking_ussd, health, twilio_voice, voice
+from gateway import africastalking_ussd, africastalking_voice, health, twilio_voice, voice
 from gateway.cli import register_commands
 from gateway.database import Database
 from settings import Settings
@@ -17,6 +17,7 @@ from storage.models import utcnow
 BLUEPRINTS = (
     health.blueprint,
     africastalking_ussd.blueprint,
+    africastalking_voice.blueprint,
     twilio_voice.blueprint,
     voice.blueprint,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -13,15 +14,19 @@ from sqlalchemy import func, select
 from gateway.database import current_database, current_settings, current_time
 from gateway.senders import SenderUnavailable, make_sender
 from orders.outbox import deliver_due
+from storage import queries
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
 from storage.models import Item, Market, Vendor
+from voice_prompts import default_catalog
+from voice_prompts.synth import EspeakMissing, clips, synthesize
 
 
 def register_commands(app: Flask) -> None:
     """Add Telepasar's commands to the app's CLI."""
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
+    app.cli.add_command(prompts_synth)
 
 
 @click.command("seed-demo")
@@ -74,3 +79,28 @@ def worker(once: bool) -> None:
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     """Stop between two passes on SIGTERM (make run, systemd) as on Ctrl-C."""
     raise KeyboardInterrupt
+
+
+@click.command("prompts-synth")
+@click.option("--force", is_flag=True, help="Make every clip again, even those already made.")
+@click.option("--espeak", default="espeak-ng", show_default=True, help="The espeak-ng command.")
+@with_appcontext
+def prompts_synth(force: bool, espeak: str) -> None:
+    """Make placeholder audio (espeak-ng) for every prompt, number word and catalog name."""
+    settings = current_settings()
+    with current_database().readers() as session:
+        names = queries.catalog_names(session)
+    all_clips = clips(default_catalog(), names)
+    out_dir = Path(settings.audio_dir)
+    click.echo(f"{len(all_clips)} clips (prompts, number words, names) into {out_dir}")
+    try:
+        made = synthesize(
+            all_clips,
+            out_dir,
+            espeak=espeak,
+            force=force,
+            progress=lambda done, total: click.echo(f"  {done}/{total} made"),
+        )
+    except EspeakMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Done: {made} made, {len(all_clips) - made} already there.")

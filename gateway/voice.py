@@ -7,7 +7,6 @@ of speech; `flask --app gateway prompts-synth` writes placeholder audio under
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from menus.screen import Screen
 from orders.conversations import VoiceReply
 from voice_prompts import Digits, Text
 from voice_prompts.catalog import PromptCatalog
-from voice_prompts.speech import KEY_NAMES, Piece, SpeechRenderer
+from voice_prompts.speech import KEY_NAMES, SpeechRenderer
 
 RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "voice_prompts" / "audio"
 AUDIO_EXTENSIONS = (".mp3", ".wav")
@@ -60,18 +59,6 @@ def recording_path(lang: str, text: Text) -> str | None:
         if (RECORDINGS_DIR / lang / f"{text.key}{extension}").is_file():
             return f"{lang}/{text.key}{extension}"
     return None
-
-
-def piece_file(lang: str, piece: Piece) -> str:
-    """Where the audio of one speech piece lives under `instance/audio/` (see prompts-synth)."""
-    if piece.kind == "prompt":
-        return f"{lang}/prompts/{piece.value}.{piece.index}.wav"
-    return f"{lang}/{piece.kind}s/{slug(piece.value)}.wav"
-
-
-def slug(text: str) -> str:
-    """A file name for a word or a name: lower case letters, digits and dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "blank"
 
 
 def synthesized_dir() -> Path:

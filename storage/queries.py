@@ -97,3 +97,14 @@ def due_outbound(session: Session, now: dt.datetime, limit: int = 50) -> Sequenc
         .order_by(OutboundMessage.next_try_at, OutboundMessage.id)
         .limit(limit)
     ).all()
+
+
+def catalog_names(session: Session) -> list[str]:
+    """Every name a caller may hear: markets, traders, items (Indonesian and English)."""
+    names: list[str] = []
+    for market in all_markets(session):
+        names.append(market.name)
+        for vendor in market.vendors:
+            names.append(vendor.name)
+            names += [name for item in vendor.items for name in (item.name, item.name_en)]
+    return names

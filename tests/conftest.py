@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,3 +82,25 @@ def db(app: Flask) -> Iterator[Session]:
     """
     with app.extensions["telepasar_db"].readers() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def synthesized_audio(demo_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Placeholder audio for every prompt, number word and name, made once by `prompts-synth`.
+
+    espeak-ng is a system package: CI installs it (.ci/run) and must run these tests; on a
+    developer's machine without it they are skipped with the command that installs it.
+    """
+    if shutil.which("espeak-ng") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng is missing in CI: .ci/run should install it")
+        pytest.skip("espeak-ng is not installed (sudo apt-get install espeak-ng)")
+    audio_dir = tmp_path_factory.mktemp("audio")
+    database = tmp_path_factory.mktemp("synth") / "demo.sqlite3"
+    shutil.copy(demo_database_file, database)
+    app = create_app(Settings(database_url=f"sqlite:///{database}", audio_dir=str(audio_dir)))
+    result = app.test_cli_runner().invoke(args=["prompts-synth"])
+    app.extensions["telepasar_db"].engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "Done: " in result.output
+    return audio_dir

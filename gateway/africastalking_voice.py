@@ -1,0 +1,157 @@
+"""`POST /africastalking/voice`: Africa's Talking voice calls, the same menus as Twilio's.
+
+Africa's Talking posts `isActive, sessionId, direction, callerNumber, destinationNumber`,
+then `dtmfDigits` (after `GetDigits`) or `recordingUrl` (after `Record`) to the callbackUrl,
+and `isActive=0` when the call has ended. Replies are its voice XML (`GetDigits`, `Play`,
+`Say`, `Record`, `Dial`, `Redirect`), built with ElementTree. Its `Say` reads English only,
+so Indonesian and Balinese are played: pieces of audio made by `prompts-synth`, or a
+person's recording of a whole prompt. It does not sign callbacks: `?token=` is checked.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from flask import Blueprint, Response, request
+
+from gateway.database import current_database, current_settings, current_time
+from gateway.security import require_url_token
+from gateway.voice import GATHER_TIMEOUT_SECONDS, RECORD_MAX_SECONDS, public_url, utterances
+from menus.engine import Rules
+from menus.screen import Screen
+from orders.conversations import VoiceReply, voice_turn
+from orders.errors import InvalidPhone
+from orders.phones import mask_phone, normalize_phone
+from settings import Settings
+from voice_prompts import Text, default_catalog
+from voice_prompts.speech import SpeechRenderer
+from voice_prompts.synth import clip_path
+
+blueprint = Blueprint("africastalking_voice", __name__)
+log = logging.getLogger(__name__)
+
+
+@blueprint.post("/africastalking/voice")
+def voice() -> Response:
+    """One step of a call: parse, hand to the conversation, answer voice XML."""
+    settings = current_settings()
+    require_url_token(settings.at_webhook_token)
+    if request.form.get("isActive", "1") == "0":
+        return _xml(ET.Element("Response"))  # the call has ended: nothing to say
+    lang = settings.default_language
+    try:
+        phone = normalize_phone(request.form.get("callerNumber"), settings.phone_region)
+    except InvalidPhone:
+        return _xml(_goodbye(settings, "error.bad_phone", lang))
+    session_id = request.form.get("sessionId", "").strip()[:120]
+    if not session_id:
+        return _xml(_goodbye(settings, "error.system", lang))
+    now = current_time()
+    try:
+        reply = current_database().run(
+            lambda session: voice_turn(
+                session,
+                call_id=session_id,
+                phone=phone,
+                step=request.args.get("step", type=int),
+                digits=request.form.get("dtmfDigits"),
+                recording_url=request.form.get("recordingUrl"),
+                silences=request.args.get("silence", default=0, type=int),
+                rules=Rules(goods_cap=settings.order_goods_cap),
+                default_language=settings.default_language,
+                now=now,
+            )
+        )
+        return _xml(render(reply, settings))
+    except Exception:  # the caller hears an apology, never a dead line
+        log.exception("voice call from %s failed", mask_phone(phone))
+        return _xml(_goodbye(settings, "error.system", lang))
+
+
+def render(reply: VoiceReply, settings: Settings) -> ET.Element:
+    """The voice XML for one reply."""
+    response = ET.Element("Response")
+    if reply.transfer:
+        return _to_a_person(settings, reply.language)
+    if reply.screen.end:
+        _speak(response, reply, settings)
+        return response
+    callback = _callback(settings, step=reply.next_step)
+    if reply.screen.expects == "recording":
+        record = ET.SubElement(
+            response,
+            "Record",
+            finishOnKey="#",
+            maxLength=str(RECORD_MAX_SECONDS),
+            timeout=str(GATHER_TIMEOUT_SECONDS),
+            trimSilence="true",
+            playBeep="true",
+            callbackUrl=callback,
+        )
+        _speak(record, reply, settings)
+    else:
+        number = reply.screen.expects == "number"
+        attributes = {"timeout": str(GATHER_TIMEOUT_SECONDS), "callbackUrl": callback}
+        attributes.update({"finishOnKey": "#"} if number else {"numDigits": "1"})
+        _speak(ET.SubElement(response, "GetDigits", attributes), reply, settings)
+    redirect = ET.SubElement(response, "Redirect")
+    redirect.text = _callback(settings, step=reply.next_step, silence=reply.silences + 1)
+    return response
+
+
+def _speak(parent: ET.Element, reply: VoiceReply, settings: Settings) -> None:
+    """English as `Say`; Indonesian and Balinese as `Play` of recordings or audio pieces."""
+    prompts = default_catalog()
+    speaker = SpeechRenderer(prompts, reply.language)
+    audio_dir = Path(settings.audio_dir)
+    for utterance in utterances(reply, prompts):
+        if utterance.recording:
+            _play(parent, public_url("voice_audio.recorded", filename=utterance.recording))
+        elif reply.language == "en":
+            ET.SubElement(parent, "Say").text = utterance.speech
+        else:
+            for piece in speaker.pieces(utterance.text):
+                path = clip_path(reply.language, piece)
+                if (audio_dir / path).is_file():
+                    _play(parent, public_url("voice_audio.synthesized", filename=path))
+                else:  # not made yet (run prompts-synth): better read badly than silence
+                    words = speaker.literal(piece) if piece.kind == "prompt" else piece.value
+                    ET.SubElement(parent, "Say").text = words
+
+
+def _play(parent: ET.Element, url: str) -> None:
+    ET.SubElement(parent, "Play", url=url)
+
+
+def _callback(settings: Settings, **values: object) -> str:
+    if settings.at_webhook_token:
+        values["token"] = settings.at_webhook_token
+    return public_url("africastalking_voice.voice", **values)
+
+
+def _to_a_person(settings: Settings, lang: str) -> ET.Element:
+    if not settings.call_center_number:
+        return _goodbye(settings, "voice.no_operator", lang)
+    response = ET.Element("Response")
+    _speak_text(response, Text.of("voice.operator"), lang, settings)
+    ET.SubElement(response, "Dial", phoneNumbers=settings.call_center_number)
+    return response
+
+
+def _goodbye(settings: Settings, key: str, lang: str) -> ET.Element:
+    response = ET.Element("Response")
+    _speak_text(response, Text.of(key), lang, settings)
+    return response
+
+
+def _speak_text(parent: ET.Element, text: Text, lang: str, settings: Settings) -> None:
+    """One prompt, spoken the way `_speak` speaks a screen."""
+    closing = Screen((text,), end=True)
+    _speak(parent, VoiceReply(screen=closing, language=lang, next_step=0), settings)
+
+
+def _xml(response: ET.Element) -> Response:
+    body = ET.tostring(response, encoding="unicode", xml_declaration=True)
+    return Response(body, mimetype="application/xml")
