@@ -231,3 +231,31 @@ def test_a_caller_number_that_does_not_parse_hears_an_apology(voice_client, db: 
     assert "Maaf, nomor Anda tidak dapat kami kenali." in call.speech()
     assert call.twiml.find("Hangup") is not None
     assert db.scalar(select(func.count()).select_from(Customer)) == 0
+
+
+def test_a_recorded_prompt_is_played_instead_of_speech(voice_client, tmp_path, monkeypatch):
+    recordings = tmp_path / "audio"
+    (recordings / "id").mkdir(parents=True)
+    (recordings / "id" / "market.title.mp3").write_bytes(b"ID3 a person saying Pilih pasar")
+    monkeypatch.setattr("gateway.voice.RECORDINGS_DIR", recordings)
+    call = TwilioCall(voice_client)
+    call.start()
+    call.press("1")
+
+    gather = call.twiml.find("Gather")
+    first = list(gather)[0]
+    assert first.tag == "Play"
+    assert first.text == f"{PUBLIC_BASE_URL}/audio/recorded/id/market.title.mp3"
+    assert "Pilih pasar" not in call.speech()  # not said twice
+    with voice_client.get("/audio/recorded/id/market.title.mp3") as served:
+        assert served.status_code == 200 and served.data.startswith(b"ID3")
+
+
+def test_prompts_synth_without_espeak_says_how_to_install_it(voice_settings, clock, tmp_path):
+    audio_dir = tmp_path / "audio"
+    app = create_app(replace(voice_settings, audio_dir=str(audio_dir)), clock=clock)
+    result = app.test_cli_runner().invoke(args=["prompts-synth", "--espeak", "espeak-ng-missing"])
+    assert result.exit_code == 1
+    assert "espeak-ng-missing is not installed" in result.output
+    assert "sudo apt-get install espeak-ng" in result.output
+    assert not audio_dir.exists()
