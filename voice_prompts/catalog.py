@@ -12,7 +12,7 @@ from babel.dates import format_datetime
 
 from voice_prompts.text import Text, When
 
-LANGUAGES = ("id", "en", "ban")
+LANGUAGES = ("id", "ban", "en")  # the order callers hear them in
 DEFAULT_LANGUAGE = "id"
 TEXTS_DIR = Path(__file__).resolve().parent / "texts"
 

@@ -138,7 +138,7 @@ def test_a_whole_call_in_indonesian_is_played_audio_and_places_the_order(at_app,
 def test_english_is_said_not_played(at_app):
     call = AtCall(at_app.test_client())
     call.start()
-    call.press("2")
+    call.press("3")  # English
     assert call.xml.find(".//Play") is None
     assert "Choose a market:" in [say.text for say in call.xml.iter("Say")]
 

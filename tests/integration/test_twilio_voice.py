@@ -161,6 +161,11 @@ def test_zero_reaches_a_person_from_every_menu(voice_client):
         else:
             call.press("0")
         assert call.twiml.find("Dial").text == CALL_CENTER, (depth, call.speech())
+    summary = TwilioCall(voice_client, call_sid="CA-zero-summary", caller="+6281234567899")
+    spinach_order(summary)
+    assert "Total belanja" in summary.speech()
+    summary.press("0")
+    assert summary.twiml.find("Dial").text == CALL_CENTER
 
 
 def test_an_unknown_key_gets_the_same_menu_after_a_short_not_an_option(voice_client):

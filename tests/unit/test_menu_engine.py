@@ -49,11 +49,11 @@ def test_a_new_caller_chooses_a_language_first_and_it_is_saved():
     state = engine.start(ctx)
     assert text(ctx, state).splitlines()[1:] == [
         "1. Bahasa Indonesia",
-        "2. English",
-        "3. Basa Bali",
+        "2. Basa Bali",
+        "3. English",
     ]
 
-    turn = engine.handle(ctx, state, "2")
+    turn = engine.handle(ctx, state, "3")
 
     assert turn.effects == (SaveLanguage("en"),)
     assert turn.state.language == "en"
