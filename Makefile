@@ -19,6 +19,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 seed: install
 	$(BIN)/flask --app gateway seed-demo
+	@if command -v espeak-ng >/dev/null; then $(BIN)/flask --app gateway prompts-synth; \
+	else echo "espeak-ng is not installed: Africa's Talking voice reads Indonesian with its English <Say> (sudo apt-get install espeak-ng, then make run again)."; fi
 
 # The gateway and the outbox worker together; Ctrl-C stops both.
 run: seed

@@ -109,16 +109,13 @@ def _speak(parent: ET.Element, reply: VoiceReply, settings: Settings) -> None:
     for utterance in utterances(reply, prompts):
         if utterance.recording:
             _play(parent, public_url("voice_audio.recorded", filename=utterance.recording))
-        elif reply.language == "en":
+            continue
+        paths = [clip_path(reply.language, piece) for piece in speaker.pieces(utterance.text)]
+        if reply.language != "en" and all((audio_dir / path).is_file() for path in paths):
+            for path in paths:
+                _play(parent, public_url("voice_audio.synthesized", filename=path))
+        else:  # English, or audio not made yet (prompts-synth): better read badly than silence
             ET.SubElement(parent, "Say").text = utterance.speech
-        else:
-            for piece in speaker.pieces(utterance.text):
-                path = clip_path(reply.language, piece)
-                if (audio_dir / path).is_file():
-                    _play(parent, public_url("voice_audio.synthesized", filename=path))
-                else:  # not made yet (run prompts-synth): better read badly than silence
-                    words = speaker.literal(piece) if piece.kind == "prompt" else piece.value
-                    ET.SubElement(parent, "Say").text = words
 
 
 def _play(parent: ET.Element, url: str) -> None:

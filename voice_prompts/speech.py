@@ -36,6 +36,11 @@ class Piece:
     index: int = 0
 
 
+def is_spoken(literal: str) -> bool:
+    """True when a literal part of a template has words (not only spaces and punctuation)."""
+    return any(char.isalnum() for char in literal)
+
+
 def number_words(number: int, lang: str) -> list[str]:
     """A whole number as the words a speaker says: 15000 -> ["lima", "belas", "ribu"]."""
     words = num2words(number, lang=NUMBER_LANGUAGES[lang])
@@ -65,7 +70,7 @@ class SpeechRenderer:
         pieces: list[Piece] = []
         template = self.prompts.template(self.lang, key)
         for index, (literal, field, _, _) in enumerate(string.Formatter().parse(template)):
-            if literal.strip():
+            if is_spoken(literal):
                 pieces.append(Piece("prompt", key, index))
             if field:
                 pieces += self._pieces(text.params[field])

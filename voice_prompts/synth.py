@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_prompts.catalog import LANGUAGES, PromptCatalog
-from voice_prompts.speech import Piece, SpeechRenderer, number_words
+from voice_prompts.speech import Piece, SpeechRenderer, is_spoken, number_words
 
 # espeak-ng has no Balinese voice; the Indonesian one reads Balinese's Latin spelling well.
 ESPEAK_VOICES = {"id": "id", "ban": "id", "en": "en-gb"}
@@ -50,7 +50,7 @@ def clips(prompts: PromptCatalog, names: Iterable[str]) -> list[Clip]:
             Piece("prompt", key, index)
             for key in sorted(prompts.keys(lang))
             for index, literal in enumerate(_literals(prompts.template(lang, key)))
-            if literal.strip()
+            if is_spoken(literal)
         ]
         words = {word for n in NUMBERS_SPOKEN for word in number_words(n, lang)} | {"rupiah"}
         pieces += [Piece("word", word) for word in sorted(words)]

@@ -180,3 +180,21 @@ def test_every_callback_url_carries_the_token(at_app):
     call.start()
     for url in (call.xml.find("GetDigits").get("callbackUrl"), call.xml.find("Redirect").text):
         assert re.search(rf"[?&]token={TOKEN}(&|$)", url), url
+
+
+def test_without_synthesized_audio_each_prompt_is_said_whole(settings, clock, tmp_path):
+    app = create_app(
+        replace(
+            settings,
+            at_webhook_token=TOKEN,
+            public_base_url=PUBLIC_BASE_URL,
+            audio_dir=str(tmp_path / "none"),
+        ),
+        clock=clock,
+    )
+    call = AtCall(app.test_client())
+    call.start()
+    said = [say.text for say in call.xml.iter("Say")]
+    assert "Bahasa Indonesia, tekan satu." in said
+    assert call.xml.find(".//Play") is None
+    app.extensions["telepasar_db"].engine.dispose()
