@@ -16,12 +16,17 @@ from pathlib import Path
 
 from flask import Blueprint, Response, request
 
-from gateway.database import current_database, current_settings, current_time
+from gateway.database import current_settings
 from gateway.security import require_url_token
-from gateway.voice import GATHER_TIMEOUT_SECONDS, RECORD_MAX_SECONDS, public_url, utterances
-from menus.engine import Rules
+from gateway.voice import (
+    GATHER_TIMEOUT_SECONDS,
+    RECORD_MAX_SECONDS,
+    answer_call,
+    public_url,
+    utterances,
+)
 from menus.screen import Screen
-from orders.conversations import VoiceReply, voice_turn
+from orders.conversations import VoiceReply
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
 from settings import Settings
@@ -48,21 +53,14 @@ def voice() -> Response:
     session_id = request.form.get("sessionId", "").strip()[:120]
     if not session_id:
         return _xml(_goodbye(settings, "error.system", lang))
-    now = current_time()
     try:
-        reply = current_database().run(
-            lambda session: voice_turn(
-                session,
-                call_id=session_id,
-                phone=phone,
-                step=request.args.get("step", type=int),
-                digits=request.form.get("dtmfDigits"),
-                recording_url=request.form.get("recordingUrl"),
-                silences=request.args.get("silence", default=0, type=int),
-                rules=Rules(goods_cap=settings.order_goods_cap),
-                default_language=settings.default_language,
-                now=now,
-            )
+        reply = answer_call(
+            call_id=session_id,
+            phone=phone,
+            step=request.args.get("step", type=int),
+            digits=request.form.get("dtmfDigits"),
+            recording_url=request.form.get("recordingUrl"),
+            silences=request.args.get("silence", default=0, type=int),
         )
         return _xml(render(reply, settings))
     except Exception:  # the caller hears an apology, never a dead line

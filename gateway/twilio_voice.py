@@ -14,16 +14,16 @@ from flask import Blueprint, Response, abort, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
-from gateway.database import current_database, current_settings, current_time
+from gateway.database import current_settings
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
     RECORD_MAX_SECONDS,
     Utterance,
+    answer_call,
     public_url,
     utterances,
 )
-from menus.engine import Rules
-from orders.conversations import VoiceReply, voice_turn
+from orders.conversations import VoiceReply
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
 from settings import Settings
@@ -62,21 +62,14 @@ def voice() -> Response:
     call_sid = request.form.get("CallSid", "").strip()[:120]
     if not call_sid:
         return _twiml(_goodbye(settings, "error.system"))
-    now = current_time()
     try:
-        reply = current_database().run(
-            lambda session: voice_turn(
-                session,
-                call_id=call_sid,
-                phone=phone,
-                step=request.args.get("step", type=int),
-                digits=request.form.get("Digits"),
-                recording_url=request.form.get("RecordingUrl"),
-                silences=request.args.get("silence", default=0, type=int),
-                rules=Rules(goods_cap=settings.order_goods_cap),
-                default_language=settings.default_language,
-                now=now,
-            )
+        reply = answer_call(
+            call_id=call_sid,
+            phone=phone,
+            step=request.args.get("step", type=int),
+            digits=request.form.get("Digits"),
+            recording_url=request.form.get("RecordingUrl"),
+            silences=request.args.get("silence", default=0, type=int),
         )
         return _twiml(render(reply, settings))
     except Exception:  # the caller hears an apology, never Twilio's application error

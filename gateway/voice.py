@@ -12,8 +12,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory, url_for
 
+from gateway.database import current_database, current_settings, current_time
+from menus.engine import Rules
 from menus.screen import Screen
-from orders.conversations import VoiceReply
+from orders.conversations import VoiceReply, voice_turn
 from voice_prompts import Digits, Text
 from voice_prompts.catalog import PromptCatalog
 from voice_prompts.speech import KEY_NAMES, SpeechRenderer
@@ -33,6 +35,34 @@ class Utterance:
     text: Text
     speech: str
     recording: str | None  # a path under /audio/, or None
+
+
+def answer_call(
+    *,
+    call_id: str,
+    phone: str,
+    step: int | None,
+    digits: str | None,
+    recording_url: str | None,
+    silences: int,
+) -> VoiceReply:
+    """Run one voice callback of either provider through the conversation, in a unit of work."""
+    settings = current_settings()
+    now = current_time()
+    return current_database().run(
+        lambda session: voice_turn(
+            session,
+            call_id=call_id,
+            phone=phone,
+            step=step,
+            digits=digits,
+            recording_url=recording_url,
+            silences=silences,
+            rules=Rules(goods_cap=settings.order_goods_cap),
+            default_language=settings.default_language,
+            now=now,
+        )
+    )
 
 
 def utterances(reply: VoiceReply, prompts: PromptCatalog) -> list[Utterance]:

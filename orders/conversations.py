@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from menus import engine
 from menus.engine import Context, PlaceOrder, Rules, SaveLanguage
-from menus.screen import USSD, VOICE, Screen
+from menus.screen import USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
 from orders.catalog import load_caller, load_catalog
@@ -47,13 +47,7 @@ def ussd_turn(
     convo = queries.conversation(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done")  # a repeat: same screen
-    ctx = Context(
-        catalog=load_catalog(session, now),
-        caller=load_caller(session, phone),
-        profile=USSD,
-        rules=rules,
-        default_language=default_language,
-    )
+    ctx = _context(session, phone, USSD, rules, default_language, now)
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
         convo = Conversation(channel="ussd", session_key=session_id, phone=phone, created_at=now)
@@ -71,6 +65,24 @@ def ussd_turn(
     convo.status = "done" if reply.end else "active"
     convo.updated_at = now
     return reply
+
+
+def _context(
+    session: Session,
+    phone: str,
+    profile: ChannelProfile,
+    rules: Rules,
+    default_language: str,
+    now: dt.datetime,
+) -> Context:
+    """What the menus may know for this caller on this channel, now."""
+    return Context(
+        catalog=load_catalog(session, now),
+        caller=load_caller(session, phone),
+        profile=profile,
+        rules=rules,
+        default_language=default_language,
+    )
 
 
 def _apply(
@@ -170,13 +182,7 @@ def voice_turn(
     nothing and hears the current screen again, so no key press acts twice. `silences` counts
     the prompts met by silence on the current screen; after MAX_SILENCES a person takes over.
     """
-    ctx = Context(
-        catalog=load_catalog(session, now),
-        caller=load_caller(session, phone),
-        profile=VOICE,
-        rules=rules,
-        default_language=default_language,
-    )
+    ctx = _context(session, phone, VOICE, rules, default_language, now)
     convo = queries.conversation(session, "voice", call_id)
     if convo is None:
         state = engine.start(ctx)
