@@ -264,3 +264,14 @@ def test_prompts_synth_without_espeak_says_how_to_install_it(voice_settings, clo
     assert "espeak-ng-missing is not installed" in result.output
     assert "sudo apt-get install espeak-ng" in result.output
     assert not audio_dir.exists()
+
+
+def test_the_language_chosen_on_the_first_call_is_remembered(voice_client):
+    first = TwilioCall(voice_client, call_sid="CA-first")
+    first.start()
+    first.press("2")  # Basa Bali
+    assert first.speech().startswith("Pilih peken:")
+    again = TwilioCall(voice_client, call_sid="CA-again")
+    again.start()
+    assert again.speech().startswith("Pilih peken:")  # no language question the second time
+    assert "Pasar Amlapura Barat, tekan satu." in again.speech()
