@@ -8,7 +8,16 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from gateway import africastalking_ussd, africastalking_voice, health, twilio_voice, voice
+from gateway import (
+    africastalking_sms,
+    africastalking_ussd,
+    africastalking_voice,
+    android_sms,
+    health,
+    twilio_sms,
+    twilio_voice,
+    voice,
+)
 from gateway.cli import register_commands
 from gateway.database import Database
 from settings import Settings
@@ -18,6 +27,9 @@ BLUEPRINTS = (
     health.blueprint,
     africastalking_ussd.blueprint,
     africastalking_voice.blueprint,
+    africastalking_sms.blueprint,
+    android_sms.blueprint,
+    twilio_sms.blueprint,
     twilio_voice.blueprint,
     voice.blueprint,
 )

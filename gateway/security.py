@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import time
 
-from flask import abort, request
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+ANDROID_MAX_AGE_SECONDS = 300
 
 
 def require_url_token(expected: str) -> None:
@@ -13,4 +19,37 @@ def require_url_token(expected: str) -> None:
         return
     given = request.args.get("token", "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
+        abort(403)
+
+
+def require_twilio_signature() -> None:
+    """Abort with 403 unless Twilio signed this request (when TWILIO_AUTH_TOKEN is set).
+
+    The URL Twilio signed is rebuilt from PUBLIC_BASE_URL: behind a proxy the app itself
+    sees another scheme and host. Every posted parameter is passed to the validator.
+    """
+    settings = current_app.config["TELEPASAR_SETTINGS"]
+    if not settings.twilio_auth_token:
+        return
+    url = settings.public_base_url.rstrip("/") + request.full_path.rstrip("?")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not RequestValidator(settings.twilio_auth_token).validate(url, request.form, signature):
+        log.warning("Twilio request with a bad signature refused (%s)", request.path)
+        abort(403)
+
+
+def require_android_signature(key: str) -> None:
+    """Abort with 403 unless `X-Signature` is the HMAC-SHA256 of body + `X-Timestamp` (fresh).
+
+    SMS Gateway for Android signs its webhooks with the key set on the phone; a timestamp
+    older or newer than five minutes is refused, so a captured request cannot be replayed.
+    """
+    if not key:
+        return
+    timestamp = request.headers.get("X-Timestamp", "")
+    signature = request.headers.get("X-Signature", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > ANDROID_MAX_AGE_SECONDS:
+        abort(403)
+    expected = hmac.new(key.encode(), request.get_data() + timestamp.encode(), "sha256")
+    if not hmac.compare_digest(expected.hexdigest(), signature.lower()):
         abort(403)

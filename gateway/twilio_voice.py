@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request, url_for
-from twilio.request_validator import RequestValidator
+from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
 from gateway.database import current_settings
+from gateway.security import require_twilio_signature
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
     RECORD_MAX_SECONDS,
@@ -37,18 +37,7 @@ SAY_LANGUAGES = {"id": "id-ID", "ban": "id-ID", "en": "en-GB"}
 ENGLISH_VOICE = "Google.en-GB-Standard-A"
 
 
-@blueprint.before_request
-def check_signature() -> None:
-    """Every /twilio/* request must be signed by Twilio when TWILIO_AUTH_TOKEN is set."""
-    settings = current_settings()
-    if not settings.twilio_auth_token:
-        return
-    url = settings.public_base_url.rstrip("/") + request.full_path.rstrip("?")
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(settings.twilio_auth_token)
-    if not validator.validate(url, request.form, signature):
-        log.warning("Twilio request with a bad signature refused (%s)", request.path)
-        abort(403)
+blueprint.before_request(require_twilio_signature)
 
 
 @blueprint.post("/twilio/voice")

@@ -34,6 +34,9 @@ class ChannelProfile:
 USSD_REPLY_PREFIX_CHARS = len("CON ")
 USSD = ChannelProfile("ussd", max_chars=160 - USSD_REPLY_PREFIX_CHARS, max_choices=9)
 
+# The numbered menus over SMS: a reply is one 160-character SMS, the keys are USSD's.
+SMS_MENU = ChannelProfile("sms", max_chars=160, max_choices=9)
+
 # Voice (DESIGN.md): at most 5 options a prompt, the 5th being "more" (9) when there are more;
 # * goes back. The voice channel itself keeps 0 for a person and # to hear the menu again.
 VOICE = ChannelProfile(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from menus import engine
 from menus.engine import Context, PlaceOrder, Rules, SaveLanguage
-from menus.screen import USSD, VOICE, ChannelProfile, Screen
+from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
 from orders.catalog import load_caller, load_catalog
@@ -216,3 +216,43 @@ def _save_voice(convo: Conversation, state: MenuState, *, turn: int, now: dt.dat
     convo.state = {**state.to_dict(), "voice_turn": turn}
     convo.status = "done" if state.step == "done" else "active"
     convo.updated_at = now
+
+
+SMS_MENU_IDLE = dt.timedelta(minutes=30)
+
+
+def sms_menu_turn(
+    session: Session,
+    *,
+    phone: str,
+    value: str,
+    start: bool,
+    typed: bool,
+    rules: Rules,
+    default_language: str,
+    now: dt.datetime,
+) -> str | None:
+    """The numbered menus over SMS (`MENU` alone starts them; digits answer).
+
+    Returns None when this number has no menu session going (or, for `typed` text, when its
+    screen does not ask for text), so the message is read as a keyword SMS instead.
+    """
+    ctx = _context(session, phone, SMS_MENU, rules, default_language, now)
+    convo = queries.conversation(session, "smsmenu", phone)
+    if start:
+        if convo is None:
+            convo = Conversation(channel="smsmenu", session_key=phone, phone=phone)
+            session.add(convo)
+        state = engine.start(ctx)
+    else:
+        if convo is None or convo.status != "active" or convo.updated_at < now - SMS_MENU_IDLE:
+            return None
+        state = MenuState.from_dict(convo.state)
+        if typed and engine.screen(ctx, state).expects != "text":
+            return None
+        ctx, state = _apply(session, ctx, state, value, now)
+    text = engine.render(ctx, state)
+    convo.state = state.to_dict()
+    convo.status = "done" if state.step == "done" else "active"
+    convo.updated_at = now
+    return text

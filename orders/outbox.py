@@ -21,6 +21,9 @@ from storage.models import Order, OutboundMessage, utcnow
 log = logging.getLogger(__name__)
 
 KINDS = ("reply", "order_update", "offer", "announcement")
+# What a number that sent STOP still gets: answers to what it sends, and news of orders it
+# places afterwards. Offers and announcements are unsolicited and never go to it.
+UNSOLICITED_KINDS = ("offer", "announcement")
 BACKOFF_SECONDS = (30, 60, 120, 300, 900, 1800)
 
 
@@ -42,7 +45,11 @@ class Sender(Protocol):
 def enqueue_sms(
     session: Session, *, to: str, body: str, kind: str, order: Order | None = None
 ) -> OutboundMessage:
-    """Add one SMS to the outbox (sent by the worker after the transaction commits)."""
+    """Add one SMS to the outbox (sent by the worker after the transaction commits).
+
+    A message the recipient opted out of is written as `refused`, with the reason, and never
+    sent: the rule lives here so that no feature can forget it.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     count = count_segments(body)
@@ -55,8 +62,25 @@ def enqueue_sms(
         order=order,
         next_try_at=utcnow(),
     )
+    refusal = _opt_out_refusal(session, to, kind, order)
+    if refusal:
+        message.state, message.last_error = "refused", refusal
     session.add(message)
     return message
+
+
+def _opt_out_refusal(session: Session, to: str, kind: str, order: Order | None) -> str | None:
+    """Why this message must not go to `to`, or None when it may."""
+    customer = queries.customer_by_phone(session, to)
+    if customer is None or customer.opted_out_at is None or kind == "reply":
+        return None
+    stopped = customer.opted_out_at.strftime("%Y-%m-%d %H:%M UTC")
+    if kind in UNSOLICITED_KINDS:
+        return f"opted out: the number sent STOP on {stopped}"
+    placed_at = order.placed_at if order is not None else None
+    if placed_at is not None and placed_at < customer.opted_out_at:
+        return f"opted out: the number sent STOP on {stopped}, after this order was placed"
+    return None
 
 
 def deliver_due(

@@ -137,6 +137,8 @@ class Customer(Base):
     # A voice caller's name and address as they said it (for couriers and staff to hear).
     address_recording_url: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(3))
+    # Set by STOP / BERHENTI: no unsolicited SMS from then on (cleared by START / MULAI).
+    opted_out_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
@@ -226,7 +228,10 @@ class InboundMessage(Base):
     """A provider message we have already handled, so a retry is not handled twice."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("provider", "provider_message_id"),)
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_message_id"),
+        Index("ix_inbound_messages_phone_received_at", "phone", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))
@@ -248,7 +253,8 @@ class OutboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     segments: Mapped[int]
     encoding: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sent, dead
+    # pending -> sent, or dead after the last try; refused: never sent (why: last_error)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
     OPEN_ORDER_STATES,
     Conversation,
     Customer,
+    InboundMessage,
     Item,
     Market,
     Order,
@@ -108,3 +109,30 @@ def catalog_names(session: Session) -> list[str]:
             names.append(vendor.name)
             names += [name for item in vendor.items for name in (item.name, item.name_en)]
     return names
+
+
+def inbound_message(session: Session, provider: str, message_id: str) -> InboundMessage | None:
+    """A message already received from this provider with this id."""
+    return session.scalar(
+        select(InboundMessage).where(
+            InboundMessage.provider == provider,
+            InboundMessage.provider_message_id == message_id,
+        )
+    )
+
+
+def inbound_count_since(session: Session, phone: str, since: dt.datetime) -> int:
+    """How many messages this number sent since `since` (any provider)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(InboundMessage)
+        .where(InboundMessage.phone == phone, InboundMessage.received_at >= since)
+    )
+
+
+def customer_order(session: Session, customer_id: int, number: str | None) -> Order | None:
+    """The customer's order with this number (the newest such), or their newest order."""
+    query = select(Order).where(Order.customer_id == customer_id)
+    if number is not None:
+        query = query.where(Order.number == number)
+    return session.scalar(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))

@@ -1,0 +1,484 @@
+"""SMS as an ordering channel: one inbound message in, at most one reply out.
+
+`handle_sms` deduplicates by provider message id, guards against floods, reads the keyword
+(`menus.keywords`) and runs the command from a table. An order by SMS is priced first and
+placed only when the customer answers YA within 30 minutes (no reply means no order). The
+numbered menus (`MENU` alone) run the same engine as USSD.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from menus.catalog import InMemoryCatalog, ItemInfo
+from menus.engine import Rules
+from menus.keywords import Parsed, parse
+from orders.catalog import load_catalog
+from orders.conversations import sms_menu_turn
+from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.outbox import enqueue_sms
+from orders.phones import mask_phone
+from orders.service import OrderLineRequest, place_order
+from storage import queries
+from storage.models import Conversation, Customer, InboundMessage, Order
+from voice_prompts import Digits, Money, PromptCatalog, Text, When, default_catalog
+
+log = logging.getLogger(__name__)
+
+PENDING_MINUTES = 30
+# More than FLOOD_LIMIT messages from one number within FLOOD_WINDOW: the next is answered
+# once, and the rest are ignored until the number slows down.
+FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
+FLOOD_WINDOW = dt.timedelta(minutes=10)
+SMS_LIMIT = 160
+CANCELLABLE_STATES = ("placed", "offered")
+
+
+@dataclass(frozen=True)
+class SmsSetup:
+    """What the SMS channel needs to know from the settings."""
+
+    rules: Rules
+    default_language: str
+    reply_via_outbox: bool  # False for Twilio, which takes the reply in its webhook answer
+
+
+@dataclass
+class SmsContext:
+    session: Session
+    phone: str
+    setup: SmsSetup
+    now: dt.datetime
+    prompts: PromptCatalog
+    customer: Customer | None
+    body: str = ""  # the message as sent (typed answers to the numbered menus)
+
+    @property
+    def lang(self) -> str:
+        return (self.customer.language if self.customer else None) or self.setup.default_language
+
+    def catalog(self) -> InMemoryCatalog:
+        return load_catalog(self.session, self.now)
+
+    def text(self, key: str, **params: Any) -> str:
+        return self.prompts.render(Text.of(key, **params), self.lang)
+
+    def ensure_customer(self) -> Customer:
+        if self.customer is None:
+            self.customer = Customer(phone=self.phone)
+            self.session.add(self.customer)
+        return self.customer
+
+
+def handle_sms(
+    session: Session,
+    *,
+    provider: str,
+    message_id: str,
+    phone: str,
+    body: str,
+    setup: SmsSetup,
+    now: dt.datetime,
+) -> str | None:
+    """Handle one inbound SMS; returns the reply text (None: nothing to answer)."""
+    if queries.inbound_message(session, provider, message_id) is not None:
+        return None  # a provider retry: handled already, answered already
+    recent = queries.inbound_count_since(session, phone, now - FLOOD_WINDOW)
+    session.add(
+        InboundMessage(
+            provider=provider,
+            provider_message_id=message_id,
+            phone=phone,
+            body=body[:1000],
+            received_at=now,
+        )
+    )
+    customer = queries.customer_by_phone(session, phone)
+    ctx = SmsContext(session, phone, setup, now, default_catalog(), customer, body)
+    if recent >= FLOOD_LIMIT:
+        if recent == FLOOD_LIMIT:
+            log.warning("SMS flood from %s: answered once, ignored for a while", mask_phone(phone))
+            return _reply(ctx, ctx.text("sms.reply.flood"))
+        log.info("SMS from %s ignored (flood)", mask_phone(phone))
+        return None
+    parsed = parse(body)
+    reply = COMMANDS[parsed.command](ctx, parsed)
+    return _reply(ctx, reply) if reply else None
+
+
+def _reply(ctx: SmsContext, text: str) -> str:
+    """Send the reply through the outbox, or hand it back for the webhook's answer."""
+    if ctx.setup.reply_via_outbox:
+        enqueue_sms(ctx.session, to=ctx.phone, body=text, kind="reply")
+    return text
+
+
+# ---------------------------------------------------------------- catalog commands
+
+
+def _markets(ctx: SmsContext, parsed: Parsed) -> str:
+    markets = ctx.catalog().markets()
+    entries = [ctx.text("sms.reply.entry", code=m.code, name=m.name) for m in markets]
+    return ctx.text("sms.reply.markets", list=", ".join(entries), example=markets[0].code)
+
+
+def _menu(ctx: SmsContext, parsed: Parsed) -> str | None:
+    if parsed.code is None:
+        return _menu_mode(ctx, "", start=True)
+    catalog = ctx.catalog()
+    page = parsed.page or 1
+    market = next((m for m in catalog.markets() if m.code == parsed.code), None)
+    if market is not None:
+        entries = [
+            ctx.text("sms.reply.entry", code=v.code, name=v.name)
+            for v in catalog.vendors(market.id)
+        ]
+        return _paged(ctx, "sms.reply.vendors", market.name, entries, parsed.code, page)
+    vendor = next((v for v in catalog.vendor_list if v.code == parsed.code), None)
+    if vendor is not None:
+        entries = [_item_entry(ctx, item) for item in catalog.items(vendor.id)]
+        return _paged(ctx, "sms.reply.items", vendor.name, entries, parsed.code, page)
+    return ctx.text("sms.reply.unknown_code", code=parsed.code[:10])
+
+
+def _find(ctx: SmsContext, parsed: Parsed) -> str:
+    if not parsed.text:
+        return ctx.text("sms.reply.find_missing")
+    words = parsed.text.lower().split()
+    catalog = ctx.catalog()
+    found = [
+        item
+        for item in catalog.item_list
+        if item.available and all(word in f"{item.name} {item.name_en}".lower() for word in words)
+    ]
+    if not found:
+        return ctx.text("sms.reply.found_none", words=parsed.text[:30])
+    entries = [
+        ctx.text(
+            "sms.reply.found_entry",
+            code=item.code,
+            name=item.label(ctx.lang),
+            price=Money(item.price),
+            unit=Text.of(f"unit.{item.unit}"),
+            vendor=catalog.vendor(item.vendor_id).name,
+        )
+        for item in found
+    ]
+    return _fit(ctx, "sms.reply.found", entries)
+
+
+def _item_entry(ctx: SmsContext, item: ItemInfo) -> str:
+    return ctx.text(
+        "sms.reply.item_entry",
+        code=item.code,
+        name=item.label(ctx.lang),
+        price=Money(item.price),
+        unit=Text.of(f"unit.{item.unit}"),
+    )
+
+
+def _paged(
+    ctx: SmsContext, key: str, title: str, entries: Sequence[str], code: str, page: int
+) -> str:
+    """One page of a list, as many entries as one SMS holds, with how to get the next."""
+    pages = _pages(ctx, key, title, entries)
+    page = min(max(page, 1), len(pages))
+    text = ctx.text(key, title=title, page=page, pages=len(pages), list=", ".join(pages[page - 1]))
+    if page < len(pages):
+        text += " " + ctx.text("sms.reply.more", code=code, page=page + 1)
+    return text
+
+
+def _pages(ctx: SmsContext, key: str, title: str, entries: Sequence[str]) -> list[list[str]]:
+    pages: list[list[str]] = [[]]
+    for entry in entries:
+        candidate = [*pages[-1], entry]
+        more = ctx.text("sms.reply.more", code="XXX9", page=9)
+        text = ctx.text(key, title=title, page=9, pages=9, list=", ".join(candidate))
+        if pages[-1] and len(f"{text} {more}") > SMS_LIMIT:
+            pages.append([entry])
+        else:
+            pages[-1] = candidate
+    return pages
+
+
+def _fit(ctx: SmsContext, key: str, entries: Sequence[str]) -> str:
+    """As many entries as fit one SMS."""
+    shown: list[str] = []
+    for entry in entries:
+        if shown and len(ctx.text(key, list=", ".join([*shown, entry]))) > SMS_LIMIT:
+            break
+        shown.append(entry)
+    return ctx.text(key, list=", ".join(shown))
+
+
+# ---------------------------------------------------------------- ordering
+
+
+def _order(ctx: SmsContext, parsed: Parsed) -> str:
+    if parsed.problem == "bad_quantity":
+        return ctx.text("sms.reply.bad_quantity", max=ctx.setup.rules.max_quantity)
+    if parsed.problem and parsed.problem.startswith("unknown_code:"):
+        return ctx.text("sms.reply.unknown_items", codes=parsed.problem.split(":", 1)[1][:12])
+    if parsed.problem:
+        return ctx.text("sms.reply.lines_missing")
+    catalog = ctx.catalog()
+    by_code = {item.code: item for item in catalog.item_list}
+    unknown = [code for code, _ in parsed.lines if code not in by_code]
+    if unknown:
+        return ctx.text("sms.reply.unknown_items", codes=", ".join(unknown))
+    lines = _merged([(by_code[code], quantity) for code, quantity in parsed.lines])
+    if any(quantity > ctx.setup.rules.max_quantity for _, quantity in lines):
+        return ctx.text("sms.reply.bad_quantity", max=ctx.setup.rules.max_quantity)
+    gone = [item.label(ctx.lang) for item, _ in lines if not item.available]
+    if gone:
+        return ctx.text("error.unavailable", items=", ".join(gone))
+    if len({item.market_id for item, _ in lines}) > 1:
+        return ctx.text("sms.reply.mixed_markets")
+    goods = sum(item.price * quantity for item, quantity in lines)
+    if goods > ctx.setup.rules.goods_cap:
+        return ctx.text("error.too_large", total=Money(goods), cap=Money(ctx.setup.rules.goods_cap))
+    market = catalog.market(lines[0][0].market_id)
+    _save_pending(ctx, [(item.id, quantity) for item, quantity in lines])
+    summary = ctx.text(
+        "sms.reply.summary",
+        lines=", ".join(
+            ctx.text(
+                "sms.reply.summary_line",
+                code=item.code,
+                name=item.label(ctx.lang),
+                quantity=quantity,
+                unit=Text.of(f"unit.{item.unit}"),
+                amount=Money(item.price * quantity),
+            )
+            for item, quantity in lines
+        ),
+        fee=Money(market.delivery_fee),
+        total=Money(goods + market.delivery_fee),
+    )
+    if market.reopens_at:
+        summary += " " + ctx.text("sms.reply.later", when=When(market.reopens_at))
+    if not _has_details(ctx.customer):
+        summary += " " + ctx.text("sms.reply.need_details")
+    return summary
+
+
+def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
+    if ctx.customer is not None and ctx.customer.opted_out_at is not None:
+        ctx.customer.opted_out_at = None  # YES is also Twilio's opt-in word
+    pending = _pending(ctx)
+    if pending is None:
+        return ctx.text("sms.reply.nothing_pending")
+    convo, lines, expires_at = pending
+    if ctx.now > expires_at:
+        convo.status = "expired"
+        return ctx.text("sms.reply.expired")
+    if not _has_details(ctx.customer):
+        return ctx.text("sms.reply.need_details")
+    customer = ctx.customer
+    try:
+        place_order(
+            ctx.session,
+            phone=ctx.phone,
+            lines=[OrderLineRequest(item_id, quantity) for item_id, quantity in lines],
+            name=customer.name or "",
+            address=customer.address or "",
+            address_recording_url=customer.address_recording_url,
+            channel="sms",
+            goods_cap=ctx.setup.rules.goods_cap,
+            language=ctx.lang,
+            now=ctx.now,
+            prompts=ctx.prompts,
+        )
+    except ItemUnavailable as exc:
+        convo.status = "done"
+        return ctx.text("error.unavailable", items=", ".join(exc.names))
+    except OrderTooLarge as exc:
+        convo.status = "done"
+        cap = Money(exc.cap)
+        return ctx.text("error.too_large", total=Money(exc.goods_total), cap=cap)
+    except (EmptyOrder, MixedMarkets):
+        convo.status = "done"
+        return ctx.text("sms.reply.lines_missing")
+    convo.status = "done"
+    return None  # the order's confirmation SMS (number, total, what next) is the answer
+
+
+def _no(ctx: SmsContext, parsed: Parsed) -> str:
+    pending = _pending(ctx)
+    if pending is None:
+        return ctx.text("sms.reply.nothing_pending")
+    pending[0].status = "dropped"
+    return ctx.text("sms.reply.dropped")
+
+
+def _status(ctx: SmsContext, parsed: Parsed) -> str:
+    if parsed.problem:
+        return ctx.text("sms.reply.bad_order_number")
+    order = _find_order(ctx, parsed.order_number)
+    if order is None:
+        if parsed.order_number:
+            return ctx.text("sms.reply.order_not_found", number=parsed.order_number)
+        return ctx.text("sms.reply.no_orders")
+    return ctx.text(
+        "sms.reply.status",
+        number=Digits(order.number),
+        state=Text.of(f"sms.state.{order.state}"),
+        total=Money(order.total),
+    )
+
+
+def _cancel(ctx: SmsContext, parsed: Parsed) -> str:
+    if parsed.problem:
+        return ctx.text("sms.reply.bad_order_number")
+    order = _find_order(ctx, parsed.order_number)
+    if order is None:
+        if parsed.order_number:
+            return ctx.text("sms.reply.order_not_found", number=parsed.order_number)
+        return ctx.text("sms.reply.no_orders")
+    if order.state not in CANCELLABLE_STATES:
+        state = Text.of(f"sms.state.{order.state}")
+        return ctx.text("sms.reply.cannot_cancel", number=Digits(order.number), state=state)
+    order.state = "cancelled"
+    return ctx.text("sms.reply.cancelled", number=Digits(order.number))
+
+
+# ---------------------------------------------------------------- the customer
+
+
+def _address(ctx: SmsContext, parsed: Parsed) -> str:
+    text = " ".join(parsed.text.split())
+    if not text:
+        return ctx.text("sms.reply.address_missing")
+    if not 5 <= len(text) <= 160:
+        return ctx.text("address.invalid")
+    ctx.ensure_customer().address = text
+    return ctx.text("sms.reply.address_saved", address=text)
+
+
+def _name(ctx: SmsContext, parsed: Parsed) -> str:
+    text = " ".join(parsed.text.split())
+    if not text:
+        return ctx.text("sms.reply.name_missing")
+    if not 2 <= len(text) <= 60 or sum(char.isalpha() for char in text) < 2:
+        return ctx.text("name.invalid")
+    ctx.ensure_customer().name = text
+    return ctx.text("sms.reply.name_saved", name=text)
+
+
+def _language(ctx: SmsContext, parsed: Parsed) -> str:
+    if parsed.language is None:
+        return ctx.text("sms.reply.bad_language")
+    ctx.ensure_customer().language = parsed.language
+    return ctx.text("sms.reply.language_saved")
+
+
+def _help(ctx: SmsContext, parsed: Parsed) -> str:
+    return ctx.text("sms.reply.guide")
+
+
+def _stop(ctx: SmsContext, parsed: Parsed) -> str:
+    customer = ctx.ensure_customer()
+    customer.opted_out_at = customer.opted_out_at or ctx.now
+    log.info("%s opted out of SMS", mask_phone(ctx.phone))
+    return ctx.text("sms.reply.stopped")
+
+
+def _start(ctx: SmsContext, parsed: Parsed) -> str:
+    ctx.ensure_customer().opted_out_at = None
+    return ctx.text("sms.reply.started")
+
+
+def _unknown(ctx: SmsContext, parsed: Parsed) -> str | None:
+    menu = _menu_mode(ctx, ctx.body, start=False, typed=True)
+    if menu is not None:
+        return menu
+    return ctx.text("sms.reply.unknown", keyword=parsed.suggestion or "BANTUAN")
+
+
+def _digits(ctx: SmsContext, parsed: Parsed) -> str | None:
+    menu = _menu_mode(ctx, parsed.text, start=False)
+    return menu if menu is not None else ctx.text("sms.reply.menu_digits")
+
+
+def _menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) -> str | None:
+    """The numbered menus over SMS; None when the number has no menu session going."""
+    return sms_menu_turn(
+        ctx.session,
+        phone=ctx.phone,
+        value=value,
+        start=start,
+        typed=typed,
+        rules=ctx.setup.rules,
+        default_language=ctx.setup.default_language,
+        now=ctx.now,
+    )
+
+
+COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
+    "markets": _markets,
+    "menu": _menu,
+    "find": _find,
+    "order": _order,
+    "yes": _yes,
+    "no": _no,
+    "status": _status,
+    "cancel": _cancel,
+    "address": _address,
+    "name": _name,
+    "language": _language,
+    "help": _help,
+    "stop": _stop,
+    "start": _start,
+    "unknown": _unknown,
+    "digits": _digits,
+}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _merged(lines: list[tuple[ItemInfo, int]]) -> list[tuple[ItemInfo, int]]:
+    merged: dict[int, tuple[ItemInfo, int]] = {}
+    for item, quantity in lines:
+        previous = merged.get(item.id, (item, 0))[1]
+        merged[item.id] = (item, previous + quantity)
+    return list(merged.values())
+
+
+def _has_details(customer: Customer | None) -> bool:
+    return customer is not None and bool(
+        customer.address_recording_url or (customer.name and customer.address)
+    )
+
+
+def _save_pending(ctx: SmsContext, lines: list[tuple[int, int]]) -> None:
+    """Keep the priced basket until YA (or TIDAK, or 30 minutes of silence)."""
+    convo = queries.conversation(ctx.session, "sms", ctx.phone)
+    if convo is None:
+        convo = Conversation(channel="sms", session_key=ctx.phone, phone=ctx.phone)
+        ctx.session.add(convo)
+    expires_at = ctx.now + dt.timedelta(minutes=PENDING_MINUTES)
+    convo.state = {"pending": [list(line) for line in lines], "expires_at": expires_at.isoformat()}
+    convo.status = "pending"
+    convo.updated_at = ctx.now
+
+
+def _pending(ctx: SmsContext) -> tuple[Conversation, list[tuple[int, int]], dt.datetime] | None:
+    convo = queries.conversation(ctx.session, "sms", ctx.phone)
+    if convo is None or convo.status != "pending":
+        return None
+    lines = [(int(item_id), int(quantity)) for item_id, quantity in convo.state["pending"]]
+    return convo, lines, dt.datetime.fromisoformat(convo.state["expires_at"])
+
+
+def _find_order(ctx: SmsContext, number: str | None) -> Order | None:
+    if ctx.customer is None:
+        return None
+    return queries.customer_order(ctx.session, ctx.customer.id, number)
