@@ -61,10 +61,12 @@ def worker(once: bool) -> None:
     previous_handler = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         while True:
-            with database.unit_of_work() as session:
-                sent, failed = deliver_due(
-                    session, sender, now=current_time(), max_attempts=settings.outbox_max_attempts
-                )
+            sent, failed = deliver_due(
+                database.unit_of_work,
+                sender,
+                now=current_time(),
+                max_attempts=settings.outbox_max_attempts,
+            )
             if sent or failed:
                 click.echo(f"Outbox: {sent} sent, {failed} to retry.")
             if once:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,7 +30,11 @@ BACKOFF_SECONDS = (30, 60, 120, 300, 900, 1800)
 
 
 class SendError(Exception):
-    """The provider refused or could not be reached; the message will be tried again."""
+    """The provider refused or could not be reached; tried again unless `permanent`."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -84,23 +90,38 @@ def _opt_out_refusal(session: Session, to: str, kind: str, order: Order | None) 
 
 
 def deliver_due(
-    session: Session, sender: Sender, *, now: dt.datetime, max_attempts: int
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    sender: Sender,
+    *,
+    now: dt.datetime,
+    max_attempts: int,
 ) -> tuple[int, int]:
-    """Send every due message once; returns (sent, failed). The caller commits."""
+    """Send every due message once; returns (sent, failed).
+
+    Each message is read, sent and recorded in units of work of its own, and the provider is
+    called outside any transaction, so a slow provider never holds up the web requests. A
+    crash between sending and recording sends that message again: at least once, never lost.
+    """
+    with unit_of_work() as session:
+        due = [(m.id, m.to, m.body) for m in queries.due_outbound(session, now)]
     sent = failed = 0
-    for message in queries.due_outbound(session, now):
-        message.attempts += 1
+    for message_id, to, body in due:
         try:
-            result = sender.send(message.to, message.body)
+            result, error = sender.send(to, body), None
         except SendError as exc:
-            failed += 1
-            _schedule_retry(message, str(exc), now, max_attempts)
-            continue
-        message.state = "sent"
-        message.sent_at = now
-        message.provider_message_id = result.provider_message_id
-        message.last_error = None
-        sent += 1
+            result, error = None, exc
+        with unit_of_work() as session:
+            message = session.get(OutboundMessage, message_id)
+            message.attempts += 1
+            if error is not None:
+                failed += 1
+                _schedule_retry(message, str(error), now, 1 if error.permanent else max_attempts)
+                continue
+            message.state = "sent"
+            message.sent_at = now
+            message.provider_message_id = result.provider_message_id
+            message.last_error = None
+            sent += 1
     return sent, failed
 
 

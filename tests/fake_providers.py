@@ -1,0 +1,123 @@
+"""A fake of the three SMS providers' send APIs, served on 127.0.0.1 for the real SDKs.
+
+It answers as Twilio, Africa's Talking and SMS Gateway for Android answer (the fields their
+SDKs read), records what it was sent, and can be told to fail the next requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+from dataclasses import dataclass, field
+
+from flask import Flask, jsonify, request
+from werkzeug.serving import make_server
+
+TWILIO_SID, TWILIO_TOKEN = "AC00000000000000000000000000000001", "twilio-auth-token"
+AT_USERNAME, AT_API_KEY = "telepasar", "at-api-key"
+ANDROID_USER, ANDROID_PASSWORD = "telepasar", "android-password"
+
+
+@dataclass
+class Received:
+    provider: str
+    to: str
+    body: str
+    sender: str | None = None
+
+
+@dataclass
+class FakeProviders:
+    """The fake server: `url` to point the SDKs at, `received` to check, `fail_next` to break."""
+
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    fail_next: int = 0
+    _ids = itertools.count(1)
+
+    def failing(self) -> bool:
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return True
+        return False
+
+    def app(self) -> Flask:
+        app = Flask("fake_providers")
+
+        @app.post("/2010-04-01/Accounts/<sid>/Messages.json")
+        def twilio_messages(sid: str):
+            if _basic_auth() != (TWILIO_SID, TWILIO_TOKEN) or sid != TWILIO_SID:
+                return jsonify(code=20003, message="Authenticate", status=401), 401
+            if self.failing():
+                return jsonify(code=20500, message="Internal Server Error", status=500), 500
+            form = request.form
+            self.received.append(Received("twilio", form["To"], form["Body"], form.get("From")))
+            sid = f"SM{next(self._ids):032d}"
+            return jsonify(
+                sid=sid,
+                status="queued",
+                to=form["To"],
+                body=form["Body"],
+                **{"from": form.get("From")},
+            ), 201
+
+        @app.post("/version1/messaging")
+        def africastalking_messaging():
+            form = request.form
+            if request.headers.get("apiKey") != AT_API_KEY or form.get("username") != AT_USERNAME:
+                return "The supplied authentication is invalid", 401
+            if self.failing():
+                return "Internal error", 500
+            self.received.append(
+                Received("africastalking", form["to"], form["message"], form.get("from"))
+            )
+            recipient = {
+                "statusCode": 101,
+                "number": form["to"],
+                "status": "Success",
+                "cost": "IDR 250.0000",
+                "messageId": f"ATXid_{next(self._ids)}",
+            }
+            return jsonify(SMSMessageData={"Message": "Sent to 1/1", "Recipients": [recipient]})
+
+        @app.post("/3rdparty/v1/messages")
+        def android_messages():
+            if _basic_auth() != (ANDROID_USER, ANDROID_PASSWORD):
+                return jsonify(message="Unauthorized"), 401
+            if self.failing():
+                return jsonify(message="phone offline"), 503
+            payload = request.get_json()
+            number = payload["phoneNumbers"][0]
+            self.received.append(Received("android", number, payload["textMessage"]["text"]))
+            return jsonify(
+                id=f"msg-{next(self._ids)}",
+                state="Pending",
+                recipients=[{"phoneNumber": number, "state": "Pending"}],
+            ), 202
+
+        return app
+
+
+def _basic_auth() -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    return user, password
+
+
+def serve() -> tuple[FakeProviders, callable]:
+    """Start the fake on a free port of 127.0.0.1; returns it and a function that stops it."""
+    fake = FakeProviders()
+    server = make_server("127.0.0.1", 0, fake.app(), threaded=True)
+    fake.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return fake, stop

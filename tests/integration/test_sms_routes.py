@@ -1,0 +1,242 @@
+"""A keyword order end to end on each of the three SMS routes, sent through the real SDKs.
+
+Inbound: each provider's webhook, posted as the provider posts it. Outbound: the outbox
+worker with SMS_PROVIDER set to that provider, its SDK pointed at a fake of the provider
+on 127.0.0.1 (tests/fake_providers.py), so the SDK's own request building is exercised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+
+from gateway import create_app
+from storage.models import Order, OutboundMessage
+from tests import fake_providers as fp
+from tests.voice import PUBLIC_BASE_URL
+
+PHONE = "+6281234567890"
+AT_TOKEN = "at-sms-token"
+ANDROID_KEY = "android-webhook-key"
+
+
+@pytest.fixture
+def fake():
+    server, stop = fp.serve()
+    yield server
+    stop()
+
+
+@pytest.fixture
+def route_settings(settings, fake):
+    return replace(
+        settings,
+        public_base_url=PUBLIC_BASE_URL,
+        twilio_account_sid=fp.TWILIO_SID,
+        twilio_auth_token=fp.TWILIO_TOKEN,
+        twilio_from_number="+15005550006",
+        twilio_api_base_url=fake.url,
+        at_username=fp.AT_USERNAME,
+        at_api_key=fp.AT_API_KEY,
+        at_sender_id="TELEPASAR",
+        at_api_base_url=fake.url,
+        at_webhook_token=AT_TOKEN,
+        android_gateway_url=f"{fake.url}/3rdparty/v1",
+        android_gateway_user=fp.ANDROID_USER,
+        android_gateway_password=fp.ANDROID_PASSWORD,
+        android_webhook_key=ANDROID_KEY,
+    )
+
+
+def app_for(route_settings, clock, provider):
+    return create_app(replace(route_settings, sms_provider=provider), clock=clock)
+
+
+def run_worker(app) -> str:
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+# ---------------------------------------------------------------- the three webhooks
+
+
+def twilio_sms(client, body: str, sid: str):
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": fp.TWILIO_SID,
+        "From": PHONE,
+        "To": "+15005550006",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+    }
+    signature = RequestValidator(fp.TWILIO_TOKEN).compute_signature(
+        PUBLIC_BASE_URL + "/twilio/sms", params
+    )
+    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+    messages = ET.fromstring(response.data).findall("Message")
+    return messages[0].text if messages else None
+
+
+def at_sms(client, body: str, sid: str):
+    response = client.post(
+        f"/africastalking/sms?token={AT_TOKEN}",
+        data={
+            "from": PHONE,
+            "to": "21234",
+            "text": body,
+            "date": "2026-11-30 10:00:00",
+            "id": sid,
+            "linkId": "",
+        },
+    )
+    assert response.status_code == 200
+
+
+def android_event(body: str, sid: str, *, received_at: str = "2026-11-30T10:00:00.000+08:00"):
+    return {
+        "event": "sms:received",
+        "id": f"evt-{sid}",
+        "deviceId": "dev-1",
+        "webhookId": "wh-1",
+        "payload": {
+            "messageId": hashlib.sha1(body.encode()).hexdigest()[:16],
+            "message": body,
+            "phoneNumber": PHONE,
+            "simNumber": 1,
+            "receivedAt": received_at,
+        },
+    }
+
+
+def android_sms(client, body: str, sid: str, *, key: str = ANDROID_KEY, age: int = 0):
+    raw = json.dumps(android_event(body, sid)).encode()
+    timestamp = str(int(time.time()) - age)
+    signature = hmac.new(key.encode(), raw + timestamp.encode(), "sha256").hexdigest()
+    return client.post(
+        "/android/sms",
+        data=raw,
+        content_type="application/json",
+        headers={"X-Signature": signature, "X-Timestamp": timestamp},
+    )
+
+
+ORDER_MESSAGES = ["NAMA Ni Made Sari", "ALAMAT Banjar Kauh, Desa Bugbug", "PESAN B04 2", "YA"]
+
+
+def test_a_keyword_order_over_twilio(route_settings, clock, fake, db: Session):
+    app = app_for(route_settings, clock, "twilio")
+    client = app.test_client()
+    replies = [twilio_sms(client, text, f"SM{n:032d}") for n, text in enumerate(ORDER_MESSAGES)]
+    assert replies[2].endswith("Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal.")
+    assert replies[3] is None  # the confirmation comes from the outbox
+
+    assert "1 sent" in run_worker(app)
+
+    order = db.scalars(select(Order)).one()
+    assert [(r.provider, r.to, r.sender) for r in fake.received] == [
+        ("twilio", PHONE, "+15005550006")
+    ]
+    assert f"Pesanan {order.number} diterima" in fake.received[0].body
+    sms = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "order_update")).one()
+    assert sms.state == "sent" and sms.provider_message_id.startswith("SM")
+
+
+def test_a_keyword_order_over_africastalking(route_settings, clock, fake, db: Session):
+    app = app_for(route_settings, clock, "africastalking")
+    client = app.test_client()
+    for n, text in enumerate(ORDER_MESSAGES):
+        at_sms(client, text, f"ATXid_{n}")
+
+    assert "4 sent" in run_worker(app)  # three replies and the confirmation
+
+    bodies = [r.body for r in fake.received]
+    assert bodies[2].endswith("Balas YA untuk pesan, TIDAK untuk batal.")
+    order = db.scalars(select(Order)).one()
+    assert f"Pesanan {order.number} diterima" in bodies[3]
+    assert {(r.provider, r.to, r.sender) for r in fake.received} == {
+        ("africastalking", PHONE, "TELEPASAR")
+    }
+
+
+def test_a_keyword_order_over_sms_gateway_for_android(route_settings, clock, fake, db: Session):
+    app = app_for(route_settings, clock, "android")
+    client = app.test_client()
+    for n, text in enumerate(ORDER_MESSAGES):
+        assert android_sms(client, text, f"m{n}").status_code == 200
+
+    assert "4 sent" in run_worker(app)
+
+    order = db.scalars(select(Order)).one()
+    assert [r.provider for r in fake.received] == ["android"] * 4
+    assert f"Pesanan {order.number} diterima" in fake.received[3].body
+
+
+def test_a_provider_error_is_retried_with_backoff(route_settings, clock, fake, db: Session):
+    app = app_for(route_settings, clock, "android")
+    client = app.test_client()
+    android_sms(client, "BANTUAN", "help-1")
+    fake.fail_next = 1
+    assert "0 sent, 1 to retry" in run_worker(app)
+    message = db.scalars(select(OutboundMessage)).one()
+    assert message.state == "pending" and "503" in message.last_error
+    clock.now = message.next_try_at
+    assert "1 sent" in run_worker(app)
+    assert [r.body for r in fake.received] == [message.body]
+
+
+def test_duplicate_deliveries_make_one_order_and_one_reply(route_settings, clock, fake, db):
+    app = app_for(route_settings, clock, "twilio")
+    client = app.test_client()
+    for n, text in enumerate(ORDER_MESSAGES[:2]):
+        twilio_sms(client, text, f"SMa{n}")
+    first = twilio_sms(client, "PESAN B04 2", "SMorder")
+    assert twilio_sms(client, "PESAN B04 2", "SMorder") is None  # Twilio retried: no 2nd reply
+    twilio_sms(client, "YA", "SMyes")
+    twilio_sms(client, "YA", "SMyes")
+    assert first.startswith("B04 Tomat 2 kg")
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+    android = app_for(route_settings, clock, "android").test_client()
+    android_sms(android, "STATUS", "dup")
+    android_sms(android, "STATUS", "dup")  # the same event delivered twice
+    android_sms(android, "STATUS", "other")  # the same words, another event: a new message
+    db.rollback()
+    replies = db.scalars(select(OutboundMessage.body).where(OutboundMessage.kind == "reply")).all()
+    assert len(replies) == 2
+
+
+@pytest.mark.parametrize(
+    "key, age", [("wrong-key", 0), (ANDROID_KEY, 3600)], ids=["bad-signature", "stale"]
+)
+def test_android_webhooks_must_be_signed_and_fresh(route_settings, clock, key, age):
+    client = app_for(route_settings, clock, "log").test_client()
+    assert android_sms(client, "PASAR", "x", key=key, age=age).status_code == 403
+
+
+def test_twilio_sms_must_be_signed(route_settings, clock):
+    client = app_for(route_settings, clock, "log").test_client()
+    response = client.post(
+        "/twilio/sms", data={"MessageSid": "SM1", "From": PHONE, "Body": "PASAR"}
+    )
+    assert response.status_code == 403
+
+
+def test_africastalking_sms_needs_the_token(route_settings, clock):
+    client = app_for(route_settings, clock, "log").test_client()
+    response = client.post("/africastalking/sms", data={"from": PHONE, "text": "PASAR", "id": "1"})
+    assert response.status_code == 403
