@@ -16,18 +16,26 @@ from gateway.sms import receive_sms
 blueprint = Blueprint("twilio_sms", __name__)
 blueprint.before_request(require_twilio_signature)
 
+# Words Twilio answers itself on long codes (and then blocks our messages to an opted-out
+# number): we act on them, but leave the answer to Twilio rather than send a second one.
+TWILIO_ANSWERS = {
+    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
+    "START", "YES", "UNSTOP", "HELP", "INFO",
+}  # fmt: skip
+
 
 @blueprint.post("/twilio/sms")
 def sms() -> Response:
     """Parse, hand to the SMS channel, answer with the reply (or nothing)."""
+    body = request.form.get("Body", "")
     reply = receive_sms(
         provider="twilio",
         message_id=request.form.get("MessageSid", "") or request.form.get("SmsSid", ""),
         sender=request.form.get("From"),
-        body=request.form.get("Body"),
+        body=body,
         via_outbox=False,
     )
     response = MessagingResponse()
-    if reply:
+    if reply and body.strip().upper() not in TWILIO_ANSWERS:
         response.message(reply)
     return Response(str(response), mimetype="text/xml")

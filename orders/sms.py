@@ -38,6 +38,7 @@ FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
 SMS_LIMIT = 160
 CANCELLABLE_STATES = ("placed", "offered")
+ECHO_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,7 @@ def _address(ctx: SmsContext, parsed: Parsed) -> str:
     if not 5 <= len(text) <= 160:
         return ctx.text("address.invalid")
     ctx.ensure_customer().address = text
-    return ctx.text("sms.reply.address_saved", address=text)
+    return ctx.text("sms.reply.address_saved", address=_shortened(text))
 
 
 def _name(ctx: SmsContext, parsed: Parsed) -> str:
@@ -450,6 +451,11 @@ def _merged(lines: list[tuple[ItemInfo, int]]) -> list[tuple[ItemInfo, int]]:
         previous = merged.get(item.id, (item, 0))[1]
         merged[item.id] = (item, previous + quantity)
     return list(merged.values())
+
+
+def _shortened(text: str, limit: int = ECHO_LIMIT) -> str:
+    """What we echo of a customer's own text, short enough for the reply to stay one SMS."""
+    return text if len(text) <= limit else text[: limit - 2].rstrip() + ".."
 
 
 def _has_details(customer: Customer | None) -> bool:

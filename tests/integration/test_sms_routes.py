@@ -240,3 +240,17 @@ def test_africastalking_sms_needs_the_token(route_settings, clock):
     client = app_for(route_settings, clock, "log").test_client()
     response = client.post("/africastalking/sms", data={"from": PHONE, "text": "PASAR", "id": "1"})
     assert response.status_code == 403
+
+
+def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(
+    route_settings, clock, db: Session
+):
+    from storage.models import Customer
+
+    client = app_for(route_settings, clock, "log").test_client()
+    assert twilio_sms(client, "STOP", "SMstop") is None  # Twilio itself confirms the opt-out
+    assert db.scalars(select(Customer.opted_out_at)).one() is not None
+    db.rollback()
+    assert twilio_sms(client, "START", "SMstart") is None
+    assert db.scalars(select(Customer.opted_out_at)).one() is None
+    assert twilio_sms(client, "BERHENTI", "SMberhenti").startswith("Anda tidak akan menerima")

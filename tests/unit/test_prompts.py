@@ -9,6 +9,7 @@ import pytest
 from menus.sms import count_segments, is_gsm7
 from voice_prompts import (
     LANGUAGES,
+    Digits,
     Money,
     PromptCatalog,
     Text,
@@ -89,3 +90,28 @@ def test_the_longest_possible_order_confirmation_is_one_sms(lang):
             lang,
         )
         assert count_segments(body).segments == 1, (len(body), body)
+
+
+LIST_REPLIES = {"markets", "vendors", "items", "found", "summary"}  # measured with the catalog
+WORST_CASE = {
+    "keyword": "BANTUAN", "code": "AB1", "page": 9, "pages": 9, "number": Digits("999999"),
+    "state": Text.of("sms.state.unassigned"), "total": Money(310_000), "fee": Money(10_000),
+    "max": 50, "codes": "X99, Y98", "words": "telur ayam kampung", "address": "a" * 118 + "..",
+    "name": "n" * 60, "example": "AB", "title": "Pasar Amlapura Barat", "list": "",
+    "when": When(dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))),
+    "vendor": "Babi Guling Pan Darma", "price": Money(140_000), "unit": Text.of("unit.bungkus"),
+    "quantity": 50, "amount": Money(300_000), "lines": "",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_fixed_sms_reply_is_one_gsm7_segment(lang):
+    keys = [k for k in ALL_KEYS if k.startswith(("sms.reply.", "sms.state."))]
+    assert len(keys) > 40
+    for key in keys:
+        if key.split(".")[-1] in LIST_REPLIES:
+            continue
+        params = {name: WORST_CASE[name] for name in placeholders(CATALOG.template(lang, key))}
+        text = CATALOG.render(Text(key, params), lang)
+        count = count_segments(text)
+        assert (count.encoding, count.segments) == ("GSM-7", 1), (key, len(text), text)
