@@ -400,7 +400,8 @@ def _unknown(ctx: SmsContext, parsed: Parsed) -> str | None:
     menu = _menu_mode(ctx, ctx.body, start=False, typed=True)
     if menu is not None:
         return menu
-    return ctx.text("sms.reply.unknown", keyword=parsed.suggestion or "BANTUAN")
+    keyword = parsed.suggestion or "BANTUAN"
+    return ctx.text("sms.reply.unknown", keyword=keyword, guide=Text.of("sms.reply.guide"))
 
 
 def _digits(ctx: SmsContext, parsed: Parsed) -> str | None:

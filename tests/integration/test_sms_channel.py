@@ -192,9 +192,10 @@ def test_language_and_details(phone, db: Session):
 
 def test_an_unknown_message_gets_the_guide_and_the_nearest_keyword(phone):
     assert phone.send("halo") == (
-        "Maaf, SMS tidak dimengerti. Maksud Anda BANTUAN? Ketik BANTUAN untuk panduan."
+        "Maaf, maksud Anda BANTUAN? Telepasar: PASAR daftar pasar, MENU AB "
+        "pedagang, CARI tomat, PESAN B04 2, STATUS, BATAL 4821, NAMA, ALAMAT, BAHASA, STOP."
     )
-    assert "Maksud Anda PESAN?" in phone.send("B04 2")
+    assert phone.send("B04 2").startswith("Maaf, maksud Anda PESAN? Telepasar:")
 
 
 def test_a_provider_retry_makes_one_order_and_one_reply(phone, db: Session):

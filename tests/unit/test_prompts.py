@@ -100,7 +100,7 @@ WORST_CASE = {
     "name": "n" * 60, "example": "AB", "title": "Pasar Amlapura Barat", "list": "",
     "when": When(dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))),
     "vendor": "Babi Guling Pan Darma", "price": Money(140_000), "unit": Text.of("unit.bungkus"),
-    "quantity": 50, "amount": Money(300_000), "lines": "",
+    "quantity": 50, "amount": Money(300_000), "lines": "", "guide": Text.of("sms.reply.guide"),
 }  # fmt: skip
 
 
