@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from gateway.database import current_settings
 from gateway.security import require_url_token
-from gateway.sms import receive_sms
+from gateway.sms import receive_delivery_report, receive_sms
 
 blueprint = Blueprint("africastalking_sms", __name__)
 
@@ -38,3 +38,23 @@ def sms() -> Response:
 def _fallback_id(*parts: str | None) -> str:
     """An id for a message that came without one: the same message gives the same id."""
     return "sha1:" + hashlib.sha1("|".join(p or "" for p in parts).encode()).hexdigest()
+
+
+# Africa's Talking's report statuses that are final (Sent, Submitted, Buffered are not).
+FINAL_STATUSES = {"Success": True, "Rejected": False, "Failed": False}
+
+
+@blueprint.post("/africastalking/delivery")
+def delivery() -> Response:
+    """A delivery report: `id, status, phoneNumber, networkCode, failureReason, retryCount`."""
+    require_url_token(current_settings().at_webhook_token)
+    report_status = request.form.get("status", "")
+    if report_status in FINAL_STATUSES:
+        reason = request.form.get("failureReason")
+        receive_delivery_report(
+            provider="africastalking",
+            provider_message_id=request.form.get("id", ""),
+            delivered=FINAL_STATUSES[report_status],
+            error=f"Africa's Talking {report_status}: {reason}" if reason else None,
+        )
+    return Response("", status=200)

@@ -1,4 +1,4 @@
-"""What the three SMS gateways share: hand one inbound SMS to the SMS channel."""
+"""What the three SMS gateways share: hand an inbound SMS or a delivery report on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from gateway.database import current_database, current_settings, current_time
 from menus.engine import Rules
 from orders.errors import InvalidPhone
+from orders.outbox import record_delivery
 from orders.phones import mask_phone, normalize_phone
 from orders.sms import SmsSetup, handle_sms
 
@@ -45,3 +46,25 @@ def receive_sms(
     except Exception:  # a provider retry will bring it again; never an HTTP 500 loop
         log.exception("%s SMS from %s failed", provider, mask_phone(phone))
         return None
+
+
+def receive_delivery_report(
+    *, provider: str, provider_message_id: str, delivered: bool, error: str | None
+) -> None:
+    """Record a provider's delivery report on the outbox message it is about."""
+    if not provider_message_id:
+        return
+    try:
+        found = current_database().run(
+            lambda session: record_delivery(
+                session,
+                provider_message_id=provider_message_id[:120],
+                delivered=delivered,
+                error=error,
+            )
+        )
+    except Exception:  # the provider retries a report it could not deliver
+        log.exception("%s delivery report failed", provider)
+        return
+    if not found:
+        log.info("%s delivery report for a message we did not send: ignored", provider)

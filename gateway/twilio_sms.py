@@ -11,7 +11,7 @@ from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from gateway.security import require_twilio_signature
-from gateway.sms import receive_sms
+from gateway.sms import receive_delivery_report, receive_sms
 
 blueprint = Blueprint("twilio_sms", __name__)
 blueprint.before_request(require_twilio_signature)
@@ -39,3 +39,22 @@ def sms() -> Response:
     if reply and body.strip().upper() not in TWILIO_ANSWERS:
         response.message(reply)
     return Response(str(response), mimetype="text/xml")
+
+
+# Twilio's message statuses that are its last word on a message.
+FINAL_STATUSES = {"delivered": True, "undelivered": False, "failed": False}
+
+
+@blueprint.post("/twilio/status")
+def status() -> Response:
+    """A message status callback: delivered, or not (with Twilio's error code)."""
+    message_status = request.form.get("MessageStatus", "")
+    if message_status in FINAL_STATUSES:
+        code = request.form.get("ErrorCode")
+        receive_delivery_report(
+            provider="twilio",
+            provider_message_id=request.form.get("MessageSid", ""),
+            delivered=FINAL_STATUSES[message_status],
+            error=f"Twilio {message_status}, error {code}" if code else None,
+        )
+    return Response("", status=204)

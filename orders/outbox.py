@@ -23,6 +23,8 @@ from storage.models import Order, OutboundMessage, utcnow
 log = logging.getLogger(__name__)
 
 KINDS = ("reply", "order_update", "offer", "announcement")
+# pending -> sent -> delivered | failed (the provider's report); dead: our tries ran out;
+# refused: never sent to a number that opted out.
 # What a number that sent STOP still gets: answers to what it sends, and news of orders it
 # places afterwards. Offers and announcements are unsolicited and never go to it.
 UNSOLICITED_KINDS = ("offer", "announcement")
@@ -141,3 +143,16 @@ def _schedule_retry(
         return
     delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
     message.next_try_at = now + dt.timedelta(seconds=delay)
+
+
+def record_delivery(
+    session: Session, *, provider_message_id: str, delivered: bool, error: str | None = None
+) -> bool:
+    """Note a provider's final word on a sent message; False when we sent no such message."""
+    message = queries.outbound_by_provider_id(session, provider_message_id)
+    if message is None:
+        return False
+    message.state = "delivered" if delivered else "failed"
+    if error:
+        message.last_error = error[:500]
+    return True

@@ -253,7 +253,7 @@ class OutboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     segments: Mapped[int]
     encoding: Mapped[str] = mapped_column(String(8))
-    # pending -> sent, or dead after the last try; refused: never sent (why: last_error)
+    # pending -> sent -> delivered | failed; dead after our last try; refused: never sent
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -136,3 +136,10 @@ def customer_order(session: Session, customer_id: int, number: str | None) -> Or
     if number is not None:
         query = query.where(Order.number == number)
     return session.scalar(query.order_by(Order.placed_at.desc(), Order.id.desc()).limit(1))
+
+
+def outbound_by_provider_id(session: Session, provider_message_id: str) -> OutboundMessage | None:
+    """The outbox message a provider knows by this id."""
+    return session.scalar(
+        select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_message_id)
+    )

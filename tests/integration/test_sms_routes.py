@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from gateway import create_app
+from orders.outbox import enqueue_sms
 from storage.models import Order, OutboundMessage
 from tests import fake_providers as fp
 from tests.voice import PUBLIC_BASE_URL
@@ -254,3 +255,67 @@ def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(
     assert twilio_sms(client, "START", "SMstart") is None
     assert db.scalars(select(Customer.opted_out_at)).one() is None
     assert twilio_sms(client, "BERHENTI", "SMberhenti").startswith("Anda tidak akan menerima")
+
+
+def test_delivery_reports_update_each_message(route_settings, clock, fake, db: Session):
+    for provider in ("twilio", "africastalking", "android"):
+        app = app_for(route_settings, clock, provider)
+        with app.extensions["telepasar_db"].unit_of_work() as session:
+            enqueue_sms(session, to=PHONE, body=f"Halo lewat {provider}", kind="reply")
+        run_worker(app)
+    db.rollback()
+    sent = {m.body.split()[-1]: m for m in db.scalars(select(OutboundMessage))}
+    client = app.test_client()
+
+    params = {
+        "MessageSid": sent["twilio"].provider_message_id,
+        "MessageStatus": "delivered",
+        "AccountSid": fp.TWILIO_SID,
+    }
+    signature = RequestValidator(fp.TWILIO_TOKEN).compute_signature(
+        PUBLIC_BASE_URL + "/twilio/status", params
+    )
+    assert (
+        client.post(
+            "/twilio/status", data=params, headers={"X-Twilio-Signature": signature}
+        ).status_code
+        == 204
+    )
+    assert (
+        client.post(
+            f"/africastalking/delivery?token={AT_TOKEN}",
+            data={
+                "id": sent["africastalking"].provider_message_id,
+                "status": "Rejected",
+                "phoneNumber": PHONE,
+                "failureReason": "InvalidPhoneNumber",
+            },
+        ).status_code
+        == 200
+    )
+    raw = json.dumps(
+        {
+            "event": "sms:delivered",
+            "id": "evt-d",
+            "deviceId": "dev-1",
+            "payload": {"messageId": sent["android"].provider_message_id, "phoneNumber": PHONE},
+        }
+    ).encode()
+    timestamp = str(int(time.time()))
+    signature = hmac.new(ANDROID_KEY.encode(), raw + timestamp.encode(), "sha256").hexdigest()
+    client.post(
+        "/android/sms",
+        data=raw,
+        content_type="application/json",
+        headers={"X-Signature": signature, "X-Timestamp": timestamp},
+    )
+
+    db.rollback()
+    states = {
+        m.body.split()[-1]: (m.state, m.last_error) for m in db.scalars(select(OutboundMessage))
+    }
+    assert states == {
+        "twilio": ("delivered", None),
+        "africastalking": ("failed", "Africa's Talking Rejected: InvalidPhoneNumber"),
+        "android": ("delivered", None),
+    }
