@@ -10,24 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from menus.catalog import InMemoryCatalog, ItemInfo
-from menus.engine import Rules
+from menus.catalog import ItemInfo
 from menus.keywords import Parsed, parse
-from orders.catalog import load_catalog
-from orders.conversations import sms_menu_turn
+from orders import sms_catalog
 from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
 from orders.outbox import enqueue_sms
 from orders.phones import mask_phone
 from orders.service import OrderLineRequest, place_order
+from orders.sms_context import SmsContext, SmsSetup, menu_mode
 from storage import queries
 from storage.models import Conversation, Customer, InboundMessage, Order
-from voice_prompts import Digits, Money, PromptCatalog, Text, When, default_catalog
+from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
 
@@ -36,45 +33,8 @@ PENDING_MINUTES = 30
 # once, and the rest are ignored until the number slows down.
 FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
-SMS_LIMIT = 160
 CANCELLABLE_STATES = ("placed", "offered")
 ECHO_LIMIT = 120
-
-
-@dataclass(frozen=True)
-class SmsSetup:
-    """What the SMS channel needs to know from the settings."""
-
-    rules: Rules
-    default_language: str
-    reply_via_outbox: bool  # False for Twilio, which takes the reply in its webhook answer
-
-
-@dataclass
-class SmsContext:
-    session: Session
-    phone: str
-    setup: SmsSetup
-    now: dt.datetime
-    prompts: PromptCatalog
-    customer: Customer | None
-    body: str = ""  # the message as sent (typed answers to the numbered menus)
-
-    @property
-    def lang(self) -> str:
-        return (self.customer.language if self.customer else None) or self.setup.default_language
-
-    def catalog(self) -> InMemoryCatalog:
-        return load_catalog(self.session, self.now)
-
-    def text(self, key: str, **params: Any) -> str:
-        return self.prompts.render(Text.of(key, **params), self.lang)
-
-    def ensure_customer(self) -> Customer:
-        if self.customer is None:
-            self.customer = Customer(phone=self.phone)
-            self.session.add(self.customer)
-        return self.customer
 
 
 def handle_sms(
@@ -118,105 +78,6 @@ def _reply(ctx: SmsContext, text: str) -> str:
     if ctx.setup.reply_via_outbox:
         enqueue_sms(ctx.session, to=ctx.phone, body=text, kind="reply")
     return text
-
-
-# ---------------------------------------------------------------- catalog commands
-
-
-def _markets(ctx: SmsContext, parsed: Parsed) -> str:
-    markets = ctx.catalog().markets()
-    entries = [ctx.text("sms.reply.entry", code=m.code, name=m.name) for m in markets]
-    return ctx.text("sms.reply.markets", list=", ".join(entries), example=markets[0].code)
-
-
-def _menu(ctx: SmsContext, parsed: Parsed) -> str | None:
-    if parsed.code is None:
-        return _menu_mode(ctx, "", start=True)
-    catalog = ctx.catalog()
-    page = parsed.page or 1
-    market = next((m for m in catalog.markets() if m.code == parsed.code), None)
-    if market is not None:
-        entries = [
-            ctx.text("sms.reply.entry", code=v.code, name=v.name)
-            for v in catalog.vendors(market.id)
-        ]
-        return _paged(ctx, "sms.reply.vendors", market.name, entries, parsed.code, page)
-    vendor = next((v for v in catalog.vendor_list if v.code == parsed.code), None)
-    if vendor is not None:
-        entries = [_item_entry(ctx, item) for item in catalog.items(vendor.id)]
-        return _paged(ctx, "sms.reply.items", vendor.name, entries, parsed.code, page)
-    return ctx.text("sms.reply.unknown_code", code=parsed.code[:10])
-
-
-def _find(ctx: SmsContext, parsed: Parsed) -> str:
-    if not parsed.text:
-        return ctx.text("sms.reply.find_missing")
-    words = parsed.text.lower().split()
-    catalog = ctx.catalog()
-    found = [
-        item
-        for item in catalog.item_list
-        if item.available and all(word in f"{item.name} {item.name_en}".lower() for word in words)
-    ]
-    if not found:
-        return ctx.text("sms.reply.found_none", words=parsed.text[:30])
-    entries = [
-        ctx.text(
-            "sms.reply.found_entry",
-            code=item.code,
-            name=item.label(ctx.lang),
-            price=Money(item.price),
-            unit=Text.of(f"unit.{item.unit}"),
-            vendor=catalog.vendor(item.vendor_id).name,
-        )
-        for item in found
-    ]
-    return _fit(ctx, "sms.reply.found", entries)
-
-
-def _item_entry(ctx: SmsContext, item: ItemInfo) -> str:
-    return ctx.text(
-        "sms.reply.item_entry",
-        code=item.code,
-        name=item.label(ctx.lang),
-        price=Money(item.price),
-        unit=Text.of(f"unit.{item.unit}"),
-    )
-
-
-def _paged(
-    ctx: SmsContext, key: str, title: str, entries: Sequence[str], code: str, page: int
-) -> str:
-    """One page of a list, as many entries as one SMS holds, with how to get the next."""
-    pages = _pages(ctx, key, title, entries)
-    page = min(max(page, 1), len(pages))
-    text = ctx.text(key, title=title, page=page, pages=len(pages), list=", ".join(pages[page - 1]))
-    if page < len(pages):
-        text += " " + ctx.text("sms.reply.more", code=code, page=page + 1)
-    return text
-
-
-def _pages(ctx: SmsContext, key: str, title: str, entries: Sequence[str]) -> list[list[str]]:
-    pages: list[list[str]] = [[]]
-    for entry in entries:
-        candidate = [*pages[-1], entry]
-        more = ctx.text("sms.reply.more", code="XXX9", page=9)
-        text = ctx.text(key, title=title, page=9, pages=9, list=", ".join(candidate))
-        if pages[-1] and len(f"{text} {more}") > SMS_LIMIT:
-            pages.append([entry])
-        else:
-            pages[-1] = candidate
-    return pages
-
-
-def _fit(ctx: SmsContext, key: str, entries: Sequence[str]) -> str:
-    """As many entries as fit one SMS."""
-    shown: list[str] = []
-    for entry in entries:
-        if shown and len(ctx.text(key, list=", ".join([*shown, entry]))) > SMS_LIMIT:
-            break
-        shown.append(entry)
-    return ctx.text(key, list=", ".join(shown))
 
 
 # ---------------------------------------------------------------- ordering
@@ -397,7 +258,7 @@ def _start(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def _unknown(ctx: SmsContext, parsed: Parsed) -> str | None:
-    menu = _menu_mode(ctx, ctx.body, start=False, typed=True)
+    menu = menu_mode(ctx, ctx.body, start=False, typed=True)
     if menu is not None:
         return menu
     keyword = parsed.suggestion or "BANTUAN"
@@ -405,28 +266,14 @@ def _unknown(ctx: SmsContext, parsed: Parsed) -> str | None:
 
 
 def _digits(ctx: SmsContext, parsed: Parsed) -> str | None:
-    menu = _menu_mode(ctx, parsed.text, start=False)
+    menu = menu_mode(ctx, parsed.text, start=False)
     return menu if menu is not None else ctx.text("sms.reply.menu_digits")
 
 
-def _menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) -> str | None:
-    """The numbered menus over SMS; None when the number has no menu session going."""
-    return sms_menu_turn(
-        ctx.session,
-        phone=ctx.phone,
-        value=value,
-        start=start,
-        typed=typed,
-        rules=ctx.setup.rules,
-        default_language=ctx.setup.default_language,
-        now=ctx.now,
-    )
-
-
 COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
-    "markets": _markets,
-    "menu": _menu,
-    "find": _find,
+    "markets": sms_catalog.markets,
+    "menu": sms_catalog.menu,
+    "find": sms_catalog.find,
     "order": _order,
     "yes": _yes,
     "no": _no,

@@ -1,0 +1,72 @@
+"""What every SMS command works with: the setup, the sender's context, the numbered menus."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from menus.catalog import InMemoryCatalog
+from menus.engine import Rules
+from orders.catalog import load_catalog
+from orders.conversations import sms_menu_turn
+from storage.models import Customer
+from voice_prompts import PromptCatalog, Text
+
+SMS_LIMIT = 160
+
+
+@dataclass(frozen=True)
+class SmsSetup:
+    """What the SMS channel needs to know from the settings."""
+
+    rules: Rules
+    default_language: str
+    reply_via_outbox: bool  # False for Twilio, which takes the reply in its webhook answer
+
+
+@dataclass
+class SmsContext:
+    session: Session
+    phone: str
+    setup: SmsSetup
+    now: dt.datetime
+    prompts: PromptCatalog
+    customer: Customer | None
+    body: str = ""  # the message as sent (typed answers to the numbered menus)
+
+    @property
+    def lang(self) -> str:
+        """The sender's language (saved with BAHASA), else the default."""
+        return (self.customer.language if self.customer else None) or self.setup.default_language
+
+    def catalog(self) -> InMemoryCatalog:
+        """The catalog as it is now."""
+        return load_catalog(self.session, self.now)
+
+    def text(self, key: str, **params: Any) -> str:
+        """A prompt in the sender's language."""
+        return self.prompts.render(Text.of(key, **params), self.lang)
+
+    def ensure_customer(self) -> Customer:
+        """The sender as a customer, created on the first detail they give."""
+        if self.customer is None:
+            self.customer = Customer(phone=self.phone)
+            self.session.add(self.customer)
+        return self.customer
+
+
+def menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) -> str | None:
+    """The numbered menus over SMS; None when the number has no menu session going."""
+    return sms_menu_turn(
+        ctx.session,
+        phone=ctx.phone,
+        value=value,
+        start=start,
+        typed=typed,
+        rules=ctx.setup.rules,
+        default_language=ctx.setup.default_language,
+        now=ctx.now,
+    )
