@@ -181,13 +181,9 @@ def _no(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def _status(ctx: SmsContext, parsed: Parsed) -> str:
-    if parsed.problem:
-        return ctx.text("sms.reply.bad_order_number")
-    order = _find_order(ctx, parsed.order_number)
+    order, why_not = _named_order(ctx, parsed)
     if order is None:
-        if parsed.order_number:
-            return ctx.text("sms.reply.order_not_found", number=parsed.order_number)
-        return ctx.text("sms.reply.no_orders")
+        return why_not
     return ctx.text(
         "sms.reply.status",
         number=Digits(order.number),
@@ -197,18 +193,28 @@ def _status(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def _cancel(ctx: SmsContext, parsed: Parsed) -> str:
-    if parsed.problem:
-        return ctx.text("sms.reply.bad_order_number")
-    order = _find_order(ctx, parsed.order_number)
+    order, why_not = _named_order(ctx, parsed)
     if order is None:
-        if parsed.order_number:
-            return ctx.text("sms.reply.order_not_found", number=parsed.order_number)
-        return ctx.text("sms.reply.no_orders")
+        return why_not
     if order.state not in CANCELLABLE_STATES:
         state = Text.of(f"sms.state.{order.state}")
         return ctx.text("sms.reply.cannot_cancel", number=Digits(order.number), state=state)
     order.state = "cancelled"
     return ctx.text("sms.reply.cancelled", number=Digits(order.number))
+
+
+def _named_order(ctx: SmsContext, parsed: Parsed) -> tuple[Order | None, str]:
+    """The order a STATUS or BATAL is about (the newest if none is named), or why there is none."""
+    if parsed.problem:
+        return None, ctx.text("sms.reply.bad_order_number")
+    order = None
+    if ctx.customer is not None:
+        order = queries.customer_order(ctx.session, ctx.customer.id, parsed.order_number)
+    if order is not None:
+        return order, ""
+    if parsed.order_number:
+        return None, ctx.text("sms.reply.order_not_found", number=parsed.order_number)
+    return None, ctx.text("sms.reply.no_orders")
 
 
 # ---------------------------------------------------------------- the customer
@@ -330,9 +336,3 @@ def _pending(ctx: SmsContext) -> tuple[Conversation, list[tuple[int, int]], dt.d
         return None
     lines = [(int(item_id), int(quantity)) for item_id, quantity in convo.state["pending"]]
     return convo, lines, dt.datetime.fromisoformat(convo.state["expires_at"])
-
-
-def _find_order(ctx: SmsContext, number: str | None) -> Order | None:
-    if ctx.customer is None:
-        return None
-    return queries.customer_order(ctx.session, ctx.customer.id, number)
