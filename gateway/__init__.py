@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 
 from flask import Flask
@@ -20,6 +19,7 @@ from gateway import (
 )
 from gateway.cli import register_commands
 from gateway.database import Database
+from gateway.logs import configure_logging
 from settings import Settings
 from storage.models import utcnow
 
@@ -51,7 +51,5 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_commands(app)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     return app

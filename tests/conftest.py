@@ -18,6 +18,7 @@ from gateway import create_app
 from settings import Settings
 from storage.db import make_engine, make_session_factory, session_scope, upgrade_schema
 from storage.demo_catalog import load_demo_catalog
+from tests.postgres import PostgresDatabases
 
 # Monday 30 November 2026, 10:00 in Amlapura (WITA, UTC+8): every demo market is open.
 MARKET_OPEN = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
@@ -52,9 +53,30 @@ def demo_database_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path: Path, demo_database_file: Path) -> Settings:
+# Every test that uses the database runs on SQLite, and also on PostgreSQL when
+# TEST_DATABASE_URL names a server (as .ci/run does).
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """The PostgreSQL server of TEST_DATABASE_URL, with a migrated, seeded template."""
+    databases = PostgresDatabases(os.environ["TEST_DATABASE_URL"])
+    databases.prepare_template()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path, demo_database_file: Path) -> Settings:
     """Settings for one test, on its own copy of the demo database."""
+    if request.param == "postgresql":
+        if request.node.get_closest_marker("sqlite_only"):
+            pytest.skip("measures the menus, not the database: run once, on SQLite")
+        databases = request.getfixturevalue("postgres_databases")
+        name = databases.create()
+        request.addfinalizer(lambda: databases.drop(name))
+        return Settings(database_url=databases.url_for(name), secret_key="test")
     path = tmp_path / "telepasar.sqlite3"
     shutil.copy(demo_database_file, path)
     return Settings(database_url=f"sqlite:///{path}", secret_key="test")
@@ -66,6 +88,20 @@ def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
     app.config.update(TESTING=True)
     yield app
     app.extensions["telepasar_db"].engine.dispose()
+
+
+@pytest.fixture
+def make_app(settings: Settings, clock: FakeClock) -> Iterator:
+    """Build more apps in a test (other settings); their connections close when it ends."""
+    apps: list[Flask] = []
+
+    def make(app_settings: Settings) -> Flask:
+        apps.append(create_app(app_settings, clock=clock))
+        return apps[-1]
+
+    yield make
+    for built in apps:
+        built.extensions["telepasar_db"].engine.dispose()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import create_app
 from storage.models import Order, OutboundMessage
 from tests.voice import PUBLIC_BASE_URL
 
@@ -88,19 +87,16 @@ class AtCall:
 
 
 @pytest.fixture
-def at_app(settings, clock, synthesized_audio):
-    app = create_app(
+def at_app(settings, make_app, synthesized_audio):
+    return make_app(
         replace(
             settings,
             at_webhook_token=TOKEN,
             public_base_url=PUBLIC_BASE_URL,
             call_center_number=CALL_CENTER,
             audio_dir=str(synthesized_audio),
-        ),
-        clock=clock,
+        )
     )
-    yield app
-    app.extensions["telepasar_db"].engine.dispose()
 
 
 def words_of(played: list[str]) -> list[str]:
@@ -182,19 +178,17 @@ def test_every_callback_url_carries_the_token(at_app):
         assert re.search(rf"[?&]token={TOKEN}(&|$)", url), url
 
 
-def test_without_synthesized_audio_each_prompt_is_said_whole(settings, clock, tmp_path):
-    app = create_app(
+def test_without_synthesized_audio_each_prompt_is_said_whole(settings, make_app, tmp_path):
+    app = make_app(
         replace(
             settings,
             at_webhook_token=TOKEN,
             public_base_url=PUBLIC_BASE_URL,
             audio_dir=str(tmp_path / "none"),
-        ),
-        clock=clock,
+        )
     )
     call = AtCall(app.test_client())
     call.start()
     said = [say.text for say in call.xml.iter("Say")]
     assert "Bahasa Indonesia, tekan satu." in said
     assert call.xml.find(".//Play") is None
-    app.extensions["telepasar_db"].engine.dispose()

@@ -23,6 +23,8 @@ from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES
 
+pytestmark = pytest.mark.sqlite_only
+
 USSD_SCREEN_LIMIT = 160
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from gateway import create_app
 from orders.outbox import enqueue_sms
 from storage.models import Order, OutboundMessage
 from tests import fake_providers as fp
@@ -58,8 +57,10 @@ def route_settings(settings, fake):
     )
 
 
-def app_for(route_settings, clock, provider):
-    return create_app(replace(route_settings, sms_provider=provider), clock=clock)
+@pytest.fixture
+def app_for(route_settings, make_app):
+    """An app whose outbox worker sends through `provider`."""
+    return lambda provider: make_app(replace(route_settings, sms_provider=provider))
 
 
 def run_worker(app) -> str:
@@ -139,8 +140,8 @@ def android_sms(client, body: str, sid: str, *, key: str = ANDROID_KEY, age: int
 ORDER_MESSAGES = ["NAMA Ni Made Sari", "ALAMAT Banjar Kauh, Desa Bugbug", "PESAN B04 2", "YA"]
 
 
-def test_a_keyword_order_over_twilio(route_settings, clock, fake, db: Session):
-    app = app_for(route_settings, clock, "twilio")
+def test_a_keyword_order_over_twilio(app_for, fake, db: Session):
+    app = app_for("twilio")
     client = app.test_client()
     replies = [twilio_sms(client, text, f"SM{n:032d}") for n, text in enumerate(ORDER_MESSAGES)]
     assert replies[2].endswith("Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal.")
@@ -157,8 +158,8 @@ def test_a_keyword_order_over_twilio(route_settings, clock, fake, db: Session):
     assert sms.state == "sent" and sms.provider_message_id.startswith("SM")
 
 
-def test_a_keyword_order_over_africastalking(route_settings, clock, fake, db: Session):
-    app = app_for(route_settings, clock, "africastalking")
+def test_a_keyword_order_over_africastalking(app_for, fake, db: Session):
+    app = app_for("africastalking")
     client = app.test_client()
     for n, text in enumerate(ORDER_MESSAGES):
         at_sms(client, text, f"ATXid_{n}")
@@ -174,8 +175,8 @@ def test_a_keyword_order_over_africastalking(route_settings, clock, fake, db: Se
     }
 
 
-def test_a_keyword_order_over_sms_gateway_for_android(route_settings, clock, fake, db: Session):
-    app = app_for(route_settings, clock, "android")
+def test_a_keyword_order_over_sms_gateway_for_android(app_for, fake, db: Session):
+    app = app_for("android")
     client = app.test_client()
     for n, text in enumerate(ORDER_MESSAGES):
         assert android_sms(client, text, f"m{n}").status_code == 200
@@ -187,8 +188,8 @@ def test_a_keyword_order_over_sms_gateway_for_android(route_settings, clock, fak
     assert f"Pesanan {order.number} diterima" in fake.received[3].body
 
 
-def test_a_provider_error_is_retried_with_backoff(route_settings, clock, fake, db: Session):
-    app = app_for(route_settings, clock, "android")
+def test_a_provider_error_is_retried_with_backoff(app_for, fake, clock, db: Session):
+    app = app_for("android")
     client = app.test_client()
     android_sms(client, "BANTUAN", "help-1")
     fake.fail_next = 1
@@ -200,8 +201,8 @@ def test_a_provider_error_is_retried_with_backoff(route_settings, clock, fake, d
     assert [r.body for r in fake.received] == [message.body]
 
 
-def test_duplicate_deliveries_make_one_order_and_one_reply(route_settings, clock, fake, db):
-    app = app_for(route_settings, clock, "twilio")
+def test_duplicate_deliveries_make_one_order_and_one_reply(app_for, fake, db):
+    app = app_for("twilio")
     client = app.test_client()
     for n, text in enumerate(ORDER_MESSAGES[:2]):
         twilio_sms(client, text, f"SMa{n}")
@@ -212,7 +213,7 @@ def test_duplicate_deliveries_make_one_order_and_one_reply(route_settings, clock
     assert first.startswith("B04 Tomat 2 kg")
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
-    android = app_for(route_settings, clock, "android").test_client()
+    android = app_for("android").test_client()
     android_sms(android, "STATUS", "dup")
     android_sms(android, "STATUS", "dup")  # the same event delivered twice
     android_sms(android, "STATUS", "other")  # the same words, another event: a new message
@@ -224,31 +225,29 @@ def test_duplicate_deliveries_make_one_order_and_one_reply(route_settings, clock
 @pytest.mark.parametrize(
     "key, age", [("wrong-key", 0), (ANDROID_KEY, 3600)], ids=["bad-signature", "stale"]
 )
-def test_android_webhooks_must_be_signed_and_fresh(route_settings, clock, key, age):
-    client = app_for(route_settings, clock, "log").test_client()
+def test_android_webhooks_must_be_signed_and_fresh(app_for, key, age):
+    client = app_for("log").test_client()
     assert android_sms(client, "PASAR", "x", key=key, age=age).status_code == 403
 
 
-def test_twilio_sms_must_be_signed(route_settings, clock):
-    client = app_for(route_settings, clock, "log").test_client()
+def test_twilio_sms_must_be_signed(app_for):
+    client = app_for("log").test_client()
     response = client.post(
         "/twilio/sms", data={"MessageSid": "SM1", "From": PHONE, "Body": "PASAR"}
     )
     assert response.status_code == 403
 
 
-def test_africastalking_sms_needs_the_token(route_settings, clock):
-    client = app_for(route_settings, clock, "log").test_client()
+def test_africastalking_sms_needs_the_token(app_for):
+    client = app_for("log").test_client()
     response = client.post("/africastalking/sms", data={"from": PHONE, "text": "PASAR", "id": "1"})
     assert response.status_code == 403
 
 
-def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(
-    route_settings, clock, db: Session
-):
+def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(app_for, db: Session):
     from storage.models import Customer
 
-    client = app_for(route_settings, clock, "log").test_client()
+    client = app_for("log").test_client()
     assert twilio_sms(client, "STOP", "SMstop") is None  # Twilio itself confirms the opt-out
     assert db.scalars(select(Customer.opted_out_at)).one() is not None
     db.rollback()
@@ -257,9 +256,9 @@ def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(
     assert twilio_sms(client, "BERHENTI", "SMberhenti").startswith("Anda tidak akan menerima")
 
 
-def test_delivery_reports_update_each_message(route_settings, clock, fake, db: Session):
+def test_delivery_reports_update_each_message(app_for, fake, db: Session):
     for provider in ("twilio", "africastalking", "android"):
-        app = app_for(route_settings, clock, provider)
+        app = app_for(provider)
         with app.extensions["telepasar_db"].unit_of_work() as session:
             enqueue_sms(session, to=PHONE, body=f"Halo lewat {provider}", kind="reply")
         run_worker(app)

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway import create_app
 from storage.models import Customer, Order, OutboundMessage
 from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall
 
@@ -27,10 +26,8 @@ def voice_settings(settings):
 
 
 @pytest.fixture
-def voice_client(voice_settings, clock):
-    app = create_app(voice_settings, clock=clock)
-    yield app.test_client()
-    app.extensions["telepasar_db"].engine.dispose()
+def voice_client(voice_settings, make_app):
+    return make_app(voice_settings).test_client()
 
 
 def spinach_order(call: TwilioCall) -> None:
@@ -137,8 +134,8 @@ def test_silence_repeats_the_prompt_twice_then_connects_to_a_person(voice_client
     assert first.find("Redirect") is not None
 
 
-def test_without_a_call_center_number_silence_ends_politely(voice_settings, clock):
-    app = create_app(replace(voice_settings, call_center_number=""), clock=clock)
+def test_without_a_call_center_number_silence_ends_politely(voice_settings, make_app):
+    app = make_app(replace(voice_settings, call_center_number=""))
     call = TwilioCall(app.test_client())
     call.start()
     for _ in range(3):
@@ -256,9 +253,9 @@ def test_a_recorded_prompt_is_played_instead_of_speech(voice_client, tmp_path, m
         assert served.status_code == 200 and served.data.startswith(b"ID3")
 
 
-def test_prompts_synth_without_espeak_says_how_to_install_it(voice_settings, clock, tmp_path):
+def test_prompts_synth_without_espeak_says_how_to_install_it(voice_settings, make_app, tmp_path):
     audio_dir = tmp_path / "audio"
-    app = create_app(replace(voice_settings, audio_dir=str(audio_dir)), clock=clock)
+    app = make_app(replace(voice_settings, audio_dir=str(audio_dir)))
     result = app.test_cli_runner().invoke(args=["prompts-synth", "--espeak", "espeak-ng-missing"])
     assert result.exit_code == 1
     assert "espeak-ng-missing is not installed" in result.output

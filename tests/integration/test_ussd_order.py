@@ -295,12 +295,10 @@ def test_english_screens(client):
 
 
 @pytest.mark.parametrize("token, status", [("", 403), ("wrong", 403), ("s3cret", 200)])
-def test_the_token_is_required_when_set(settings, clock, token, status):
+def test_the_token_is_required_when_set(settings, make_app, token, status):
     from dataclasses import replace
 
-    from gateway import create_app
-
-    app = create_app(replace(settings, at_webhook_token="s3cret"), clock=clock)
+    app = make_app(replace(settings, at_webhook_token="s3cret"))
     response = app.test_client().post(
         f"/africastalking/ussd?token={token}",
         data={

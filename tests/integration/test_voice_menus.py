@@ -18,6 +18,8 @@ from tests.conftest import MARKET_CLOSED
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES, default_catalog
 
+pytestmark = pytest.mark.sqlite_only
+
 MAX_OPTIONS = 5
 VOICE_ONLY_KEYS = {"0", "#"}  # a person, and "say it again": handled before the menus
 

@@ -126,12 +126,10 @@ def test_every_sms_provider_setting_has_a_sender(settings):
     }
 
 
-def test_a_provider_without_its_settings_is_a_clear_error(settings, clock):
+def test_a_provider_without_its_settings_is_a_clear_error(settings, make_app):
     from dataclasses import replace
 
-    from gateway import create_app
-
-    app = create_app(replace(settings, sms_provider="twilio"), clock=clock)
+    app = make_app(replace(settings, sms_provider="twilio"))
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
     assert result.exit_code != 0
     assert (

@@ -1,0 +1,39 @@
+"""Logging for the gateway: every line passes through a filter that masks phone numbers.
+
+Our own messages mask numbers already (`mask_phone`); this catches what others write, such
+as a database error whose detail repeats a duplicate phone number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from orders.phones import mask_phone
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# An Indonesian number as E.164 (+62...), as digits with the country code, or as 08...
+PHONE_LIKE = re.compile(r"(?<![\d*])(?:\+?62|0)8\d{7,11}(?!\d)|(?<![\d*])\+\d{10,14}(?!\d)")
+
+
+def redact(text: str) -> str:
+    """The text with every phone number in it masked."""
+    return PHONE_LIKE.sub(lambda match: mask_phone(match.group()), text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter whose output (message and traceback alike) has no whole phone number."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging() -> None:
+    """Log to stderr through the redacting formatter (once per process)."""
+    root = logging.getLogger()
+    if any(isinstance(h.formatter, RedactingFormatter) for h in root.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter(FORMAT))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
