@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from flask import Blueprint, Response, request
 
@@ -23,6 +22,7 @@ from gateway.voice import (
     RECORD_MAX_SECONDS,
     answer_call,
     public_url,
+    synthesized_dir,
     utterances,
 )
 from menus.screen import Screen
@@ -103,7 +103,7 @@ def _speak(parent: ET.Element, reply: VoiceReply, settings: Settings) -> None:
     """English as `Say`; Indonesian and Balinese as `Play` of recordings or audio pieces."""
     prompts = default_catalog()
     speaker = SpeechRenderer(prompts, reply.language)
-    audio_dir = Path(settings.audio_dir)
+    audio_dir = synthesized_dir()
     for utterance in utterances(reply, prompts):
         if utterance.recording:
             _play(parent, public_url("voice_audio.recorded", filename=utterance.recording))

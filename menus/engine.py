@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from menus.context import Context, Effect, PlaceOrder, Rules, SaveLanguage, Turn
+from menus.details import tidy
 from menus.screen import Screen
 from menus.state import MenuState
 from menus.steps import STEPS, cart_total, item_names, main_menu, too_large_notice
@@ -51,7 +52,7 @@ def start(ctx: Context, resumable: MenuState | None = None) -> MenuState:
 
 def handle(ctx: Context, state: MenuState, raw_input: str) -> Turn:
     """Apply one input (a key press, digits or typed text) to the state."""
-    value = " ".join(raw_input.split())
+    value = tidy(raw_input)
     home_key = ctx.profile.home_key
     if home_key and value == home_key and state.step not in ("done", "language", "resume"):
         return Turn(main_menu(ctx, state))
@@ -75,7 +76,7 @@ def order_placed(
     notice = [Text.of("done.placed", number=Digits(number), total=Money(total))]
     if reopens_at is not None:
         notice.append(Text.of("done.later", when=When(reopens_at)))
-    return state.go("done", cart=(), order_number=number, notice=tuple(notice))
+    return state.go("done", cart=(), notice=tuple(notice))
 
 
 def items_unavailable(ctx: Context, state: MenuState, item_ids: Sequence[int]) -> MenuState:

@@ -37,7 +37,6 @@ class MenuState:
     name: str | None = None
     address: str | None = None
     address_recording: str | None = None  # a voice caller's spoken name and address (URL)
-    order_number: str | None = None
     notice: tuple[Text, ...] = ()
     resume: dict[str, Any] | None = field(default=None, compare=False)
 

@@ -6,20 +6,16 @@ returning customer's home); the basket, name, address and summary go back to the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from menus.catalog import ItemInfo
 from menus.context import Context, PlaceOrder, SaveLanguage, Turn
+from menus.details import valid_address, valid_name
 from menus.screen import Screen
-from menus.sms import is_gsm7
 from menus.state import CartLine, MenuState
 from menus.step_kinds import Action, InputStep, ListStep, Step, keypad_number
 from voice_prompts import LANGUAGES, Money, Text, When
-
-NAME_LENGTH = (2, 60)
-ADDRESS_LENGTH = (5, 160)
 
 
 def main_menu(ctx: Context, state: MenuState) -> MenuState:
@@ -287,7 +283,7 @@ class NameStep(InputStep):
         return (Text.of("name.ask"),)
 
     def accept(self, ctx, state, value):
-        if not _valid_text(value, NAME_LENGTH) or sum(c.isalpha() for c in value) < 2:
+        if not valid_name(value):
             return Turn(state.with_notice(Text.of("name.invalid")))
         return Turn(_checkout(ctx, replace(state, name=value)))
 
@@ -300,7 +296,7 @@ class AddressStep(InputStep):
         return (Text.of("address.ask"),)
 
     def accept(self, ctx, state, value):
-        if not _valid_text(value, ADDRESS_LENGTH):
+        if not valid_address(value):
             return Turn(state.with_notice(Text.of("address.invalid")))
         return Turn(_checkout(ctx, replace(state, address=value)))
 
@@ -467,12 +463,3 @@ def _line_amount(ctx: Context, line: CartLine) -> int:
 
 def too_large_notice(ctx: Context, goods_total: int) -> Text:
     return Text.of("error.too_large", total=Money(goods_total), cap=Money(ctx.rules.goods_cap))
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _valid_text(value: str, length: tuple[int, int]) -> bool:
-    """Typed text we can store and later send by SMS: right length, GSM-7, no control chars."""
-    low, high = length
-    return low <= len(value) <= high and is_gsm7(value) and not _CONTROL.search(value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -59,11 +60,9 @@ def ussd_turn(
     for value in inputs:
         ctx, state = _apply(session, ctx, state, value, now)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
-    convo.state = state.to_dict()
     convo.last_input = text
     convo.last_reply = reply.text
-    convo.status = "done" if reply.end else "active"
-    convo.updated_at = now
+    _save(convo, state, now)
     return reply
 
 
@@ -182,26 +181,26 @@ def voice_turn(
     nothing and hears the current screen again, so no key press acts twice. `silences` counts
     the prompts met by silence on the current screen; after MAX_SILENCES a person takes over.
     """
-    ctx = _context(session, phone, VOICE, rules, default_language, now)
     convo = queries.conversation(session, "voice", call_id)
     if convo is None:
+        ctx = _context(session, phone, VOICE, rules, default_language, now)
         state = engine.start(ctx)
         convo = Conversation(channel="voice", session_key=call_id, phone=phone, created_at=now)
         session.add(convo)
-        _save_voice(convo, state, turn=0, now=now)
+        _save(convo, state, now, voice_turn=0)
         return _voice_reply(ctx, state, turn=0)
     state = MenuState.from_dict(convo.state)
     turn = int(convo.state.get("voice_turn", 0))
-    value = recording_url if state.step == "record" and recording_url else (digits or "")
-    if digits == OPERATOR_KEY:
-        return VoiceReply(None, state.language, turn + 1)
-    if step != turn + 1 or digits is None and not recording_url:
-        if silences >= MAX_SILENCES:
-            return VoiceReply(None, state.language, turn + 1)
+    fresh = step == turn + 1 and (digits is not None or bool(recording_url))
+    if digits == OPERATOR_KEY or (not fresh and silences >= MAX_SILENCES):
+        return VoiceReply(None, state.language, turn + 1)  # a person, without reading the menus
+    ctx = _context(session, phone, VOICE, rules, default_language, now)
+    if not fresh:
         return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
+    value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
         ctx, state = _apply(session, ctx, state, value, now)
-    _save_voice(convo, state, turn=step, now=now)
+    _save(convo, state, now, voice_turn=step)
     return _voice_reply(ctx, state, turn=step)
 
 
@@ -212,8 +211,9 @@ def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0
     return VoiceReply(engine.screen(ctx, state), state.language, turn + 1, silences, hint)
 
 
-def _save_voice(convo: Conversation, state: MenuState, *, turn: int, now: dt.datetime) -> None:
-    convo.state = {**state.to_dict(), "voice_turn": turn}
+def _save(convo: Conversation, state: MenuState, now: dt.datetime, **channel: Any) -> None:
+    """Keep the state (and what the channel adds to it); a finished conversation is done."""
+    convo.state = {**state.to_dict(), **channel}
     convo.status = "done" if state.step == "done" else "active"
     convo.updated_at = now
 
@@ -251,8 +251,5 @@ def sms_menu_turn(
         if typed and engine.screen(ctx, state).expects != "text":
             return None
         ctx, state = _apply(session, ctx, state, value, now)
-    text = engine.render(ctx, state)
-    convo.state = state.to_dict()
-    convo.status = "done" if state.step == "done" else "active"
-    convo.updated_at = now
-    return text
+    _save(convo, state, now)
+    return engine.render(ctx, state)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from menus.catalog import ItemInfo
+from menus.details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
 from orders import sms_catalog
 from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
@@ -221,20 +222,20 @@ def _named_order(ctx: SmsContext, parsed: Parsed) -> tuple[Order | None, str]:
 
 
 def _address(ctx: SmsContext, parsed: Parsed) -> str:
-    text = " ".join(parsed.text.split())
+    text = tidy(parsed.text)
     if not text:
         return ctx.text("sms.reply.address_missing")
-    if not 5 <= len(text) <= 160:
+    if not valid_address(text):
         return ctx.text("address.invalid")
     ctx.ensure_customer().address = text
     return ctx.text("sms.reply.address_saved", address=_shortened(text))
 
 
 def _name(ctx: SmsContext, parsed: Parsed) -> str:
-    text = " ".join(parsed.text.split())
+    text = tidy(parsed.text)
     if not text:
         return ctx.text("sms.reply.name_missing")
-    if not 2 <= len(text) <= 60 or sum(char.isalpha() for char in text) < 2:
+    if not valid_name(text):
         return ctx.text("name.invalid")
     ctx.ensure_customer().name = text
     return ctx.text("sms.reply.name_saved", name=text)

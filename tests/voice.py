@@ -25,27 +25,24 @@ class TwilioCall:
     said: list[str] = field(default_factory=list)
 
     def start(self) -> ET.Element:
-        return self._post("/twilio/voice", {})
+        return self.post("/twilio/voice", {})
 
     def press(self, digits: str) -> ET.Element:
         """Answer the current <Gather> with `digits`."""
-        return self._post(self.action("Gather"), {"Digits": digits, "FinishedOnKey": ""})
+        return self.post(self.action("Gather"), {"Digits": digits, "FinishedOnKey": ""})
 
     def record(
         self, url: str = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
     ) -> ET.Element:
         """Answer the current <Record> with a recording, ended with #."""
-        return self._post(
+        return self.post(
             self.action("Record"),
             {"RecordingUrl": url, "RecordingDuration": "9", "RecordingSid": "RE1", "Digits": "#"},
         )
 
     def silence(self) -> ET.Element:
         """Say nothing: Twilio falls through to the <Redirect>."""
-        return self._post(self.twiml.find("Redirect").text, {})
-
-    def repeat_last(self, path: str, form: dict[str, str]) -> ET.Element:
-        return self._post(path, form)
+        return self.post(self.twiml.find("Redirect").text, {})
 
     def action(self, verb: str) -> str:
         element = self.twiml.find(f".//{verb}")
@@ -56,8 +53,9 @@ class TwilioCall:
         """Everything the current reply says, in one string."""
         return " ".join(element.text or "" for element in self.twiml.iter("Say"))
 
-    def signed_post(self, path: str, form: dict[str, str], *, signature: str | None = None):
-        params = {
+    def params(self, form: dict[str, str]) -> dict[str, str]:
+        """Every field Twilio posts for this call, with `form` added."""
+        return {
             "CallSid": self.call_sid,
             "AccountSid": "AC1",
             "From": self.caller,
@@ -67,13 +65,21 @@ class TwilioCall:
             "ApiVersion": "2010-04-01",
             **form,
         }
-        url = urljoin(PUBLIC_BASE_URL, path)
-        if signature is None:
-            signature = RequestValidator(self.token).compute_signature(url, params)
-        return self.client.post(path, data=params, headers={"X-Twilio-Signature": signature})
 
-    def _post(self, path: str, form: dict[str, str]) -> ET.Element:
-        self.last_request = (path, form)
+    def signature(self, path: str, form: dict[str, str]) -> str:
+        """What Twilio would put in X-Twilio-Signature for this request."""
+        url = urljoin(PUBLIC_BASE_URL, path)
+        return RequestValidator(self.token).compute_signature(url, self.params(form))
+
+    def signed_post(self, path: str, form: dict[str, str], *, signature: str | None = None):
+        if signature is None:
+            signature = self.signature(path, form)
+        return self.client.post(
+            path, data=self.params(form), headers={"X-Twilio-Signature": signature}
+        )
+
+    def post(self, path: str, form: dict[str, str]) -> ET.Element:
+        """Post to `path` as Twilio would (signed) and read the TwiML reply."""
         response = self.signed_post(path, form)
         assert response.status_code == 200, response.get_data(as_text=True)
         assert response.mimetype == "text/xml"

@@ -68,13 +68,19 @@ class SpeechRenderer:
         """The speech of `text` as pieces that each have (or may have) an audio file."""
         key = self.spoken_key(text.key)
         pieces: list[Piece] = []
-        template = self.prompts.template(self.lang, key)
-        for index, (literal, field, _, _) in enumerate(string.Formatter().parse(template)):
-            if is_spoken(literal):
-                pieces.append(Piece("prompt", key, index))
+        for literal, field in self.parts(key):
+            pieces += [literal] if literal else []
             if field:
                 pieces += self._pieces(text.params[field])
         return pieces
+
+    def parts(self, key: str) -> list[tuple[Piece | None, str | None]]:
+        """A template as (its spoken literal part or None, the field after it or None) pairs."""
+        template = self.prompts.template(self.lang, key)
+        return [
+            (Piece("prompt", key, index) if is_spoken(literal) else None, field)
+            for index, (literal, field, _, _) in enumerate(string.Formatter().parse(template))
+        ]
 
     def literal(self, piece: Piece) -> str:
         """The words of a prompt piece, as written in the catalog."""

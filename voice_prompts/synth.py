@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import string
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_prompts.catalog import LANGUAGES, PromptCatalog
-from voice_prompts.speech import Piece, SpeechRenderer, is_spoken, number_words
+from voice_prompts.speech import Piece, SpeechRenderer, number_words
 
 # espeak-ng has no Balinese voice; the Indonesian one reads Balinese's Latin spelling well.
 ESPEAK_VOICES = {"id": "id", "ban": "id", "en": "en-gb"}
@@ -47,10 +46,10 @@ def clips(prompts: PromptCatalog, names: Iterable[str]) -> list[Clip]:
     for lang in LANGUAGES:
         speaker = SpeechRenderer(prompts, lang)
         pieces = [
-            Piece("prompt", key, index)
+            literal
             for key in sorted(prompts.keys(lang))
-            for index, literal in enumerate(_literals(prompts.template(lang, key)))
-            if is_spoken(literal)
+            for literal, _ in speaker.parts(key)
+            if literal is not None
         ]
         words = {word for n in NUMBERS_SPOKEN for word in number_words(n, lang)} | {"rupiah"}
         pieces += [Piece("word", word) for word in sorted(words)]
@@ -110,10 +109,6 @@ def _speak(command: str, clip: Clip, out_dir: Path) -> None:
         partial_path.replace(target)
     finally:
         partial_path.unlink(missing_ok=True)
-
-
-def _literals(template: str) -> list[str]:
-    return [literal for literal, _, _, _ in string.Formatter().parse(template)]
 
 
 def clip_path(lang: str, piece: Piece) -> str:
