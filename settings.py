@@ -52,6 +52,12 @@ class Settings:
     order_goods_cap: int = 300_000
     outbox_max_attempts: int = 6
     worker_poll_seconds: float = 2.0
+    # Every call to an SMS provider gives up after this long (the worker then retries later).
+    provider_timeout_seconds: float = 10.0
+    # How long a worker may hold a claimed SMS before another worker may take it over.
+    outbox_lease_seconds: float = 60.0
+    # How long a request or the worker waits for a database lock before it gives up.
+    database_lock_wait_seconds: float = 5.0
     audio_dir: str = str(INSTANCE_DIR / "audio")
 
     def __post_init__(self) -> None:
@@ -65,6 +71,19 @@ class Settings:
             )
         if self.order_goods_cap <= 0:
             raise SettingsError("ORDER_GOODS_CAP must be a positive number of rupiah")
+        for name in (
+            "worker_poll_seconds",
+            "provider_timeout_seconds",
+            "outbox_lease_seconds",
+            "database_lock_wait_seconds",
+        ):
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{name.upper()} must be a positive number of seconds")
+        if self.outbox_lease_seconds <= self.provider_timeout_seconds:
+            raise SettingsError(
+                "OUTBOX_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS: a worker "
+                "must finish a send before another may take the message over"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
-from flask import Flask
+from flask import Flask, Response
 
 from gateway import (
     africastalking_sms,
@@ -20,8 +17,9 @@ from gateway import (
 from gateway.cli import register_commands
 from gateway.database import Database
 from gateway.logs import configure_logging
-from settings import Settings
-from storage.models import utcnow
+from gateway.sms import NotStored
+from settings import Settings, SettingsError
+from storage.clock import Clock, system_clock
 
 BLUEPRINTS = (
     health.blueprint,
@@ -35,21 +33,44 @@ BLUEPRINTS = (
 )
 
 
-def create_app(
-    settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utcnow
-) -> Flask:
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> Flask:
     """Build the gateway; with no settings, read them from the environment.
 
-    `clock` tells the time (aware, UTC); tests pass a fixed one to pin market hours.
+    `clock` tells the time (aware, UTC) to every request, command and worker pass of this
+    app; tests pass a fixed one. Read from the environment, settings Telepasar cannot work
+    with stop the start with one line naming the variable (`SystemExit`), not a traceback.
     """
-    settings = settings or Settings.from_env()
+    if settings is not None:
+        return _build(settings, clock)
+    try:
+        return _build(Settings.from_env(), clock)
+    except SettingsError as exc:
+        raise SystemExit(f"Telepasar cannot start: {exc}") from None
+
+
+def _build(settings: Settings, clock: Clock) -> Flask:
+    """The app for these settings (SettingsError when they cannot work)."""
+    database = Database(
+        settings.database_url, lock_wait_seconds=settings.database_lock_wait_seconds
+    )
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=settings.secret_key, TELEPASAR_SETTINGS=settings, TELEPASAR_CLOCK=clock
     )
-    app.extensions["telepasar_db"] = Database(settings.database_url)
+    app.extensions["telepasar_db"] = database
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.register_error_handler(NotStored, _not_stored)
     register_commands(app)
     configure_logging()
     return app
+
+
+def _not_stored(error: NotStored) -> Response:
+    """Tell the provider to send it again: a 2xx would tell it the message is safe with us."""
+    return Response(
+        "Not stored: please send again.\n",
+        status=503,
+        mimetype="text/plain",
+        headers={"Retry-After": "10"},
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-import time
+import threading
 from pathlib import Path
 
 import click
@@ -11,9 +11,9 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from gateway.database import current_database, current_settings, current_time
+from gateway.database import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
-from orders.outbox import deliver_due
+from gateway.worker import Worker
 from storage import queries
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
@@ -47,40 +47,38 @@ def seed_demo() -> None:
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Send what is due once, then stop.")
+@click.option("--once", is_flag=True, help="One pass over the outbox and the inbox, then stop.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Send due outbox SMS through SMS_PROVIDER until stopped (Ctrl-C)."""
+    """Send due outbox SMS through SMS_PROVIDER and handle the inbox, until stopped (Ctrl-C).
+
+    Any number of workers may run at once. A failed pass is logged and tried again after a
+    pause: the worker stops only when it is told to (Ctrl-C, SIGTERM).
+    """
     settings = current_settings()
-    database = current_database()
     try:
         sender = make_sender(settings)
     except SenderUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Outbox worker started (SMS_PROVIDER={settings.sms_provider}).")
-    previous_handler = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    runner = Worker(current_database(), sender, settings, current_clock())
+    if once:
+        summary = runner.run_once().summary()
+        click.echo(summary or "Nothing to send, nothing waiting in the inbox.")
+        return
+    click.echo(f"Outbox worker {runner.worker_id} started (SMS_PROVIDER={settings.sms_provider}).")
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
-        while True:
-            sent, failed = deliver_due(
-                database.unit_of_work,
-                sender,
-                now=current_time(),
-                max_attempts=settings.outbox_max_attempts,
-            )
-            if sent or failed:
-                click.echo(f"Outbox: {sent} sent, {failed} to retry.")
-            if once:
-                return
-            time.sleep(settings.worker_poll_seconds)
-    except KeyboardInterrupt:
-        click.echo("Outbox worker stopped.")
+        runner.run(stop, click.echo)
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Outbox worker stopped.")
 
 
-def _stop_on_sigterm(signum: int, frame: object) -> None:
-    """Stop between two passes on SIGTERM (make run, systemd) as on Ctrl-C."""
-    raise KeyboardInterrupt
+# Ctrl-C, and what `make run`, systemd or a container runtime send: finish the message in
+# hand (at most PROVIDER_TIMEOUT_SECONDS), then stop.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @click.command("prompts-synth")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from settings import Settings
+from storage.clock import Clock
 from storage.db import make_engine, make_session_factory, session_scope
 
 T = TypeVar("T")
@@ -25,8 +26,8 @@ CONFLICTS = (IntegrityError, StaleDataError, OperationalError)
 class Database:
     """An engine, its session factory for units of work, and one for sessions that only read."""
 
-    def __init__(self, database_url: str) -> None:
-        self.engine = make_engine(database_url)
+    def __init__(self, database_url: str, *, lock_wait_seconds: float = 5.0) -> None:
+        self.engine = make_engine(database_url, lock_wait_seconds=lock_wait_seconds)
         self.sessions = make_session_factory(self.engine)
         self.readers = make_session_factory(self.engine, writes=False)
 
@@ -57,9 +58,14 @@ def current_database() -> Database:
     return current_app.extensions["telepasar_db"]
 
 
+def current_clock() -> Clock:
+    """The app's clock: the only source of "now" for requests, commands and the worker."""
+    return current_app.config["TELEPASAR_CLOCK"]
+
+
 def current_time() -> dt.datetime:
     """The current time by the app's clock (aware, UTC)."""
-    return current_app.config["TELEPASAR_CLOCK"]()
+    return current_clock()()
 
 
 def current_settings() -> Settings:

@@ -1,26 +1,116 @@
-"""`GET /healthz`: 200 when the database answers, 503 when it does not."""
+"""`GET /healthz` and `/healthz/worker`: honest answers for a load balancer and for monitoring.
+
+`/healthz` (is this web process of any use?) answers 503 with the reason when the schema is
+not at the newest migration or the database cannot take a write within a second; 200
+otherwise, with the outbox backlog and the last worker heartbeat. `/healthz/worker` (are SMS
+going out?) answers 503 when a due message has waited too long or no worker is heard from.
+Neither says a phone number, a token or an address.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from typing import Any
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.database import current_database
+from gateway.database import current_database, current_time
+from storage import queries
+from storage.db import head_revision, probe_write, schema_revision
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 
+WRITE_TIMEOUT_SECONDS = 1.0
+OUTBOX_STUCK_AFTER = dt.timedelta(minutes=5)
+WORKER_SILENT_AFTER = dt.timedelta(minutes=2)
+
 
 @blueprint.get("/healthz")
 def healthz():
-    """Liveness and database check for load balancers and `make run`."""
+    """200 when this process can serve requests; 503 with the reason when it cannot."""
+    problem = _database_problem()
+    if problem:
+        return jsonify(status="error", reason=problem), 503
     try:
-        with current_database().readers() as session:
-            session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        log.exception("health check: database does not answer")
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+        figures = _outbox_figures()
+    except SQLAlchemyError as exc:
+        return _unreachable(exc)
+    return jsonify(status="ok", database="ok", **figures)
+
+
+@blueprint.get("/healthz/worker")
+def worker_health():
+    """200 while SMS go out in time; 503 when the outbox is stuck or no worker is heard from."""
+    try:
+        figures = _outbox_figures()
+    except SQLAlchemyError as exc:
+        return _unreachable(exc)
+    problems = []
+    age = figures["oldest_due_seconds"]
+    if age is not None and age > OUTBOX_STUCK_AFTER.total_seconds():
+        problems.append(f"the oldest due SMS has waited {age} s (limit {_s(OUTBOX_STUCK_AFTER)})")
+    heard = figures["worker_heard_seconds_ago"]
+    if heard is None:
+        problems.append("no worker has ever been heard from")
+    elif heard > WORKER_SILENT_AFTER.total_seconds():
+        problems.append(f"no worker heard from for {heard} s (limit {_s(WORKER_SILENT_AFTER)})")
+    if problems:
+        return jsonify(status="error", reason="; ".join(problems), **figures), 503
+    return jsonify(status="ok", **figures)
+
+
+def _database_problem() -> str | None:
+    """Why the database cannot serve this process, or None when it can."""
+    engine = current_database().engine
+    try:
+        current, head = schema_revision(engine), head_revision()
+        if current != head:
+            return (
+                f"database schema is at {current or 'nothing'}, this code needs {head}: "
+                "run `flask --app gateway seed-demo`"
+            )
+        probe_write(engine, timeout_seconds=WRITE_TIMEOUT_SECONDS)
+    except SQLAlchemyError as exc:
+        log.warning("health check: the database cannot take a write: %s", _first_line(exc))
+        return f"database cannot take a write within {WRITE_TIMEOUT_SECONDS:g} s: {_cause(exc)}"
+    return None
+
+
+def _outbox_figures() -> dict[str, Any]:
+    """The outbox backlog, its oldest due message's wait and the last worker heartbeat."""
+    now = current_time()
+    with current_database().readers() as session:
+        backlog, oldest_due = queries.outbox_backlog(session, now)
+        last_beat = queries.last_heartbeat(session)
+    return {
+        "outbox_backlog": backlog,
+        "oldest_due_seconds": _seconds(now - oldest_due) if oldest_due else None,
+        "worker_heartbeat": last_beat.isoformat() if last_beat else None,
+        "worker_heard_seconds_ago": _seconds(now - last_beat) if last_beat else None,
+    }
+
+
+def _unreachable(exc: SQLAlchemyError):
+    log.warning("health check: the database does not answer: %s", _first_line(exc))
+    return jsonify(status="error", reason=f"database does not answer: {_cause(exc)}"), 503
+
+
+def _cause(exc: SQLAlchemyError) -> str:
+    """The driver's own short reason (e.g. `database is locked`), without SQL or parameters."""
+    original = getattr(exc, "orig", None)
+    return _first_line(original if original is not None else exc)[:200]
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _seconds(delta: dt.timedelta) -> int:
+    return max(0, int(delta.total_seconds()))
+
+
+def _s(delta: dt.timedelta) -> str:
+    return f"{int(delta.total_seconds())} s"

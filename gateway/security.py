@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
-import time
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+
+from gateway.database import current_time
 
 log = logging.getLogger(__name__)
 ANDROID_MAX_AGE_SECONDS = 300
@@ -48,7 +49,8 @@ def require_android_signature(key: str) -> None:
         return
     timestamp = request.headers.get("X-Timestamp", "")
     signature = request.headers.get("X-Signature", "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > ANDROID_MAX_AGE_SECONDS:
+    now = current_time().timestamp()
+    if not timestamp.isdigit() or abs(now - int(timestamp)) > ANDROID_MAX_AGE_SECONDS:
         abort(403)
     expected = hmac.new(key.encode(), request.get_data() + timestamp.encode(), "sha256")
     if not hmac.compare_digest(expected.hexdigest(), signature.lower()):

@@ -1,11 +1,17 @@
-"""Outbound SMS senders, chosen by SMS_PROVIDER. The worker hands each due outbox row to one."""
+"""Outbound SMS senders, chosen by SMS_PROVIDER. The worker hands each due outbox row to one.
+
+Every sender gives up on a provider after PROVIDER_TIMEOUT_SECONDS: one hung request must not
+stop all SMS (the worker retries the message later).
+"""
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import click
+import requests
 
 from orders.outbox import Sender, SendError, SentMessage
 from orders.phones import mask_phone
@@ -15,15 +21,14 @@ from settings import Settings
 class LogSender:
     """Development sender: prints the SMS (number masked) and counts it as sent."""
 
-    _ids = itertools.count(1)
-
     def __init__(self, echo: Callable[[str], None] = click.echo) -> None:
         self.echo = echo
 
     def send(self, to: str, body: str) -> SentMessage:
         """Print the message instead of sending it."""
         self.echo(f"[SMS to {mask_phone(to)}] {body}")
-        return SentMessage(provider_message_id=f"log-{next(self._ids)}")
+        # Unique across workers and restarts, as a provider's id is.
+        return SentMessage(provider_message_id=f"log-{uuid.uuid4().hex}")
 
 
 class SenderUnavailable(RuntimeError):
@@ -37,11 +42,16 @@ class TwilioSender:
     PERMANENT_ERRORS = {21610, 21211, 21614}
 
     def __init__(self, settings: Settings) -> None:
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
         # environment={}: the SDK must not read TWILIO_REGION / TWILIO_EDGE behind our back.
+        # Its HTTP client has no timeout unless it is given one.
         self.client = Client(
-            settings.twilio_account_sid, settings.twilio_auth_token, environment={}
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
+            environment={},
         )
         if settings.twilio_api_base_url:
             self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
@@ -76,6 +86,7 @@ class AfricasTalkingSender:
         if settings.at_api_base_url:
             self.service._baseUrl = settings.at_api_base_url.rstrip("/") + "/version1"
         self.sender_id = settings.at_sender_id or None
+        self.timeout = settings.provider_timeout_seconds
 
     def send(self, to: str, body: str) -> SentMessage:
         """Post the message; Africa's Talking answers per recipient."""
@@ -83,7 +94,7 @@ class AfricasTalkingSender:
         from requests import RequestException
 
         try:
-            answer = self.service.send(body, [to], sender_id=self.sender_id)
+            answer = self.service.send(body, [to], sender_id=self.sender_id, timeout=self.timeout)
         except ValueError as exc:  # the SDK refuses a number that is not E.164
             raise SendError(f"Africa's Talking: {exc}", permanent=True) from exc
         except (AfricasTalkingException, RequestException) as exc:
@@ -103,20 +114,39 @@ class AndroidSender:
         self.login = settings.android_gateway_user
         self.password = settings.android_gateway_password
         self.base_url = settings.android_gateway_url or "https://api.sms-gate.app/3rdparty/v1"
+        self.timeout = settings.provider_timeout_seconds
 
     def send(self, to: str, body: str) -> SentMessage:
         """Ask the phone to send the message."""
         from android_sms_gateway import client, domain
         from android_sms_gateway.errors import APIError
+        from android_sms_gateway.http import RequestsHttpClient
         from requests import RequestException
 
         message = domain.Message(phone_numbers=[to], text_message=domain.TextMessage(text=body))
-        try:
-            with client.APIClient(self.login, self.password, base_url=self.base_url) as api:
+        # The client's own HTTP session has no timeout: it gets one that has.
+        with TimeoutSession(self.timeout) as session:
+            api = client.APIClient(
+                self.login, self.password, base_url=self.base_url, http=RequestsHttpClient(session)
+            )
+            try:
                 state = api.send(message)
-        except (APIError, RequestException) as exc:
-            raise SendError(f"SMS Gateway for Android: {exc}") from exc
+            except (APIError, RequestException) as exc:
+                raise SendError(f"SMS Gateway for Android: {exc}") from exc
         return SentMessage(provider_message_id=state.id)
+
+
+class TimeoutSession(requests.Session):
+    """A requests session whose every request gives up after `timeout` seconds."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """As requests does, with the session's timeout unless the call gives its own."""
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
 
 
 SENDERS: dict[str, Callable[[Settings], Sender]] = {

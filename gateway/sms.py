@@ -1,70 +1,111 @@
-"""What the three SMS gateways share: hand an inbound SMS or a delivery report on."""
+"""What the three SMS gateways share: store an inbound SMS or a delivery report, then handle it.
+
+Nothing a provider hands us is acknowledged before it is stored. When it cannot be stored
+(the database is locked, full or read-only) this raises `NotStored` and the route answers
+503, so the provider keeps the message and tries again: SMS Gateway for Android retries
+any non-2xx with backoff, Twilio retries when its webhook URL asks for it (see README).
+"""
 
 from __future__ import annotations
 
 import logging
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.database import current_database, current_settings, current_time
 from menus.engine import Rules
 from orders.errors import InvalidPhone
 from orders.outbox import record_delivery
 from orders.phones import mask_phone, normalize_phone
-from orders.sms import SmsSetup, handle_sms
+from orders.sms import SmsSetup, handle_inbound, store_inbound
+from settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BODY = 2000  # longer than any SMS a phone sends (a 10-part message is 1,530 characters)
 
 
+class NotStored(Exception):
+    """What the provider sent could not be stored: it must not be acknowledged (503)."""
+
+
+def sms_setup(settings: Settings, *, reply_via_outbox: bool) -> SmsSetup:
+    """What the SMS channel needs from the settings."""
+    return SmsSetup(
+        rules=Rules(goods_cap=settings.order_goods_cap),
+        default_language=settings.default_language,
+        reply_via_outbox=reply_via_outbox,
+    )
+
+
 def receive_sms(
     *, provider: str, message_id: str, sender: str | None, body: str | None, via_outbox: bool
 ) -> str | None:
-    """Handle one inbound SMS; returns the reply text (None: nothing to say, or not for us)."""
+    """Store one inbound SMS, then handle it; returns the reply text (None: nothing to say).
+
+    Raises NotStored when the message could not be stored. Once stored, a failure to handle
+    it is logged and left to the worker, which handles it later (once, by its provider id).
+    """
     settings = current_settings()
     try:
         phone = normalize_phone(sender, settings.phone_region)
     except InvalidPhone:
         log.info("%s SMS from a number that does not parse: ignored", provider)
         return None
-    setup = SmsSetup(
-        rules=Rules(goods_cap=settings.order_goods_cap),
-        default_language=settings.default_language,
-        reply_via_outbox=via_outbox,
-    )
-    now = current_time()
+    database, now = current_database(), current_time()
     try:
-        return current_database().run(
-            lambda session: handle_sms(
+        inbound_id = database.run(
+            lambda session: store_inbound(
                 session,
                 provider=provider,
                 message_id=message_id[:120],
                 phone=phone,
                 body=(body or "")[:MAX_BODY],
-                setup=setup,
                 now=now,
             )
         )
-    except Exception:  # a provider retry will bring it again; never an HTTP 500 loop
-        log.exception("%s SMS from %s failed", provider, mask_phone(phone))
+    except SQLAlchemyError as exc:
+        log.error("%s SMS from %s not stored: %s", provider, mask_phone(phone), exc)
+        raise NotStored(f"{provider} SMS not stored") from exc
+    if inbound_id is None:
+        return None  # a provider retry of a message stored already
+    setup = sms_setup(settings, reply_via_outbox=via_outbox)
+    try:
+        return database.run(
+            lambda session: handle_inbound(session, inbound_id, setup=setup, now=now)
+        )
+    except Exception:
+        log.exception(
+            "%s SMS %s from %s stored but not handled: the worker will handle it",
+            provider,
+            inbound_id,
+            mask_phone(phone),
+        )
         return None
 
 
 def receive_delivery_report(
     *, provider: str, provider_message_id: str, delivered: bool, error: str | None
 ) -> None:
-    """Record a provider's delivery report on the outbox message it is about."""
+    """Store a provider's delivery report and apply it to the outbox message it is about.
+
+    Raises NotStored when it could not be stored (the provider sends it again).
+    """
     if not provider_message_id:
         return
+    now = current_time()
     try:
-        found = current_database().run(
+        applied = current_database().run(
             lambda session: record_delivery(
                 session,
+                provider=provider,
                 provider_message_id=provider_message_id[:120],
                 delivered=delivered,
                 error=error,
+                now=now,
             )
         )
-    except Exception:  # the provider retries a report it could not deliver
-        log.exception("%s delivery report failed", provider)
-        return
-    if not found:
-        log.info("%s delivery report for a message we did not send: ignored", provider)
+    except SQLAlchemyError as exc:
+        log.error("%s delivery report not stored: %s", provider, exc)
+        raise NotStored(f"{provider} delivery report not stored") from exc
+    if not applied:
+        log.info("%s delivery report for an id not recorded yet: kept for later", provider)

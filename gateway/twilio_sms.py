@@ -24,6 +24,11 @@ TWILIO_ANSWERS = {
 }  # fmt: skip
 
 
+def answers_itself(body: str) -> bool:
+    """Whether Twilio answers this SMS itself (our reply would be a second one)."""
+    return body.strip().upper() in TWILIO_ANSWERS
+
+
 @blueprint.post("/twilio/sms")
 def sms() -> Response:
     """Parse, hand to the SMS channel, answer with the reply (or nothing)."""
@@ -36,7 +41,7 @@ def sms() -> Response:
         via_outbox=False,
     )
     response = MessagingResponse()
-    if reply and body.strip().upper() not in TWILIO_ANSWERS:
+    if reply and not answers_itself(body):
         response.message(reply)
     return Response(str(response), mimetype="text/xml")
 

@@ -51,7 +51,9 @@ def ussd_turn(
     ctx = _context(session, phone, USSD, rules, default_language, now)
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
-        convo = Conversation(channel="ussd", session_key=session_id, phone=phone, created_at=now)
+        convo = Conversation(
+            channel="ussd", session_key=session_id, phone=phone, created_at=now, updated_at=now
+        )
         session.add(convo)
         inputs = new_inputs(None, text)
     else:
@@ -92,7 +94,7 @@ def _apply(
     state = turn.state
     for effect in turn.effects:
         if isinstance(effect, SaveLanguage):
-            remember_language(session, ctx.caller.phone, effect.language)
+            remember_language(session, ctx.caller.phone, effect.language, now=now)
             ctx = replace(ctx, caller=replace(ctx.caller, language=effect.language))
         elif isinstance(effect, PlaceOrder):
             state = _place(session, ctx, state, effect, now)
@@ -185,7 +187,9 @@ def voice_turn(
     if convo is None:
         ctx = _context(session, phone, VOICE, rules, default_language, now)
         state = engine.start(ctx)
-        convo = Conversation(channel="voice", session_key=call_id, phone=phone, created_at=now)
+        convo = Conversation(
+            channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
+        )
         session.add(convo)
         _save(convo, state, now, voice_turn=0)
         return _voice_reply(ctx, state, turn=0)
@@ -241,7 +245,9 @@ def sms_menu_turn(
     convo = queries.conversation(session, "smsmenu", phone)
     if start:
         if convo is None:
-            convo = Conversation(channel="smsmenu", session_key=phone, phone=phone)
+            convo = Conversation(
+                channel="smsmenu", session_key=phone, phone=phone, created_at=now, updated_at=now
+            )
             session.add(convo)
         state = engine.start(ctx)
     else:

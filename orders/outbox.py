@@ -1,7 +1,9 @@
 """The outbox: SMS written in the same transaction as the change that causes them.
 
-`enqueue_sms` is the only way a message enters the outbox; the worker's `deliver_due` sends
-what is due through a sender, retrying with backoff and giving up (`dead`) after the last try.
+`enqueue_sms` is the only way a message enters the outbox; the worker's `deliver_due` claims
+what is due, sends it through a sender, retries with backoff and gives up (`dead`) after the
+last try. Delivery is at least once: a worker that dies mid-send may leave that one message
+to be sent again, and nothing is lost. Delivery reports are kept until they can be applied.
 """
 
 from __future__ import annotations
@@ -13,18 +15,21 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from menus.sms import count_segments
 from orders.phones import mask_phone
 from storage import queries
-from storage.models import Order, OutboundMessage, utcnow
+from storage.clock import Clock
+from storage.models import DeliveryReport, Order, OutboundMessage
 
 log = logging.getLogger(__name__)
 
 KINDS = ("reply", "order_update", "offer", "announcement")
-# pending -> sent -> delivered | failed (the provider's report); dead: our tries ran out;
-# refused: never sent to a number that opted out.
+# pending -> sending (claimed by one worker) -> sent -> delivered | failed (the provider's
+# report); back to pending to retry; dead: our tries ran out; refused: never sent to a number
+# that opted out.
 # What a number that sent STOP still gets: answers to what it sends, and news of orders it
 # places afterwards. Offers and announcements are unsolicited and never go to it.
 UNSOLICITED_KINDS = ("offer", "announcement")
@@ -51,7 +56,13 @@ class Sender(Protocol):
 
 
 def enqueue_sms(
-    session: Session, *, to: str, body: str, kind: str, order: Order | None = None
+    session: Session,
+    *,
+    to: str,
+    body: str,
+    kind: str,
+    now: dt.datetime,
+    order: Order | None = None,
 ) -> OutboundMessage:
     """Add one SMS to the outbox (sent by the worker after the transaction commits).
 
@@ -68,7 +79,8 @@ def enqueue_sms(
         segments=count.segments,
         encoding=count.encoding,
         order=order,
-        next_try_at=utcnow(),
+        next_try_at=now,
+        created_at=now,
     )
     refusal = _opt_out_refusal(session, to, kind, order)
     if refusal:
@@ -91,68 +103,206 @@ def _opt_out_refusal(session: Session, to: str, kind: str, order: Order | None) 
     return None
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A message one worker holds: send it, then record the outcome under the same claim."""
+
+    message_id: int
+    to: str
+    body: str
+    attempts: int  # counting this one
+    worker_id: str
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """How the worker sends: when to give up, how long a claim lasts."""
+
+    max_attempts: int
+    lease: dt.timedelta
+
+
+@dataclass
+class PassCount:
+    """What one pass over the outbox did."""
+
+    sent: int = 0
+    failed: int = 0
+
+
 def deliver_due(
     unit_of_work: Callable[[], AbstractContextManager[Session]],
     sender: Sender,
     *,
-    now: dt.datetime,
-    max_attempts: int,
-) -> tuple[int, int]:
-    """Send every due message once; returns (sent, failed).
+    clock: Clock,
+    policy: OutboxPolicy,
+    worker_id: str,
+    limit: int = 100,
+) -> PassCount:
+    """Claim, send and record due messages one at a time (at most `limit`).
 
-    Each message is read, sent and recorded in units of work of its own, and the provider is
-    called outside any transaction, so a slow provider never holds up the web requests. A
-    crash between sending and recording sends that message again: at least once, never lost.
+    Claiming, sending and recording are three steps: the provider is called outside any
+    transaction, so a slow provider never holds up the web requests. Any failure of a send
+    counts an attempt and is retried later; a worker that dies between sending and recording
+    leaves its one claimed message to be sent again when the lease runs out (at least once,
+    never lost). A database error propagates: the worker's loop backs off and tries again.
     """
-    with unit_of_work() as session:
-        due = [(m.id, m.to, m.body) for m in queries.due_outbound(session, now)]
-    sent = failed = 0
-    for message_id, to, body in due:
-        try:
-            result, error = sender.send(to, body), None
-        except SendError as exc:
-            result, error = None, exc
+    count = PassCount()
+    for _ in range(limit):
         with unit_of_work() as session:
-            message = session.get(OutboundMessage, message_id)
-            message.attempts += 1
-            if error is not None:
-                failed += 1
-                _schedule_retry(message, str(error), now, 1 if error.permanent else max_attempts)
-                continue
-            message.state = "sent"
-            message.sent_at = now
-            message.provider_message_id = result.provider_message_id
-            message.last_error = None
-            sent += 1
-    return sent, failed
+            claim = claim_next(session, now=clock(), policy=policy, worker_id=worker_id)
+        if claim is None:
+            break
+        if claim.attempts > policy.max_attempts:  # its last try died with its worker
+            with unit_of_work() as session:
+                _finish(session, claim, clock(), error=SendError("no result after the last try"))
+            count.failed += 1
+            continue
+        result, error = _send(sender, claim)
+        with unit_of_work() as session:
+            _finish(session, claim, clock(), result=result, error=error, policy=policy)
+        if error is None:
+            count.sent += 1
+        else:
+            count.failed += 1
+    return count
 
 
-def _schedule_retry(
-    message: OutboundMessage, error: str, now: dt.datetime, max_attempts: int
-) -> None:
-    message.last_error = error[:500]
-    if message.attempts >= max_attempts:
-        message.state = "dead"
-        log.warning(
-            "SMS %s to %s is dead after %d tries: %s",
-            message.id,
-            mask_phone(message.to),
-            message.attempts,
-            error,
+def claim_next(
+    session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str
+) -> Claim | None:
+    """Claim the oldest due message for `worker_id`, or None when nothing is due.
+
+    One conditional UPDATE: the row moves to `sending` only if it is still due, so two
+    workers never hold one message. On PostgreSQL the row is picked with
+    `FOR UPDATE SKIP LOCKED` (workers pass each other by); SQLite has one writer at a time.
+    """
+    due = or_(
+        and_(OutboundMessage.state == "pending", OutboundMessage.next_try_at <= now),
+        and_(OutboundMessage.state == "sending", OutboundMessage.lease_until <= now),
+    )
+    oldest = (
+        select(OutboundMessage.id)
+        .where(due)
+        .order_by(OutboundMessage.next_try_at, OutboundMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    row = session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == oldest, due)
+        .values(
+            state="sending",
+            claimed_by=worker_id,
+            lease_until=now + policy.lease,
+            attempts=OutboundMessage.attempts + 1,
         )
+        .returning(
+            OutboundMessage.id, OutboundMessage.to, OutboundMessage.body, OutboundMessage.attempts
+        )
+        .execution_options(synchronize_session=False)
+    ).first()
+    if row is None:
+        return None
+    return Claim(row.id, row.to, row.body, row.attempts, worker_id)
+
+
+def _send(sender: Sender, claim: Claim) -> tuple[SentMessage | None, SendError | None]:
+    """Hand one message to the provider; any failure is an error to record, never a crash."""
+    try:
+        return sender.send(claim.to, claim.body), None
+    except SendError as exc:
+        return None, exc
+    except Exception as exc:  # a bug or a surprise in an SDK: this message waits, others go
+        log.exception("SMS %s to %s: unexpected error", claim.message_id, mask_phone(claim.to))
+        return None, SendError(f"unexpected {type(exc).__name__}: {exc}")
+
+
+def _finish(
+    session: Session,
+    claim: Claim,
+    now: dt.datetime,
+    *,
+    result: SentMessage | None = None,
+    error: SendError | None = None,
+    policy: OutboxPolicy | None = None,
+) -> None:
+    """Record a send's outcome, only if the claim still holds (its lease may have run out)."""
+    if error is None and result is not None:
+        values: dict[str, object] = {
+            "state": "sent",
+            "sent_at": now,
+            "provider_message_id": result.provider_message_id,
+            "last_error": None,
+        }
+    else:
+        error = error or SendError("no result")
+        last_try = policy is None or error.permanent or claim.attempts >= policy.max_attempts
+        values = {"state": "dead" if last_try else "pending", "last_error": str(error)[:500]}
+        if last_try:
+            log.warning(
+                "SMS %s to %s is dead after %d tries: %s",
+                claim.message_id,
+                mask_phone(claim.to),
+                claim.attempts,
+                error,
+            )
+        else:
+            delay = BACKOFF_SECONDS[min(claim.attempts - 1, len(BACKOFF_SECONDS) - 1)]
+            values["next_try_at"] = now + dt.timedelta(seconds=delay)
+    recorded = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == claim.message_id,
+            OutboundMessage.state == "sending",
+            OutboundMessage.claimed_by == claim.worker_id,
+        )
+        .values(claimed_by=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not recorded:
+        log.warning("SMS %s: claim lost before its outcome was recorded", claim.message_id)
         return
-    delay = BACKOFF_SECONDS[min(message.attempts - 1, len(BACKOFF_SECONDS) - 1)]
-    message.next_try_at = now + dt.timedelta(seconds=delay)
+    if values["state"] == "sent" and result.provider_message_id:
+        apply_waiting_reports(session, result.provider_message_id, now)
 
 
 def record_delivery(
-    session: Session, *, provider_message_id: str, delivered: bool, error: str | None = None
+    session: Session,
+    *,
+    provider: str,
+    provider_message_id: str,
+    delivered: bool,
+    error: str | None,
+    now: dt.datetime,
 ) -> bool:
-    """Note a provider's final word on a sent message; False when we sent no such message."""
+    """Store a provider's final word on a message and apply it; False when not applied yet.
+
+    A report for an id the worker has not recorded yet waits and is applied when it is.
+    """
+    session.add(
+        DeliveryReport(
+            provider=provider,
+            provider_message_id=provider_message_id,
+            delivered=delivered,
+            error=error[:500] if error else None,
+            received_at=now,
+        )
+    )
+    session.flush()
+    return apply_waiting_reports(session, provider_message_id, now) > 0
+
+
+def apply_waiting_reports(session: Session, provider_message_id: str, now: dt.datetime) -> int:
+    """Apply the reports waiting for the message the provider knows by this id; how many."""
     message = queries.outbound_by_provider_id(session, provider_message_id)
     if message is None:
-        return False
-    message.state = "delivered" if delivered else "failed"
-    if error:
-        message.last_error = error[:500]
-    return True
+        return 0
+    reports = queries.waiting_reports(session, provider_message_id)
+    for report in reports:
+        message.state = "delivered" if report.delivered else "failed"
+        if report.error:
+            message.last_error = report.error
+        report.applied_at = now
+    return len(reports)

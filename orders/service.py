@@ -14,7 +14,7 @@ from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLar
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
 from storage import queries
-from storage.models import Customer, Order, OrderLine, utcnow
+from storage.models import Customer, Order, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
 NUMBER_LENGTHS = (4, 5, 6)
@@ -48,7 +48,7 @@ def place_order(
     goods_cap: int,
     language: str = "id",
     address_recording_url: str | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
     prompts: PromptCatalog | None = None,
 ) -> PlacedOrder:
     """Check, price and number an order; write it and its confirmation SMS (caller commits).
@@ -56,7 +56,6 @@ def place_order(
     Raises EmptyOrder, ItemUnavailable (naming the items), MixedMarkets or OrderTooLarge, and
     then writes nothing.
     """
-    now = now or utcnow()
     prompts = prompts or default_catalog()
     quantities = _merge(lines)
     if not quantities:
@@ -85,6 +84,7 @@ def place_order(
         address=address,
         address_recording_url=address_recording_url,
         language=language,
+        now=now,
     )
     session.flush()  # the customer has its id before the order's savepoint begins
     deliver_after = next_opening(market.opens_at, market.closes_at, market.timezone, now)
@@ -115,7 +115,7 @@ def place_order(
     )
     _insert_with_number(session, order, numbers_in_use)
     body = confirmation_sms(prompts, customer.language or language, order, deliver_after)
-    enqueue_sms(session, to=phone, body=body, kind="order_update", order=order)
+    enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     return PlacedOrder(
         order.id, order.number, goods_total, order.delivery_fee, order.total, deliver_after
     )
@@ -160,11 +160,12 @@ def _customer(
     address: str,
     address_recording_url: str | None,
     language: str,
+    now: dt.datetime,
 ) -> Customer:
     """The customer with this number, created or completed with what they just told us."""
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
-        customer = Customer(phone=phone)
+        customer = Customer(phone=phone, created_at=now)
         session.add(customer)
     customer.name = customer.name or name.strip() or None
     customer.address = customer.address or address.strip() or None

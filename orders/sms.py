@@ -1,7 +1,9 @@
 """SMS as an ordering channel: one inbound message in, at most one reply out.
 
-`handle_sms` deduplicates by provider message id, guards against floods, reads the keyword
-(`menus.keywords`) and runs the command from a table. An order by SMS is priced first and
+`store_inbound` puts a message in the inbox (deduplicated by provider message id) before the
+provider is told it arrived; `handle_inbound` then handles it once, in the web request or
+later in the worker: it guards against floods, reads the keyword (`menus.keywords`) and runs
+the command from a table. An order by SMS is priced first and
 placed only when the customer answers YA within 30 minutes (no reply means no order). The
 numbered menus (`MENU` alone) run the same engine as USSD.
 """
@@ -12,6 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from menus.catalog import ItemInfo
@@ -36,48 +39,99 @@ FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
 CANCELLABLE_STATES = ("placed", "offered")
 ECHO_LIMIT = 120
+# A stored SMS the web request could not handle waits this long before the worker tries (so
+# the worker does not race the request that is handling it right now), then backs off.
+INBOX_GRACE = dt.timedelta(seconds=10)
+INBOX_BACKOFF_SECONDS = (10, 30, 60, 300, 900)
 
 
-def handle_sms(
-    session: Session,
-    *,
-    provider: str,
-    message_id: str,
-    phone: str,
-    body: str,
-    setup: SmsSetup,
-    now: dt.datetime,
-) -> str | None:
-    """Handle one inbound SMS; returns the reply text (None: nothing to answer)."""
+def store_inbound(
+    session: Session, *, provider: str, message_id: str, phone: str, body: str, now: dt.datetime
+) -> int | None:
+    """Put one inbound SMS in the inbox, to be handled; its id, or None for a provider's retry.
+
+    The caller commits this before it acknowledges the message to the provider: what is
+    acknowledged is never lost.
+    """
     if queries.inbound_message(session, provider, message_id) is not None:
-        return None  # a provider retry: handled already, answered already
-    recent = queries.inbound_count_since(session, phone, now - FLOOD_WINDOW)
-    session.add(
-        InboundMessage(
-            provider=provider,
-            provider_message_id=message_id,
-            phone=phone,
-            body=body[:1000],
-            received_at=now,
-        )
+        return None  # a provider retry: stored already, handled (or waiting) already
+    message = InboundMessage(
+        provider=provider,
+        provider_message_id=message_id,
+        phone=phone,
+        body=body,
+        received_at=now,
+        state="pending",
+        attempts=0,
+        next_try_at=now + INBOX_GRACE,
+    )
+    session.add(message)
+    session.flush()
+    return message.id
+
+
+def handle_inbound(
+    session: Session, inbound_id: int, *, setup: SmsSetup, now: dt.datetime
+) -> str | None:
+    """Handle one stored SMS, once; returns the reply text (None: nothing to answer).
+
+    One conditional UPDATE takes the message from `pending` to `handled`, so a web request
+    and the worker can never both act on it; if handling fails, the whole transaction rolls
+    back and the message is pending again.
+    """
+    taken = session.execute(
+        update(InboundMessage)
+        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending")
+        .values(state="handled", handled_at=now, attempts=InboundMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not taken:
+        return None
+    message = session.get(InboundMessage, inbound_id)
+    phone = message.phone
+    recent = queries.inbound_count_before(
+        session, phone, since=message.received_at - FLOOD_WINDOW, before_id=message.id
     )
     customer = queries.customer_by_phone(session, phone)
-    ctx = SmsContext(session, phone, setup, now, default_catalog(), customer, body)
+    ctx = SmsContext(session, phone, setup, now, default_catalog(), customer, message.body)
     if recent >= FLOOD_LIMIT:
         if recent == FLOOD_LIMIT:
             log.warning("SMS flood from %s: answered once, ignored for a while", mask_phone(phone))
             return _reply(ctx, ctx.text("sms.reply.flood"))
         log.info("SMS from %s ignored (flood)", mask_phone(phone))
         return None
-    parsed = parse(body)
+    parsed = parse(message.body)
     reply = COMMANDS[parsed.command](ctx, parsed)
     return _reply(ctx, reply) if reply else None
+
+
+def note_failed_handling(
+    session: Session, inbound_id: int, error: str, *, now: dt.datetime, max_attempts: int
+) -> None:
+    """Count a failed try at handling a stored SMS: try again later, or give up (`dead`)."""
+    message = session.get(InboundMessage, inbound_id)
+    if message is None or message.state != "pending":
+        return
+    message.attempts += 1
+    message.last_error = error[:500]
+    if message.attempts >= max_attempts:
+        message.state = "dead"
+        log.error(
+            "SMS %s from %s could not be handled after %d tries: %s",
+            message.id,
+            mask_phone(message.phone),
+            message.attempts,
+            error,
+        )
+        return
+    delay = INBOX_BACKOFF_SECONDS[min(message.attempts - 1, len(INBOX_BACKOFF_SECONDS) - 1)]
+    message.next_try_at = now + dt.timedelta(seconds=delay)
 
 
 def _reply(ctx: SmsContext, text: str) -> str:
     """Send the reply through the outbox, or hand it back for the webhook's answer."""
     if ctx.setup.reply_via_outbox:
-        enqueue_sms(ctx.session, to=ctx.phone, body=text, kind="reply")
+        enqueue_sms(ctx.session, to=ctx.phone, body=text, kind="reply", now=ctx.now)
     return text
 
 
@@ -323,7 +377,13 @@ def _save_pending(ctx: SmsContext, lines: list[tuple[int, int]]) -> None:
     """Keep the priced basket until YA (or TIDAK, or 30 minutes of silence)."""
     convo = queries.conversation(ctx.session, "sms", ctx.phone)
     if convo is None:
-        convo = Conversation(channel="sms", session_key=ctx.phone, phone=ctx.phone)
+        convo = Conversation(
+            channel="sms",
+            session_key=ctx.phone,
+            phone=ctx.phone,
+            created_at=ctx.now,
+            updated_at=ctx.now,
+        )
         ctx.session.add(convo)
     expires_at = ctx.now + dt.timedelta(minutes=PENDING_MINUTES)
     convo.state = {"pending": [list(line) for line in lines], "expires_at": expires_at.isoformat()}

@@ -53,7 +53,7 @@ class SmsContext:
     def ensure_customer(self) -> Customer:
         """The sender as a customer, created on the first detail they give."""
         if self.customer is None:
-            self.customer = Customer(phone=self.phone)
+            self.customer = Customer(phone=self.phone, created_at=self.now)
             self.session.add(self.customer)
         return self.customer
 

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models: the catalog, customers, orders, conversations and the outbox.
 
-Money is integer rupiah. Phone numbers are E.164 strings. Times are stored in UTC.
+Money is integer rupiah. Phone numbers are E.164 strings. Times are stored in UTC and never
+defaulted here: whoever writes a row gives its times from the app's clock (storage/clock.py).
 """
 
 from __future__ import annotations
@@ -37,11 +38,6 @@ NAMING_CONVENTION = {
 # cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
 _ORDER_IS_OPEN = text(f"state IN ({', '.join(repr(state) for state in OPEN_ORDER_STATES)})")
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -139,7 +135,7 @@ class Customer(Base):
     language: Mapped[str | None] = mapped_column(String(3))
     # Set by STOP / BERHENTI: no unsolicited SMS from then on (cleared by START / MULAI).
     opted_out_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime]
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
 
@@ -171,7 +167,7 @@ class Order(Base):
     goods_total: Mapped[int]
     delivery_fee: Mapped[int]
     total: Mapped[int]
-    placed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    placed_at: Mapped[dt.datetime]
     deliver_after: Mapped[dt.datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
@@ -217,20 +213,27 @@ class Conversation(Base):
     last_input: Mapped[str] = mapped_column(Text, default="")
     last_reply: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default="active")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
     version: Mapped[int] = mapped_column(server_default=text("1"))
 
     __mapper_args__ = {"version_id_col": version}
 
 
 class InboundMessage(Base):
-    """A provider message we have already handled, so a retry is not handled twice."""
+    """An SMS as a provider gave it to us: the inbox.
+
+    It is stored (and only then acknowledged) before it is handled, so nothing a provider
+    handed over is lost: `pending` until a web request or the worker handles it, then
+    `handled`; `dead` when handling failed every time. The provider's id makes a retry of the
+    same message a no-op.
+    """
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
         UniqueConstraint("provider", "provider_message_id"),
         Index("ix_inbound_messages_phone_received_at", "phone", "received_at"),
+        Index("ix_inbound_messages_due", "state", "next_try_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,11 +241,22 @@ class InboundMessage(Base):
     provider_message_id: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[dt.datetime]
+    # pending -> handled; dead when every try to handle it failed
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    handled_at: Mapped[dt.datetime | None]
 
 
 class OutboundMessage(Base):
-    """One SMS in the outbox: written with the change that causes it, sent by the worker."""
+    """One SMS in the outbox: written with the change that causes it, sent by the worker.
+
+    A worker claims a message (`sending`, with `claimed_by` and a lease) before it calls the
+    provider, so no two workers send it; a worker that dies mid-send leaves it to be claimed
+    again once the lease has run out (at least once, never lost).
+    """
 
     __tablename__ = "outbound_messages"
     __table_args__ = (Index("ix_outbound_messages_due", "state", "next_try_at"),)
@@ -253,14 +267,45 @@ class OutboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(20))
     segments: Mapped[int]
     encoding: Mapped[str] = mapped_column(String(8))
-    # pending -> sent -> delivered | failed; dead after our last try; refused: never sent
+    # pending -> sending -> sent -> delivered | failed; back to pending to retry; dead after
+    # our last try; refused: never sent (the number opted out)
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    next_try_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_try_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    provider_message_id: Mapped[str | None] = mapped_column(String(120))
+    provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
 
     order: Mapped[Order | None] = relationship()
+
+
+class DeliveryReport(Base):
+    """A provider's last word on a message it sent for us, kept until it can be applied.
+
+    A report can arrive before the worker has recorded the provider's id for the message; it
+    waits here (`applied_at` empty) and is applied when that id is recorded.
+    """
+
+    __tablename__ = "delivery_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    provider_message_id: Mapped[str] = mapped_column(String(120), index=True)
+    delivered: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime]
+    applied_at: Mapped[dt.datetime | None]
+
+
+class WorkerHeartbeat(Base):
+    """When each worker process was last heard from (for `/healthz/worker`)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    started_at: Mapped[dt.datetime]
+    beat_at: Mapped[dt.datetime]

@@ -12,12 +12,14 @@ from storage.models import (
     OPEN_ORDER_STATES,
     Conversation,
     Customer,
+    DeliveryReport,
     InboundMessage,
     Item,
     Market,
     Order,
     OutboundMessage,
     Vendor,
+    WorkerHeartbeat,
 )
 
 
@@ -90,12 +92,42 @@ def resumable_conversation(
     )
 
 
-def due_outbound(session: Session, now: dt.datetime, limit: int = 50) -> Sequence[OutboundMessage]:
-    """Outbox rows waiting to be sent whose next try is due, oldest first."""
+def outbox_backlog(session: Session, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """How many outbox messages are due and not sent, and since when the oldest has been due."""
+    due = (OutboundMessage.state.in_(("pending", "sending")), OutboundMessage.next_try_at <= now)
+    count, oldest = session.execute(
+        select(func.count(), func.min(OutboundMessage.next_try_at)).where(*due)
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:  # min() comes back without our type
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return count, oldest
+
+
+def last_heartbeat(session: Session) -> dt.datetime | None:
+    """When a worker was last heard from."""
+    return session.scalar(
+        select(WorkerHeartbeat.beat_at).order_by(WorkerHeartbeat.beat_at.desc()).limit(1)
+    )
+
+
+def waiting_reports(session: Session, provider_message_id: str) -> Sequence[DeliveryReport]:
+    """Delivery reports for this provider id not applied yet, oldest first."""
     return session.scalars(
-        select(OutboundMessage)
-        .where(OutboundMessage.state == "pending", OutboundMessage.next_try_at <= now)
-        .order_by(OutboundMessage.next_try_at, OutboundMessage.id)
+        select(DeliveryReport)
+        .where(
+            DeliveryReport.provider_message_id == provider_message_id,
+            DeliveryReport.applied_at.is_(None),
+        )
+        .order_by(DeliveryReport.id)
+    ).all()
+
+
+def due_inbound(session: Session, now: dt.datetime, limit: int = 50) -> Sequence[InboundMessage]:
+    """Stored SMS still waiting to be handled whose next try is due, oldest first."""
+    return session.scalars(
+        select(InboundMessage)
+        .where(InboundMessage.state == "pending", InboundMessage.next_try_at <= now)
+        .order_by(InboundMessage.next_try_at, InboundMessage.id)
         .limit(limit)
     ).all()
 
@@ -121,12 +153,18 @@ def inbound_message(session: Session, provider: str, message_id: str) -> Inbound
     )
 
 
-def inbound_count_since(session: Session, phone: str, since: dt.datetime) -> int:
-    """How many messages this number sent since `since` (any provider)."""
+def inbound_count_before(
+    session: Session, phone: str, *, since: dt.datetime, before_id: int
+) -> int:
+    """How many messages this number sent (any provider) since `since`, before `before_id`."""
     return session.scalar(
         select(func.count())
         .select_from(InboundMessage)
-        .where(InboundMessage.phone == phone, InboundMessage.received_at >= since)
+        .where(
+            InboundMessage.phone == phone,
+            InboundMessage.received_at >= since,
+            InboundMessage.id < before_id,
+        )
     )
 
 

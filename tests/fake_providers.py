@@ -1,7 +1,9 @@
 """A fake of the three SMS providers' send APIs, served on 127.0.0.1 for the real SDKs.
 
 It answers as Twilio, Africa's Talking and SMS Gateway for Android answer (the fields their
-SDKs read), records what it was sent, and can be told to fail the next requests.
+SDKs read), records what it was sent, and can be told to misbehave: fail the next requests
+(`fail_next`), hang on them longer than a client waits (`hang_next`, `hang_seconds`), answer
+them with something that is not JSON (`garble_next`), or be slow on every one (`delay`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import base64
 import itertools
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
@@ -34,13 +38,41 @@ class FakeProviders:
     url: str = ""
     received: list[Received] = field(default_factory=list)
     fail_next: int = 0
+    hang_next: int = 0
+    hang_seconds: float = 3.0
+    garble_next: int = 0
+    delay: float = 0.0
     _ids = itertools.count(1)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _take(self, name: str) -> bool:
+        """Whether this request gets the fault `name` (counted down, thread-safe)."""
+        with self._lock:
+            if getattr(self, name) > 0:
+                setattr(self, name, getattr(self, name) - 1)
+                return True
+            return False
 
     def failing(self) -> bool:
-        if self.fail_next > 0:
-            self.fail_next -= 1
+        """Whether to misbehave on this request; hangs and slowness happen here too."""
+        if self.delay:
+            time.sleep(self.delay)
+        if self._take("hang_next"):
+            time.sleep(self.hang_seconds)
             return True
-        return False
+        return self._take("fail_next")
+
+    def garbling(self) -> bool:
+        return self._take("garble_next")
+
+    def bodies(self) -> Counter[str]:
+        """How many times each text was received."""
+        with self._lock:
+            return Counter(message.body for message in self.received)
+
+    def record(self, message: Received) -> None:
+        with self._lock:
+            self.received.append(message)
 
     def app(self) -> Flask:
         app = Flask("fake_providers")
@@ -51,8 +83,10 @@ class FakeProviders:
                 return jsonify(code=20003, message="Authenticate", status=401), 401
             if self.failing():
                 return jsonify(code=20500, message="Internal Server Error", status=500), 500
+            if self.garbling():  # a proxy's error page: the SDK cannot read it
+                return "<html>Bad Gateway</html>", 201
             form = request.form
-            self.received.append(Received("twilio", form["To"], form["Body"], form.get("From")))
+            self.record(Received("twilio", form["To"], form["Body"], form.get("From")))
             sid = f"SM{next(self._ids):032d}"
             return jsonify(
                 sid=sid,
@@ -69,9 +103,7 @@ class FakeProviders:
                 return "The supplied authentication is invalid", 401
             if self.failing():
                 return "Internal error", 500
-            self.received.append(
-                Received("africastalking", form["to"], form["message"], form.get("from"))
-            )
+            self.record(Received("africastalking", form["to"], form["message"], form.get("from")))
             recipient = {
                 "statusCode": 101,
                 "number": form["to"],
@@ -89,7 +121,7 @@ class FakeProviders:
                 return jsonify(message="phone offline"), 503
             payload = request.get_json()
             number = payload["phoneNumbers"][0]
-            self.received.append(Received("android", number, payload["textMessage"]["text"]))
+            self.record(Received("android", number, payload["textMessage"]["text"]))
             return jsonify(
                 id=f"msg-{next(self._ids)}",
                 state="Pending",

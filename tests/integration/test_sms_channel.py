@@ -232,9 +232,11 @@ def test_after_stop_only_answers_and_news_of_later_orders_go_out(phone, db: Sess
     clock.now += dt.timedelta(minutes=1)
     assert phone.send("STOP").startswith("Anda tidak akan menerima SMS info")
 
-    announcement = enqueue_sms(db, to=PHONE, body="Pasar buka sampai sore!", kind="announcement")
+    announcement = enqueue_sms(
+        db, to=PHONE, body="Pasar buka sampai sore!", kind="announcement", now=clock.now
+    )
     about_earlier = enqueue_sms(
-        db, to=PHONE, body="Kurir di jalan", kind="order_update", order=earlier_order
+        db, to=PHONE, body="Kurir di jalan", kind="order_update", order=earlier_order, now=clock.now
     )
     db.commit()
     assert announcement.state == "refused" and "sent STOP" in announcement.last_error
@@ -255,7 +257,9 @@ def test_after_stop_only_answers_and_news_of_later_orders_go_out(phone, db: Sess
     assert later.state == "pending"  # news of an order placed after STOP is sent
 
     assert phone.send("MULAI").startswith("Selamat datang kembali")
-    again = enqueue_sms(db, to=PHONE, body="Pasar buka sampai sore!", kind="announcement")
+    again = enqueue_sms(
+        db, to=PHONE, body="Pasar buka sampai sore!", kind="announcement", now=clock.now
+    )
     db.commit()
     assert again.state == "pending"
 

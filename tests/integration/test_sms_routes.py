@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
@@ -22,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from orders.outbox import enqueue_sms
 from storage.models import Order, OutboundMessage
 from tests import fake_providers as fp
+from tests.conftest import MARKET_OPEN
 from tests.voice import PUBLIC_BASE_URL
 
 PHONE = "+6281234567890"
@@ -125,9 +125,14 @@ def android_event(body: str, sid: str, *, received_at: str = "2026-11-30T10:00:0
     }
 
 
+def phone_time(client) -> int:
+    """The Android phone's clock as it signs a webhook: it agrees with the app's clock."""
+    return int(client.application.config["TELEPASAR_CLOCK"]().timestamp())
+
+
 def android_sms(client, body: str, sid: str, *, key: str = ANDROID_KEY, age: int = 0):
     raw = json.dumps(android_event(body, sid)).encode()
-    timestamp = str(int(time.time()) - age)
+    timestamp = str(phone_time(client) - age)
     signature = hmac.new(key.encode(), raw + timestamp.encode(), "sha256").hexdigest()
     return client.post(
         "/android/sms",
@@ -260,7 +265,9 @@ def test_delivery_reports_update_each_message(app_for, fake, db: Session):
     for provider in ("twilio", "africastalking", "android"):
         app = app_for(provider)
         with app.extensions["telepasar_db"].unit_of_work() as session:
-            enqueue_sms(session, to=PHONE, body=f"Halo lewat {provider}", kind="reply")
+            enqueue_sms(
+                session, to=PHONE, body=f"Halo lewat {provider}", kind="reply", now=MARKET_OPEN
+            )
         run_worker(app)
     db.rollback()
     sent = {m.body.split()[-1]: m for m in db.scalars(select(OutboundMessage))}
@@ -300,7 +307,7 @@ def test_delivery_reports_update_each_message(app_for, fake, db: Session):
             "payload": {"messageId": sent["android"].provider_message_id, "phoneNumber": PHONE},
         }
     ).encode()
-    timestamp = str(int(time.time()))
+    timestamp = str(phone_time(client))
     signature = hmac.new(ANDROID_KEY.encode(), raw + timestamp.encode(), "sha256").hexdigest()
     client.post(
         "/android/sms",

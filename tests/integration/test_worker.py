@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import nullcontext
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.senders import LogSender
-from orders.outbox import BACKOFF_SECONDS, SendError, SentMessage, deliver_due, enqueue_sms
+from gateway.senders import LogSender, TwilioSender
+from orders.outbox import (
+    BACKOFF_SECONDS,
+    OutboxPolicy,
+    SendError,
+    SentMessage,
+    claim_next,
+    deliver_due,
+    enqueue_sms,
+)
 from storage.models import OutboundMessage
-from tests.conftest import MARKET_OPEN
+from tests import fake_providers
 from tests.ussd import UssdSession
 
 PHONE = "+6281234567890"
@@ -50,47 +59,163 @@ def test_the_worker_command_prints_the_confirmation_sms_and_marks_it_sent(app, c
     assert "[SMS to" not in again.output  # sent once only
 
 
-def test_a_failed_send_is_retried_with_backoff_then_sent(db: Session):
-    enqueue_sms(db, to=PHONE, body="Halo", kind="reply")
+POLICY = OutboxPolicy(max_attempts=6, lease=dt.timedelta(seconds=60))
+
+
+def deliver(db: Session, sender, clock, *, policy: OutboxPolicy = POLICY, worker_id: str = "w1"):
+    """One pass of `deliver_due` on the test's session; returns (sent, failed)."""
+    count = deliver_due(
+        lambda: nullcontext(db), sender, clock=clock, policy=policy, worker_id=worker_id
+    )
+    return count.sent, count.failed
+
+
+def test_a_failed_send_is_retried_with_backoff_then_sent(db: Session, clock):
+    enqueue_sms(db, to=PHONE, body="Halo", kind="reply", now=clock.now)
     db.flush()
     sender = FlakySender(failures=2)
-    now = MARKET_OPEN + dt.timedelta(seconds=1)
+    clock.now += dt.timedelta(seconds=1)
+    first = clock.now
 
-    assert deliver_due(lambda: nullcontext(db), sender, now=now, max_attempts=6) == (0, 1)
+    assert deliver(db, sender, clock) == (0, 1)
     message = db.scalars(select(OutboundMessage)).one()
+    db.refresh(message)
     assert message.state == "pending" and message.last_error == "provider answered 503"
-    assert message.next_try_at == now + dt.timedelta(seconds=BACKOFF_SECONDS[0])
-    assert deliver_due(lambda: nullcontext(db), sender, now=now, max_attempts=6) == (
-        0,
-        0,
-    )  # not due yet
+    assert message.next_try_at == first + dt.timedelta(seconds=BACKOFF_SECONDS[0])
+    assert deliver(db, sender, clock) == (0, 0)  # not due yet
 
-    later = now + dt.timedelta(seconds=BACKOFF_SECONDS[0])
-    assert deliver_due(lambda: nullcontext(db), sender, now=later, max_attempts=6) == (0, 1)
-    assert message.next_try_at == later + dt.timedelta(seconds=BACKOFF_SECONDS[1])
-    latest = later + dt.timedelta(seconds=BACKOFF_SECONDS[1])
-    assert deliver_due(lambda: nullcontext(db), sender, now=latest, max_attempts=6) == (1, 0)
+    clock.now = message.next_try_at
+    assert deliver(db, sender, clock) == (0, 1)
+    db.refresh(message)
+    assert message.next_try_at == clock.now + dt.timedelta(seconds=BACKOFF_SECONDS[1])
+    clock.now = message.next_try_at
+    assert deliver(db, sender, clock) == (1, 0)
+    db.refresh(message)
     assert (message.state, message.attempts, message.last_error) == ("sent", 3, None)
+    assert message.claimed_by is None and message.lease_until is None
     assert sender.sent == [(PHONE, "Halo")]
 
 
-def test_after_the_last_try_a_message_is_dead(db: Session):
-    enqueue_sms(db, to=PHONE, body="Halo", kind="reply")
+def test_after_the_last_try_a_message_is_dead(db: Session, clock):
+    enqueue_sms(db, to=PHONE, body="Halo", kind="reply", now=clock.now)
     db.flush()
     sender = FlakySender(failures=99)
-    now = MARKET_OPEN + dt.timedelta(seconds=1)
+    policy = OutboxPolicy(max_attempts=3, lease=dt.timedelta(seconds=60))
     for _ in range(3):
-        deliver_due(lambda: nullcontext(db), sender, now=now, max_attempts=3)
-        now += dt.timedelta(hours=1)
+        deliver(db, sender, clock, policy=policy)
+        clock.now += dt.timedelta(hours=1)
     message = db.scalars(select(OutboundMessage)).one()
+    db.refresh(message)
     assert (message.state, message.attempts) == ("dead", 3)
-    assert deliver_due(lambda: nullcontext(db), sender, now=now, max_attempts=3) == (0, 0)
+    assert deliver(db, sender, clock, policy=policy) == (0, 0)
+
+
+def test_a_sender_that_raises_anything_costs_that_message_one_try_and_no_more(db, clock, caplog):
+    for body in ("satu", "dua", "tiga"):
+        enqueue_sms(db, to=PHONE, body=body, kind="reply", now=clock.now)
+    db.flush()
+
+    class SurprisingSender(FlakySender):
+        def send(self, to: str, body: str) -> SentMessage:
+            if body == "dua":
+                raise KeyError("Recipients")  # an SDK reading an answer it did not expect
+            return super().send(to, body)
+
+    sender = SurprisingSender(failures=0)
+    assert deliver(db, sender, clock) == (2, 1)
+    assert sender.sent == [(PHONE, "satu"), (PHONE, "tiga")]
+    failed = db.scalars(select(OutboundMessage).where(OutboundMessage.body == "dua")).one()
+    db.refresh(failed)
+    assert (failed.state, failed.attempts) == ("pending", 1)
+    assert failed.last_error == "unexpected KeyError: 'Recipients'"
+    assert "6281234567890" not in caplog.text and "+62812****7890" in caplog.text
+
+
+def test_a_claimed_message_is_not_claimed_again_until_its_lease_runs_out(db: Session, clock):
+    enqueue_sms(db, to=PHONE, body="Halo", kind="reply", now=clock.now)
+    db.flush()
+    policy = OutboxPolicy(max_attempts=6, lease=dt.timedelta(seconds=60))
+
+    first = claim_next(db, now=clock.now, policy=policy, worker_id="w1")
+    assert first is not None and first.attempts == 1
+    assert claim_next(db, now=clock.now, policy=policy, worker_id="w2") is None
+
+    # w1 died mid-send: once its lease has run out, w2 takes the message over.
+    clock.now += dt.timedelta(seconds=61)
+    second = claim_next(db, now=clock.now, policy=policy, worker_id="w2")
+    assert second is not None and (second.message_id, second.attempts) == (first.message_id, 2)
+
+
+def test_an_outcome_is_not_recorded_under_a_claim_that_was_lost(db: Session, clock):
+    enqueue_sms(db, to=PHONE, body="Halo", kind="reply", now=clock.now)
+    db.flush()
+    policy = OutboxPolicy(max_attempts=6, lease=dt.timedelta(seconds=10))
+    slow = claim_next(db, now=clock.now, policy=policy, worker_id="slow")
+    clock.now += dt.timedelta(seconds=11)
+    assert deliver(db, FlakySender(failures=0), clock, policy=policy, worker_id="fast") == (1, 0)
+
+    from orders.outbox import _finish
+
+    _finish(db, slow, clock.now, error=SendError("timed out"), policy=policy)
+    message = db.scalars(select(OutboundMessage)).one()
+    db.refresh(message)
+    assert (message.state, message.last_error) == ("sent", None)  # the slow worker's news lost
+
+
+def test_a_message_whose_last_try_died_with_its_worker_is_dead(db: Session, clock):
+    enqueue_sms(db, to=PHONE, body="Halo", kind="reply", now=clock.now)
+    db.flush()
+    policy = OutboxPolicy(max_attempts=1, lease=dt.timedelta(seconds=10))
+    assert claim_next(db, now=clock.now, policy=policy, worker_id="killed") is not None
+    clock.now += dt.timedelta(seconds=11)
+    sender = FlakySender(failures=0)
+    assert deliver(db, sender, clock, policy=policy) == (0, 1)
+    assert sender.sent == []
+    message = db.scalars(select(OutboundMessage)).one()
+    db.refresh(message)
+    assert (message.state, message.last_error) == ("dead", "no result after the last try")
+
+
+def test_a_hung_provider_costs_one_timeout_and_later_messages_still_go(settings, db, clock):
+    fake, stop = fake_providers.serve()
+    try:
+        sender = TwilioSender(
+            replace(
+                settings,
+                twilio_account_sid=fake_providers.TWILIO_SID,
+                twilio_auth_token=fake_providers.TWILIO_TOKEN,
+                twilio_from_number="+15005550006",
+                twilio_api_base_url=fake.url,
+                provider_timeout_seconds=0.5,
+            )
+        )
+        for body in ("satu", "dua", "tiga"):
+            enqueue_sms(db, to=PHONE, body=body, kind="reply", now=clock.now)
+        db.flush()
+        fake.hang_next, fake.hang_seconds = 1, 3.0
+
+        assert deliver(db, sender, clock) == (2, 1)
+        assert [r.body for r in fake.received] == ["dua", "tiga"]
+        hung = db.scalars(select(OutboundMessage).where(OutboundMessage.body == "satu")).one()
+        db.refresh(hung)
+        assert hung.state == "pending" and "timed out" in hung.last_error.lower()
+
+        clock.now = hung.next_try_at
+        assert deliver(db, sender, clock) == (1, 0)
+        assert [r.body for r in fake.received] == ["dua", "tiga", "satu"]
+    finally:
+        stop()
 
 
 def test_the_log_sender_masks_the_number():
     printed: list[str] = []
     LogSender(echo=printed.append).send(PHONE, "Pesanan 4821 diterima.")
     assert printed == ["[SMS to +62812****7890] Pesanan 4821 diterima."]
+
+
+def test_the_log_senders_ids_are_unique_across_restarts():
+    ids = {LogSender(echo=print).send(PHONE, "x").provider_message_id for _ in range(3)}
+    assert len(ids) == 3 and all(i.startswith("log-") for i in ids)
 
 
 def test_every_sms_provider_setting_has_a_sender(settings):

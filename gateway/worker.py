@@ -1,0 +1,160 @@
+"""The worker: sends the outbox, handles what the inbox still holds, and never stops on its own.
+
+Any number of workers may run on one database: each claims a message before it sends it
+(orders/outbox.py). A failure while sending one message counts an attempt on that message
+and the worker goes on; a failure of a whole pass (the database locked or gone) is logged,
+and the worker backs off and tries again until it is stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from gateway import twilio_sms
+from gateway.database import Database
+from gateway.sms import sms_setup
+from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
+from orders.sms import handle_inbound, note_failed_handling
+from settings import Settings
+from storage import queries
+from storage.clock import Clock
+from storage.models import InboundMessage, WorkerHeartbeat
+
+log = logging.getLogger(__name__)
+
+# Seconds to wait after a failed pass: 1, 2, 5, ... then every 30 s until the fault is gone.
+ERROR_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
+HEARTBEAT_EVERY = dt.timedelta(seconds=5)
+
+# Inbound words a provider answers itself: handled, but our own reply would be a second one.
+ANSWERED_BY_PROVIDER: dict[str, Callable[[str], bool]] = {
+    "twilio": twilio_sms.answers_itself,
+}
+
+
+def new_worker_id() -> str:
+    """A name for this worker process, unique across machines and restarts."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class PassReport:
+    """What one pass of the worker did."""
+
+    outbox: PassCount
+    inbox_handled: int = 0
+    inbox_failed: int = 0
+
+    def summary(self) -> str | None:
+        """One line for the operator, or None when the pass found nothing to do."""
+        parts = []
+        if self.outbox.sent or self.outbox.failed:
+            parts.append(f"Outbox: {self.outbox.sent} sent, {self.outbox.failed} to retry.")
+        if self.inbox_handled or self.inbox_failed:
+            parts.append(f"Inbox: {self.inbox_handled} handled, {self.inbox_failed} to try again.")
+        return " ".join(parts) or None
+
+
+@dataclass
+class Worker:
+    """One worker process: its database, its sender, its clock."""
+
+    database: Database
+    sender: Sender
+    settings: Settings
+    clock: Clock
+    worker_id: str = field(default_factory=new_worker_id)
+    _last_beat: dt.datetime | None = None
+
+    def run_once(self) -> PassReport:
+        """One pass: say we are alive, handle what the inbox still holds, send what is due."""
+        self._beat()
+        report = PassReport(PassCount())
+        with self.database.readers() as session:
+            waiting = queries.due_inbound(session, self.clock())
+        for message in waiting:  # first, so that their replies go out in this pass
+            if self._handle(message):
+                report.inbox_handled += 1
+            else:
+                report.inbox_failed += 1
+        policy = OutboxPolicy(
+            max_attempts=self.settings.outbox_max_attempts,
+            lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
+        )
+        report.outbox = deliver_due(
+            self.database.unit_of_work,
+            self.sender,
+            clock=self.clock,
+            policy=policy,
+            worker_id=self.worker_id,
+        )
+        return report
+
+    def run(self, stop: threading.Event, echo: Callable[[str], None]) -> None:
+        """Pass after pass until `stop` is set; a failed pass backs off, never ends the loop."""
+        failures = 0
+        while not stop.is_set():
+            try:
+                summary = self.run_once().summary()
+            except Exception as exc:  # the database locked or gone, a bug: wait, try again
+                failures += 1
+                delay = ERROR_BACKOFF_SECONDS[min(failures, len(ERROR_BACKOFF_SECONDS)) - 1]
+                log.error(
+                    "worker pass failed (%d in a row), trying again in %d s: %s: %s",
+                    failures,
+                    delay,
+                    type(exc).__name__,
+                    exc,
+                )
+                stop.wait(delay)
+                continue
+            if failures:
+                log.info("worker pass succeeded again after %d failures", failures)
+                failures = 0
+            if summary:
+                echo(summary)
+            stop.wait(self.settings.worker_poll_seconds)
+
+    def _handle(self, message: InboundMessage) -> bool:
+        """Handle one stored SMS the web request could not; False when it failed again."""
+        answered = ANSWERED_BY_PROVIDER.get(message.provider, lambda body: False)
+        setup = sms_setup(self.settings, reply_via_outbox=not answered(message.body))
+        now = self.clock()
+        try:
+            self.database.run(
+                lambda session: handle_inbound(session, message.id, setup=setup, now=now)
+            )
+            return True
+        except Exception as exc:
+            log.exception("SMS %s from the inbox could not be handled", message.id)
+            error = f"{type(exc).__name__}: {exc}"
+        self.database.run(
+            lambda session: note_failed_handling(
+                session,
+                message.id,
+                error,
+                now=now,
+                max_attempts=self.settings.outbox_max_attempts,
+            )
+        )
+        return False
+
+    def _beat(self) -> None:
+        """Record that this worker is alive (at most every few seconds)."""
+        now = self.clock()
+        if self._last_beat is not None and now - self._last_beat < HEARTBEAT_EVERY:
+            return
+        with self.database.unit_of_work() as session:
+            beat = session.get(WorkerHeartbeat, self.worker_id)
+            if beat is None:
+                session.add(WorkerHeartbeat(worker_id=self.worker_id, started_at=now, beat_at=now))
+            else:
+                beat.beat_at = now
+        self._last_beat = now
