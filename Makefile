@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST := 127.0.0.1
 PORT := 5000
 
-.PHONY: run test lint install seed clean
+.PHONY: run test test-future lint install seed clean
 
 install: $(STAMP)
 
@@ -22,22 +22,45 @@ seed: install
 	@if command -v espeak-ng >/dev/null; then $(BIN)/flask --app gateway prompts-synth; \
 	else echo "espeak-ng is not installed: Africa's Talking voice reads Indonesian with its English <Say> (sudo apt-get install espeak-ng, then make run again)."; fi
 
-# The gateway and the outbox worker together; Ctrl-C stops both.
+# The gateway and the outbox worker together; Ctrl-C stops both. The worker outlives any
+# fault of its own, and should it still end (killed, out of memory) it is started again:
+# the gateway never goes down with it.
 run: seed
 	@echo
 	@echo "Telepasar is starting on http://$(HOST):$(PORT) (Ctrl-C stops the gateway and the worker)."
 	@echo "Try a USSD session (each step sends the whole history in text, joined by *):"
 	@echo "  curl -s -d sessionId=demo1 -d serviceCode='*123#' -d phoneNumber=081234567890 -d networkCode=51010 --data-urlencode text= http://$(HOST):$(PORT)/africastalking/ussd"
 	@echo "  curl -s -d sessionId=demo1 -d serviceCode='*123#' -d phoneNumber=081234567890 -d networkCode=51010 --data-urlencode 'text=1*1' http://$(HOST):$(PORT)/africastalking/ussd"
-	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz"
+	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz   and   curl -s http://$(HOST):$(PORT)/healthz/worker"
 	@echo
 	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
-	  $(BIN)/flask --app gateway worker & \
+	  ( trap "kill \$$pid 2>/dev/null; exit 0" TERM; \
+	    while true; do \
+	      $(BIN)/flask --app gateway worker & pid=$$!; wait $$pid; \
+	      echo "The worker ended (exit $$?); starting it again in 5 s." >&2; \
+	      sleep 5 & wait $$!; \
+	    done ) & \
 	  $(BIN)/flask --app gateway run --host $(HOST) --port $(PORT) & \
-	  wait -n'
+	  wait $$!'
 
 test: install lint
 	$(BIN)/python -m pytest
+
+# The outbox, worker, inbox, health and SMS tests once more with the machine's clock moved to
+# 2031 (Debian's faketime; every process sees the same date): nothing in Telepasar may depend
+# on the date it runs on. .ci/run runs this after `make test`.
+FUTURE := 2031-06-15 10:00:00 UTC
+FUTURE_TESTS := tests/integration/test_worker.py tests/integration/test_worker_processes.py \
+	tests/integration/test_inbox.py tests/integration/test_health.py \
+	tests/integration/test_sms_routes.py tests/integration/test_sms_channel.py \
+	tests/unit/test_hours.py tests/unit/test_sms_keywords.py tests/unit/test_sms_segments.py \
+	tests/unit/test_clock_rule.py
+
+test-future: install
+	@command -v faketime >/dev/null || { echo "faketime is not installed: sudo apt-get install faketime"; exit 1; }
+	@offset=$$(( $$(date -d "$(FUTURE)" +%s) - $$(date +%s) )); \
+	  echo "Running the date-sensitive tests on $$(faketime -f "$$(printf '%+d' $$offset)" date -u)"; \
+	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider $(FUTURE_TESTS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -37,3 +37,5 @@ def configure_logging() -> None:
     handler.setFormatter(RedactingFormatter(FORMAT))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # The Twilio SDK logs every request's URL and headers at INFO: noise in the worker's log.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

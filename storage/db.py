@@ -11,9 +11,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -145,7 +144,9 @@ def head_revision() -> str | None:
 def schema_revision(engine: Engine) -> str | None:
     """The migration the database's schema is at (None: no schema at all)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def probe_write(engine: Engine, *, timeout_seconds: float) -> None:
@@ -162,7 +163,8 @@ def probe_write(engine: Engine, *, timeout_seconds: float) -> None:
                 connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
             else:
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = {milliseconds}")
-                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {milliseconds}")
+                # A safety net only: the lock wait above is what the probe measures.
+                connection.exec_driver_sql(f"SET LOCAL statement_timeout = {2 * milliseconds}")
             connection.execute(
                 text(
                     "INSERT INTO worker_heartbeats (worker_id, started_at, beat_at) "

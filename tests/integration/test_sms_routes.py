@@ -243,6 +243,22 @@ def test_twilio_sms_must_be_signed(app_for):
     assert response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    "signed_url, status",
+    [
+        (PUBLIC_BASE_URL + "/twilio/sms#rc=3&rp=ct,rt,5xx", 200),  # as the README registers it
+        (PUBLIC_BASE_URL + "/twilio/sms#rc=9", 403),  # any other fragment is another URL
+        ("https://elsewhere.example/twilio/sms", 403),
+    ],
+)
+def test_twilio_sms_registered_with_the_retry_fragment_is_accepted(app_for, signed_url, status):
+    client = app_for("log").test_client()
+    params = {"MessageSid": "SM" + "5" * 32, "From": PHONE, "Body": "PASAR"}
+    signature = RequestValidator(fp.TWILIO_TOKEN).compute_signature(signed_url, params)
+    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == status
+
+
 def test_africastalking_sms_needs_the_token(app_for):
     client = app_for("log").test_client()
     response = client.post("/africastalking/sms", data={"from": PHONE, "text": "PASAR", "id": "1"})

@@ -17,6 +17,7 @@ def test_defaults_need_no_environment():
         "ID",
     )
     assert settings.order_goods_cap == 300_000 and settings.courier_offer_seconds == 300
+    assert (settings.provider_timeout_seconds, settings.outbox_lease_seconds) == (10.0, 60.0)
 
 
 def test_values_are_read_and_typed():
@@ -41,6 +42,13 @@ def test_values_are_read_and_typed():
         ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE='fr'"),
         ({"ORDER_GOODS_CAP": "lots"}, "ORDER_GOODS_CAP='lots' is not a number"),
         ({"ORDER_GOODS_CAP": "0"}, "ORDER_GOODS_CAP must be a positive"),
+        ({"PROVIDER_TIMEOUT_SECONDS": "0"}, "PROVIDER_TIMEOUT_SECONDS must be a positive"),
+        ({"DATABASE_LOCK_WAIT_SECONDS": "-1"}, "DATABASE_LOCK_WAIT_SECONDS must be a positive"),
+        ({"WORKER_POLL_SECONDS": "soon"}, "WORKER_POLL_SECONDS='soon' is not a number"),
+        (
+            {"PROVIDER_TIMEOUT_SECONDS": "90", "OUTBOX_LEASE_SECONDS": "60"},
+            "OUTBOX_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(environ, message):

@@ -1,0 +1,64 @@
+"""A setting Telepasar cannot work with stops the start with one line naming the variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway import create_app
+from settings import PROJECT_ROOT, Settings, SettingsError
+
+
+def start(command: str, tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
+    """Run `flask --app gateway <command>` as an operator would, with these variables set."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/ok.sqlite3", **environ}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "gateway", *command.split()],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("not a url", "DATABASE_URL is not a database URL (e.g. sqlite:///"),
+        ("mysql://shop:s3cret@db/telepasar", "DATABASE_URL=mysql://shop:***@db/telepasar: no "),
+        ("sqlite:///{file}/sub/telepasar.sqlite3", "{file}/sub/telepasar.sqlite3: its folder"),
+    ],
+    ids=["not-a-url", "unknown-driver", "folder-under-a-file"],
+)
+def test_a_bad_database_url_stops_the_start_with_one_line(url, message, tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    result = start("worker --once", tmp_path, DATABASE_URL=url.format(file=a_file))
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # no traceback
+    assert lines[0].startswith("Telepasar cannot start: ")
+    assert message.format(file=a_file) in lines[0]
+    assert "s3cret" not in result.stderr
+
+
+def test_any_bad_setting_stops_the_start_with_one_line(tmp_path):
+    result = start("worker --once", tmp_path, SMS_PROVIDER="pigeon")
+    assert result.returncode != 0
+    assert result.stderr.strip() == (
+        "Telepasar cannot start: SMS_PROVIDER='pigeon': "
+        "choose one of log, twilio, africastalking, android"
+    )
+
+
+def test_settings_passed_in_raise_for_the_caller_to_handle(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    with pytest.raises(SettingsError, match="its folder cannot be created"):
+        create_app(Settings(database_url=f"sqlite:///{a_file}/x.sqlite3"))
