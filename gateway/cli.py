@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.database import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
@@ -62,7 +63,10 @@ def worker(once: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     runner = Worker(current_database(), sender, settings, current_clock())
     if once:
-        summary = runner.run_once().summary()
+        try:
+            summary = runner.run_once().summary()
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"the database: {str(exc).splitlines()[0]}") from exc
         click.echo(summary or "Nothing to send, nothing waiting in the inbox.")
         return
     click.echo(f"Outbox worker {runner.worker_id} started (SMS_PROVIDER={settings.sms_provider}).")
