@@ -18,6 +18,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import delete
+
 from gateway import twilio_sms
 from gateway.database import Database
 from gateway.sms import sms_setup
@@ -34,6 +36,7 @@ log = logging.getLogger(__name__)
 ERROR_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
 HEARTBEAT_EVERY = dt.timedelta(seconds=5)
 PAUSE_SLICE_SECONDS = 0.1
+FORGET_AFTER = dt.timedelta(days=7)  # a worker not heard from for this long is gone for good
 
 # Inbound words a provider answers itself: handled, but our own reply would be a second one.
 ANSWERED_BY_PROVIDER: dict[str, Callable[[str], bool]] = {
@@ -167,7 +170,10 @@ class Worker:
             return
         with self.database.unit_of_work() as session:
             beat = session.get(WorkerHeartbeat, self.worker_id)
-            if beat is None:
+            if beat is None:  # this worker's first beat: forget workers long gone
+                session.execute(
+                    delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER)
+                )
                 session.add(WorkerHeartbeat(worker_id=self.worker_id, started_at=now, beat_at=now))
             else:
                 beat.beat_at = now

@@ -154,13 +154,11 @@ def deliver_due(
         if claim is None:
             break
         if claim.attempts > policy.max_attempts:  # its last try died with its worker
-            with unit_of_work() as session:
-                _finish(session, claim, clock(), error=SendError("no result after the last try"))
-            count.failed += 1
-            continue
-        result, error = _send(sender, claim)
+            result, error = None, SendError("no result after the last try", permanent=True)
+        else:
+            result, error = _send(sender, claim)
         with unit_of_work() as session:
-            _finish(session, claim, clock(), result=result, error=error, policy=policy)
+            record_outcome(session, claim, clock(), policy, result=result, error=error)
         if error is None:
             count.sent += 1
         else:
@@ -219,16 +217,20 @@ def _send(sender: Sender, claim: Claim) -> tuple[SentMessage | None, SendError |
         return None, SendError(f"unexpected {type(exc).__name__}: {exc}")
 
 
-def _finish(
+def record_outcome(
     session: Session,
     claim: Claim,
     now: dt.datetime,
+    policy: OutboxPolicy,
     *,
     result: SentMessage | None = None,
     error: SendError | None = None,
-    policy: OutboxPolicy | None = None,
 ) -> None:
-    """Record a send's outcome, only if the claim still holds (its lease may have run out)."""
+    """Record a send's outcome, only if the claim still holds (its lease may have run out).
+
+    Sent: the provider's id is kept, and any delivery report already waiting for it applied.
+    Failed: retried after a backoff, or `dead` after the last try or a permanent error.
+    """
     if error is None and result is not None:
         values: dict[str, object] = {
             "state": "sent",
@@ -238,7 +240,7 @@ def _finish(
         }
     else:
         error = error or SendError("no result")
-        last_try = policy is None or error.permanent or claim.attempts >= policy.max_attempts
+        last_try = error.permanent or claim.attempts >= policy.max_attempts
         values = {"state": "dead" if last_try else "pending", "last_error": str(error)[:500]}
         if last_try:
             log.warning(

@@ -18,6 +18,7 @@ from orders.outbox import (
     claim_next,
     deliver_due,
     enqueue_sms,
+    record_outcome,
 )
 from storage.models import OutboundMessage
 from tests import fake_providers
@@ -154,9 +155,7 @@ def test_an_outcome_is_not_recorded_under_a_claim_that_was_lost(db: Session, clo
     clock.now += dt.timedelta(seconds=11)
     assert deliver(db, FlakySender(failures=0), clock, policy=policy, worker_id="fast") == (1, 0)
 
-    from orders.outbox import _finish
-
-    _finish(db, slow, clock.now, error=SendError("timed out"), policy=policy)
+    record_outcome(db, slow, clock.now, policy, error=SendError("timed out"))
     message = db.scalars(select(OutboundMessage)).one()
     db.refresh(message)
     assert (message.state, message.last_error) == ("sent", None)  # the slow worker's news lost
@@ -261,3 +260,18 @@ def test_a_provider_without_its_settings_is_a_clear_error(settings, make_app):
         "SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER"
         in result.output
     )
+
+
+def test_a_starting_worker_forgets_workers_gone_for_a_week(app, clock, db: Session):
+    from storage.models import WorkerHeartbeat
+
+    long_ago = clock.now - dt.timedelta(days=8)
+    db.add(WorkerHeartbeat(worker_id="old-host:1:gone", started_at=long_ago, beat_at=long_ago))
+    db.add(WorkerHeartbeat(worker_id="other-host:2:alive", started_at=clock.now, beat_at=clock.now))
+    db.commit()
+
+    assert app.test_cli_runner().invoke(args=["worker", "--once"]).exit_code == 0
+
+    workers = set(db.scalars(select(WorkerHeartbeat.worker_id)))
+    assert "old-host:1:gone" not in workers
+    assert "other-host:2:alive" in workers and len(workers) == 2
