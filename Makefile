@@ -62,9 +62,12 @@ test-future: install
 	  echo "Running the date-sensitive tests on $$(faketime -f "$$(printf '%+d' $$offset)" date -u)"; \
 	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider $(FUTURE_TESTS)
 
+# ruff (lint and format), and the layers of docs/ARCHITECTURE.md (import-linter contracts
+# in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -11,10 +11,10 @@ import logging
 
 from flask import Blueprint, Response, request
 
+from conversations.menu_turns import ussd_turn
 from gateway.database import current_database, current_settings, current_time
 from gateway.security import require_url_token
 from menus.engine import Rules
-from orders.conversations import ussd_turn
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
 from voice_prompts import Text, default_catalog

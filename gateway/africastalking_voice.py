@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, request
 
+from conversations.menu_turns import VoiceReply
 from gateway.database import current_settings
 from gateway.security import require_url_token
 from gateway.voice import (
@@ -26,7 +27,6 @@ from gateway.voice import (
     utterances,
 )
 from menus.screen import Screen
-from orders.conversations import VoiceReply
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
 from settings import Settings

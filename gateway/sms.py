@@ -12,12 +12,13 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from conversations.sms_commands import SmsSetup, handle_inbound
 from gateway.database import current_database, current_settings, current_time
 from menus.engine import Rules
 from orders.errors import InvalidPhone
+from orders.inbox import store_inbound
 from orders.outbox import record_delivery
 from orders.phones import mask_phone, normalize_phone
-from orders.sms import SmsSetup, handle_inbound, store_inbound
 from settings import Settings
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ import logging
 from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
+from conversations.menu_turns import VoiceReply
 from gateway.database import current_settings
 from gateway.security import require_twilio_signature
 from gateway.voice import (
@@ -23,7 +24,6 @@ from gateway.voice import (
     public_url,
     utterances,
 )
-from orders.conversations import VoiceReply
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
 from settings import Settings

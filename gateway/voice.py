@@ -12,12 +12,12 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, send_from_directory, url_for
 
+from conversations.menu_turns import VoiceReply, voice_turn
 from gateway.database import current_database, current_settings, current_time
 from menus.engine import Rules
 from menus.screen import Screen
-from orders.conversations import VoiceReply, voice_turn
 from voice_prompts import Digits, Text
-from voice_prompts.catalog import PromptCatalog
+from voice_prompts.prompt_catalog import PromptCatalog
 from voice_prompts.speech import KEY_NAMES, SpeechRenderer
 
 RECORDINGS_DIR = Path(__file__).resolve().parent.parent / "voice_prompts" / "audio"

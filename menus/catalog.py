@@ -1,7 +1,7 @@
 """What the menus need to know about markets, traders, items and the caller.
 
 Plain read-only values handed in by the caller of the engine; the menus never query a
-database themselves (see `orders.catalog` for the storage-backed implementation).
+database themselves (see `conversations.catalog_loader` for the storage-backed one).
 """
 
 from __future__ import annotations

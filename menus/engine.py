@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from menus.context import Context, Effect, PlaceOrder, Rules, SaveLanguage, Turn
-from menus.details import tidy
+from menus.customer_details import tidy
 from menus.screen import Screen
 from menus.state import MenuState
 from menus.steps import STEPS, cart_total, item_names, main_menu, too_large_notice

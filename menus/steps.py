@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from menus.catalog import ItemInfo
 from menus.context import Context, PlaceOrder, SaveLanguage, Turn
-from menus.details import valid_address, valid_name
+from menus.customer_details import valid_address, valid_name
 from menus.screen import Screen
 from menus.state import CartLine, MenuState
 from menus.step_kinds import Action, InputStep, ListStep, Step, keypad_number

@@ -18,11 +18,11 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from menus.sms import count_segments
 from orders.phones import mask_phone
 from storage import queries
 from storage.clock import Clock
 from storage.models import DeliveryReport, Order, OutboundMessage
+from voice_prompts.gsm7 import count_segments
 
 log = logging.getLogger(__name__)
 

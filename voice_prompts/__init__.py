@@ -4,7 +4,7 @@ Menus build `Text` values (a prompt key and its parameters); the channel renders
 written text here, as speech in the voice channel.
 """
 
-from voice_prompts.catalog import LANGUAGES, PromptCatalog, default_catalog
+from voice_prompts.prompt_catalog import LANGUAGES, PromptCatalog, default_catalog
 from voice_prompts.text import Digits, Money, Text, When, format_rupiah
 
 __all__ = [

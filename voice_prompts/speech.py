@@ -15,7 +15,7 @@ from typing import Any
 
 from num2words import num2words
 
-from voice_prompts.catalog import PromptCatalog
+from voice_prompts.prompt_catalog import PromptCatalog
 from voice_prompts.text import Digits, Money, Text
 
 # num2words has no Balinese: Balinese prompts read numbers in Indonesian (FACTS.md).

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_prompts.catalog import LANGUAGES, PromptCatalog
+from voice_prompts.prompt_catalog import LANGUAGES, PromptCatalog
 from voice_prompts.speech import Piece, SpeechRenderer, number_words
 
 # espeak-ng has no Balinese voice; the Indonesian one reads Balinese's Latin spelling well.

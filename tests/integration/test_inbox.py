@@ -131,9 +131,9 @@ def test_an_sms_that_fails_every_time_is_given_up_and_said_so(
 ):
     monkeypatch.setattr(gateway_sms, "handle_inbound", lambda *a, **k: 1 / 0)
     android_post(client, "PASAR", "evt-9")
-    import orders.sms
+    import conversations.sms_commands
 
-    monkeypatch.setattr(orders.sms, "parse", lambda body: 1 / 0)
+    monkeypatch.setattr(conversations.sms_commands, "parse", lambda body: 1 / 0)
     runner = app.test_cli_runner()
     for _ in range(app.config["TELEPASAR_SETTINGS"].outbox_max_attempts):
         clock.now += dt.timedelta(hours=1)

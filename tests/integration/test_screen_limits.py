@@ -13,12 +13,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session
 
+from conversations.catalog_loader import load_catalog
 from menus import engine
 from menus.catalog import Caller
 from menus.engine import Context, Rules
 from menus.screen import USSD, Screen
 from menus.state import CartLine, MenuState
-from orders.catalog import load_catalog
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from menus.sms import count_segments
 from orders.outbox import enqueue_sms
 from storage.models import Customer, Order, OutboundMessage
 from tests.conftest import FakeClock
+from voice_prompts.gsm7 import count_segments
 
 PHONE = "+6281234567890"
 _ids = itertools.count(1)
@@ -213,7 +213,7 @@ def test_a_provider_retry_makes_one_order_and_one_reply(phone, db: Session):
 
 
 def test_a_flood_is_answered_once_then_ignored(phone, db: Session, caplog):
-    from orders.sms import FLOOD_LIMIT
+    from conversations.sms_commands import FLOOD_LIMIT
 
     replies = [phone.send("halo") for _ in range(FLOOD_LIMIT + 4)]
     assert all(reply and reply.startswith("Maaf") for reply in replies[:FLOOD_LIMIT])

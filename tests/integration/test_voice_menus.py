@@ -7,13 +7,13 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session
 
+from conversations.catalog_loader import load_catalog
+from conversations.menu_turns import VoiceReply
 from gateway.voice import utterances
 from menus import engine
 from menus.engine import Context, Rules
 from menus.screen import VOICE, Screen
 from menus.state import MenuState
-from orders.catalog import load_catalog
-from orders.conversations import VoiceReply
 from tests.conftest import MARKET_CLOSED
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES, default_catalog

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from menus.sms import count_segments, is_gsm7
 from voice_prompts import (
     LANGUAGES,
     Digits,
@@ -17,7 +16,8 @@ from voice_prompts import (
     default_catalog,
     format_rupiah,
 )
-from voice_prompts.catalog import MissingPrompt, placeholders
+from voice_prompts.gsm7 import count_segments, is_gsm7
+from voice_prompts.prompt_catalog import MissingPrompt, placeholders
 
 CATALOG = default_catalog()
 ALL_KEYS = sorted(set().union(*(CATALOG.keys(lang) for lang in LANGUAGES)))

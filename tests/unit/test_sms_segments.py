@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from menus.sms import count_segments, is_gsm7
+from voice_prompts.gsm7 import count_segments, is_gsm7
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from conversations.sms_context import SMS_LIMIT, SmsContext, menu_mode
 from menus.catalog import ItemInfo
 from menus.keywords import Parsed
-from orders.sms_context import SMS_LIMIT, SmsContext, menu_mode
 from voice_prompts import Money, Text
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations.catalog_loader import load_caller, load_catalog
 from menus import engine
 from menus.engine import Context, PlaceOrder, Rules, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
-from orders.catalog import load_caller, load_catalog
 from orders.customers import remember_language
 from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
 from orders.service import OrderLineRequest, place_order

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations.catalog_loader import load_catalog
+from conversations.menu_turns import sms_menu_turn
 from menus.catalog import InMemoryCatalog
 from menus.engine import Rules
-from orders.catalog import load_catalog
-from orders.conversations import sms_menu_turn
 from storage.models import Customer
 from voice_prompts import PromptCatalog, Text
 

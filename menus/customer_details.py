@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from menus.sms import is_gsm7
+from voice_prompts.gsm7 import is_gsm7
 
 NAME_LENGTH = (2, 60)
 ADDRESS_LENGTH = (5, 160)

@@ -1,11 +1,10 @@
 """SMS as an ordering channel: one inbound message in, at most one reply out.
 
-`store_inbound` puts a message in the inbox (deduplicated by provider message id) before the
-provider is told it arrived; `handle_inbound` then handles it once, in the web request or
-later in the worker: it guards against floods, reads the keyword (`menus.keywords`) and runs
-the command from a table. An order by SMS is priced first and
-placed only when the customer answers YA within 30 minutes (no reply means no order). The
-numbered menus (`MENU` alone) run the same engine as USSD.
+A message is first stored in the inbox (`orders.inbox.store_inbound`); `handle_inbound` then
+handles it once, in the web request or later in the worker: it guards against floods, reads
+the keyword (`menus.keywords`) and runs the command from a table. An order by SMS is priced
+first and placed only when the customer answers YA within 30 minutes (no reply means no
+order). The numbered menus (`MENU` alone) run the same engine as USSD.
 """
 
 from __future__ import annotations
@@ -14,20 +13,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from conversations import sms_browse
+from conversations.sms_context import SmsContext, SmsSetup, menu_mode
 from menus.catalog import ItemInfo
-from menus.details import tidy, valid_address, valid_name
+from menus.customer_details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
-from orders import sms_catalog
 from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import mask_phone
 from orders.service import OrderLineRequest, place_order
-from orders.sms_context import SmsContext, SmsSetup, menu_mode
 from storage import queries
-from storage.models import Conversation, Customer, InboundMessage, Order
+from storage.models import Conversation, Customer, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
@@ -39,35 +38,6 @@ FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
 CANCELLABLE_STATES = ("placed", "offered")
 ECHO_LIMIT = 120
-# A stored SMS the web request could not handle waits this long before the worker tries (so
-# the worker does not race the request that is handling it right now), then backs off.
-INBOX_GRACE = dt.timedelta(seconds=10)
-INBOX_BACKOFF_SECONDS = (10, 30, 60, 300, 900)
-
-
-def store_inbound(
-    session: Session, *, provider: str, message_id: str, phone: str, body: str, now: dt.datetime
-) -> int | None:
-    """Put one inbound SMS in the inbox, to be handled; its id, or None for a provider's retry.
-
-    The caller commits this before it acknowledges the message to the provider: what is
-    acknowledged is never lost.
-    """
-    if queries.inbound_message(session, provider, message_id) is not None:
-        return None  # a provider retry: stored already, handled (or waiting) already
-    message = InboundMessage(
-        provider=provider,
-        provider_message_id=message_id,
-        phone=phone,
-        body=body,
-        received_at=now,
-        state="pending",
-        attempts=0,
-        next_try_at=now + INBOX_GRACE,
-    )
-    session.add(message)
-    session.flush()
-    return message.id
 
 
 def handle_inbound(
@@ -75,19 +45,13 @@ def handle_inbound(
 ) -> str | None:
     """Handle one stored SMS, once; returns the reply text (None: nothing to answer).
 
-    One conditional UPDATE takes the message from `pending` to `handled`, so a web request
-    and the worker can never both act on it; if handling fails, the whole transaction rolls
-    back and the message is pending again.
+    The message is taken first (`take_for_handling`), so a web request and the worker can
+    never both act on it; if handling fails, the whole transaction rolls back and the
+    message is pending again.
     """
-    taken = session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.id == inbound_id, InboundMessage.state == "pending")
-        .values(state="handled", handled_at=now, attempts=InboundMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not taken:
-        return None
-    message = session.get(InboundMessage, inbound_id)
+    message = take_for_handling(session, inbound_id, now=now)
+    if message is None:
+        return None  # handled already, by the web request or another worker
     phone = message.phone
     recent = queries.inbound_count_before(
         session, phone, since=message.received_at - FLOOD_WINDOW, before_id=message.id
@@ -103,29 +67,6 @@ def handle_inbound(
     parsed = parse(message.body)
     reply = COMMANDS[parsed.command](ctx, parsed)
     return _reply(ctx, reply) if reply else None
-
-
-def note_failed_handling(
-    session: Session, inbound_id: int, error: str, *, now: dt.datetime, max_attempts: int
-) -> None:
-    """Count a failed try at handling a stored SMS: try again later, or give up (`dead`)."""
-    message = session.get(InboundMessage, inbound_id)
-    if message is None or message.state != "pending":
-        return
-    message.attempts += 1
-    message.last_error = error[:500]
-    if message.attempts >= max_attempts:
-        message.state = "dead"
-        log.error(
-            "SMS %s from %s could not be handled after %d tries: %s",
-            message.id,
-            mask_phone(message.phone),
-            message.attempts,
-            error,
-        )
-        return
-    delay = INBOX_BACKOFF_SECONDS[min(message.attempts - 1, len(INBOX_BACKOFF_SECONDS) - 1)]
-    message.next_try_at = now + dt.timedelta(seconds=delay)
 
 
 def _reply(ctx: SmsContext, text: str) -> str:
@@ -332,9 +273,9 @@ def _digits(ctx: SmsContext, parsed: Parsed) -> str | None:
 
 
 COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
-    "markets": sms_catalog.markets,
-    "menu": sms_catalog.menu,
-    "find": sms_catalog.find,
+    "markets": sms_browse.markets,
+    "menu": sms_browse.menu,
+    "find": sms_browse.find,
     "order": _order,
     "yes": _yes,
     "no": _no,
