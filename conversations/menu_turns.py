@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_caller, load_catalog
 from menus import engine
-from menus.engine import Context, PlaceOrder, Rules, SaveLanguage
+from menus.engine import Context, PlaceOrder, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
 from orders.customers import remember_language
 from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.rules import OrderRules
 from orders.service import OrderLineRequest, place_order
 from storage import queries
 from storage.models import Conversation
@@ -40,7 +41,7 @@ def ussd_turn(
     session_id: str,
     phone: str,
     text: str,
-    rules: Rules,
+    rules: OrderRules,
     default_language: str,
     now: dt.datetime,
 ) -> Reply:
@@ -72,7 +73,7 @@ def _context(
     session: Session,
     phone: str,
     profile: ChannelProfile,
-    rules: Rules,
+    rules: OrderRules,
     default_language: str,
     now: dt.datetime,
 ) -> Context:
@@ -114,7 +115,7 @@ def _place(
             address=order.address,
             address_recording_url=order.address_recording_url,
             channel=ctx.profile.name,
-            goods_cap=ctx.rules.goods_cap,
+            rules=ctx.rules,
             language=state.language,
             now=now,
             prompts=ctx.prompts,
@@ -173,7 +174,7 @@ def voice_turn(
     digits: str | None,
     recording_url: str | None = None,
     silences: int = 0,
-    rules: Rules,
+    rules: OrderRules,
     default_language: str,
     now: dt.datetime,
 ) -> VoiceReply:
@@ -232,7 +233,7 @@ def sms_menu_turn(
     value: str,
     start: bool,
     typed: bool,
-    rules: Rules,
+    rules: OrderRules,
     default_language: str,
     now: dt.datetime,
 ) -> str | None:

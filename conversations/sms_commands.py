@@ -17,13 +17,20 @@ from sqlalchemy.orm import Session
 
 from conversations import sms_browse
 from conversations.sms_context import SmsContext, SmsSetup, menu_mode
-from menus.catalog import ItemInfo
 from menus.customer_details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
-from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.errors import (
+    BadQuantity,
+    EmptyOrder,
+    ItemUnavailable,
+    MixedMarkets,
+    OrderError,
+    OrderTooLarge,
+)
 from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import mask_phone
+from orders.rules import Goods
 from orders.service import OrderLineRequest, place_order
 from storage import queries
 from storage.models import Conversation, Customer, Order
@@ -91,17 +98,18 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
     unknown = [code for code, _ in parsed.lines if code not in by_code]
     if unknown:
         return ctx.text("sms.reply.unknown_items", codes=", ".join(unknown))
-    lines = _merged([(by_code[code], quantity) for code, quantity in parsed.lines])
-    if any(quantity > ctx.setup.rules.max_quantity for _, quantity in lines):
-        return ctx.text("sms.reply.bad_quantity", max=ctx.setup.rules.max_quantity)
-    gone = [item.label(ctx.lang) for item, _ in lines if not item.available]
-    if gone:
-        return ctx.text("error.unavailable", items=", ".join(gone))
-    if len({item.market_id for item, _ in lines}) > 1:
-        return ctx.text("sms.reply.mixed_markets")
-    goods = sum(item.price * quantity for item, quantity in lines)
-    if goods > ctx.setup.rules.goods_cap:
-        return ctx.text("error.too_large", total=Money(goods), cap=Money(ctx.setup.rules.goods_cap))
+    rules = ctx.setup.rules
+    quantities = rules.merge((by_code[code].id, quantity) for code, quantity in parsed.lines)
+    items = {item.id: item for item in (by_code[code] for code, _ in parsed.lines)}
+    goods = {
+        item.id: Goods(item.market_id, item.price, item.available, item.label(ctx.lang))
+        for item in items.values()
+    }
+    try:
+        goods_total = rules.check(quantities, goods)
+    except OrderError as exc:
+        return _refusal(ctx, exc)
+    lines = [(items[item_id], quantity) for item_id, quantity in quantities.items()]
     market = catalog.market(lines[0][0].market_id)
     _save_pending(ctx, [(item.id, quantity) for item, quantity in lines])
     summary = ctx.text(
@@ -118,7 +126,7 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
             for item, quantity in lines
         ),
         fee=Money(market.delivery_fee),
-        total=Money(goods + market.delivery_fee),
+        total=Money(goods_total + market.delivery_fee),
     )
     if market.reopens_at:
         summary += " " + ctx.text("sms.reply.later", when=When(market.reopens_at))
@@ -149,18 +157,14 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
             address=customer.address or "",
             address_recording_url=customer.address_recording_url,
             channel="sms",
-            goods_cap=ctx.setup.rules.goods_cap,
+            rules=ctx.setup.rules,
             language=ctx.lang,
             now=ctx.now,
             prompts=ctx.prompts,
         )
-    except ItemUnavailable as exc:
+    except (ItemUnavailable, OrderTooLarge) as exc:
         convo.status = "done"
-        return ctx.text("error.unavailable", items=", ".join(exc.names))
-    except OrderTooLarge as exc:
-        convo.status = "done"
-        cap = Money(exc.cap)
-        return ctx.text("error.too_large", total=Money(exc.goods_total), cap=cap)
+        return _refusal(ctx, exc)
     except (EmptyOrder, MixedMarkets):
         convo.status = "done"
         return ctx.text("sms.reply.lines_missing")
@@ -295,12 +299,17 @@ COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
 # ---------------------------------------------------------------- helpers
 
 
-def _merged(lines: list[tuple[ItemInfo, int]]) -> list[tuple[ItemInfo, int]]:
-    merged: dict[int, tuple[ItemInfo, int]] = {}
-    for item, quantity in lines:
-        previous = merged.get(item.id, (item, 0))[1]
-        merged[item.id] = (item, previous + quantity)
-    return list(merged.values())
+def _refusal(ctx: SmsContext, error: OrderError) -> str:
+    """What an order rule's refusal says to the customer, in one SMS."""
+    if isinstance(error, BadQuantity):
+        return ctx.text("sms.reply.bad_quantity", max=error.maximum)
+    if isinstance(error, ItemUnavailable):
+        return ctx.text("error.unavailable", items=", ".join(error.names))
+    if isinstance(error, MixedMarkets):
+        return ctx.text("sms.reply.mixed_markets")
+    if isinstance(error, OrderTooLarge):
+        return ctx.text("error.too_large", total=Money(error.goods_total), cap=Money(error.cap))
+    return ctx.text("sms.reply.lines_missing")
 
 
 def _shortened(text: str, limit: int = ECHO_LIMIT) -> str:

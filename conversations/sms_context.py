@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import sms_menu_turn
 from menus.catalog import InMemoryCatalog
-from menus.engine import Rules
+from orders.rules import OrderRules
 from storage.models import Customer
 from voice_prompts import PromptCatalog, Text
 
@@ -22,7 +22,7 @@ SMS_LIMIT = 160
 class SmsSetup:
     """What the SMS channel needs to know from the settings."""
 
-    rules: Rules
+    rules: OrderRules
     default_language: str
     reply_via_outbox: bool  # False for Twilio, which takes the reply in its webhook answer
 

@@ -14,9 +14,9 @@ from flask import Blueprint, Response, request
 from conversations.menu_turns import ussd_turn
 from gateway.database import current_database, current_settings, current_time
 from gateway.security import require_url_token
-from menus.engine import Rules
 from orders.errors import InvalidPhone
 from orders.phones import mask_phone, normalize_phone
+from orders.rules import OrderRules
 from voice_prompts import Text, default_catalog
 
 blueprint = Blueprint("africastalking_ussd", __name__)
@@ -47,7 +47,7 @@ def ussd() -> Response:
                 session_id=session_id,
                 phone=phone,
                 text=text,
-                rules=Rules(goods_cap=settings.order_goods_cap),
+                rules=OrderRules.from_settings(settings),
                 default_language=settings.default_language,
                 now=now,
             )

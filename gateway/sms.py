@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conversations.sms_commands import SmsSetup, handle_inbound
 from gateway.database import current_database, current_settings, current_time
-from menus.engine import Rules
 from orders.errors import InvalidPhone
 from orders.inbox import store_inbound
 from orders.outbox import record_delivery
 from orders.phones import mask_phone, normalize_phone
+from orders.rules import OrderRules
 from settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class NotStored(Exception):
 def sms_setup(settings: Settings, *, reply_via_outbox: bool) -> SmsSetup:
     """What the SMS channel needs from the settings."""
     return SmsSetup(
-        rules=Rules(goods_cap=settings.order_goods_cap),
+        rules=OrderRules.from_settings(settings),
         default_language=settings.default_language,
         reply_via_outbox=reply_via_outbox,
     )

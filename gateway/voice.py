@@ -14,8 +14,8 @@ from flask import Blueprint, current_app, send_from_directory, url_for
 
 from conversations.menu_turns import VoiceReply, voice_turn
 from gateway.database import current_database, current_settings, current_time
-from menus.engine import Rules
 from menus.screen import Screen
+from orders.rules import OrderRules
 from voice_prompts import Digits, Text
 from voice_prompts.prompt_catalog import PromptCatalog
 from voice_prompts.speech import KEY_NAMES, SpeechRenderer
@@ -58,7 +58,7 @@ def answer_call(
             digits=digits,
             recording_url=recording_url,
             silences=silences,
-            rules=Rules(goods_cap=settings.order_goods_cap),
+            rules=OrderRules.from_settings(settings),
             default_language=settings.default_language,
             now=now,
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from menus.catalog import Caller, Catalog
 from menus.screen import ChannelProfile
@@ -10,12 +12,26 @@ from menus.state import CartLine, MenuState
 from voice_prompts import PromptCatalog, default_catalog
 
 
-@dataclass(frozen=True)
-class Rules:
-    """Limits of an order that the menus enforce before the order is placed."""
+class BasketRules(Protocol):
+    """The order rules the menus ask before an order is placed.
 
-    goods_cap: int = 300_000
-    max_quantity: int = 50
+    Defined once in `orders.rules.OrderRules`, which the conversation layer hands in: the
+    menus never import `orders/`.
+    """
+
+    @property
+    def goods_cap(self) -> int: ...
+
+    @property
+    def max_quantity(self) -> int: ...
+
+    def merge(self, lines: Iterable[tuple[int, int]]) -> dict[int, int]: ...
+
+    def quantity_ok(self, quantity: int) -> bool: ...
+
+    def available(self, goods: Any) -> bool: ...
+
+    def within_cap(self, goods_total: int) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -25,7 +41,7 @@ class Context:
     catalog: Catalog
     caller: Caller
     profile: ChannelProfile
-    rules: Rules = field(default_factory=Rules)
+    rules: BasketRules
     prompts: PromptCatalog = field(default_factory=default_catalog)
     default_language: str = "id"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from menus.context import Context, Effect, PlaceOrder, Rules, SaveLanguage, Turn
+from menus.context import BasketRules, Context, Effect, PlaceOrder, SaveLanguage, Turn
 from menus.customer_details import tidy
 from menus.screen import Screen
 from menus.state import MenuState
@@ -24,8 +24,8 @@ from voice_prompts import Digits, Money, Text, When
 __all__ = [
     "Context",
     "Effect",
+    "BasketRules",
     "PlaceOrder",
-    "Rules",
     "SaveLanguage",
     "Turn",
     "cart_total",

@@ -201,16 +201,17 @@ class QuantityStep(InputStep):
 
     def accept(self, ctx, state, value):
         item = ctx.catalog.item(state.item_id or 0)
-        if item is None or not item.available:
+        if not ctx.rules.available(item):
             notice = Text.of("error.unavailable", items=_item_name(ctx, state, state.item_id or 0))
             return Turn(state.go("item", notice=(notice,)))
         invalid = Text.of("quantity.invalid", max=ctx.rules.max_quantity)
         quantity = keypad_number(value, max_digits=3) or 0
-        cart = _add_to_cart(state.cart, item.id, quantity)
-        if quantity < 1 or any(line.quantity > ctx.rules.max_quantity for line in cart):
+        cart = _add_to_cart(ctx, state.cart, item.id, quantity)
+        quantities = [quantity, *(line.quantity for line in cart)]
+        if not all(ctx.rules.quantity_ok(q) for q in quantities):
             return Turn(state.with_notice(invalid))
         goods_total = cart_total(ctx, cart)
-        if goods_total > ctx.rules.goods_cap:
+        if not ctx.rules.within_cap(goods_total):
             return Turn(state.with_notice(too_large_notice(ctx, goods_total)))
         added = Text.of(
             "cart.added",
@@ -420,12 +421,12 @@ def _checkout(ctx: Context, state: MenuState) -> MenuState:
     return state.go("summary")
 
 
-def _add_to_cart(cart: tuple[CartLine, ...], item_id: int, quantity: int) -> tuple[CartLine, ...]:
-    for index, line in enumerate(cart):
-        if line.item_id == item_id:
-            merged = CartLine(item_id, line.quantity + quantity)
-            return cart[:index] + (merged,) + cart[index + 1 :]
-    return cart + (CartLine(item_id, quantity),)
+def _add_to_cart(
+    ctx: Context, cart: tuple[CartLine, ...], item_id: int, quantity: int
+) -> tuple[CartLine, ...]:
+    """The basket with `quantity` more of the item (one line per item, as the rules merge)."""
+    lines = [(line.item_id, line.quantity) for line in cart] + [(item_id, quantity)]
+    return tuple(CartLine(i, q) for i, q in ctx.rules.merge(lines).items())
 
 
 def _priced(item: ItemInfo, lang: str) -> dict[str, Text | Money | str]:
@@ -438,8 +439,7 @@ def _priced(item: ItemInfo, lang: str) -> dict[str, Text | Money | str]:
 
 
 def _available(ctx: Context, item_id: int) -> bool:
-    item = ctx.catalog.item(item_id)
-    return item is not None and item.available
+    return ctx.rules.available(ctx.catalog.item(item_id))
 
 
 def _item_name(ctx: Context, state: MenuState, item_id: int) -> str:

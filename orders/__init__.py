@@ -4,6 +4,7 @@
 """
 
 from orders.errors import (
+    BadQuantity,
     EmptyOrder,
     InvalidPhone,
     ItemUnavailable,
@@ -11,15 +12,18 @@ from orders.errors import (
     OrderError,
     OrderTooLarge,
 )
+from orders.rules import OrderRules
 from orders.service import OrderLineRequest, PlacedOrder, place_order
 
 __all__ = [
+    "BadQuantity",
     "EmptyOrder",
     "InvalidPhone",
     "ItemUnavailable",
     "MixedMarkets",
     "OrderError",
     "OrderLineRequest",
+    "OrderRules",
     "OrderTooLarge",
     "PlacedOrder",
     "place_order",

@@ -13,6 +13,16 @@ class EmptyOrder(OrderError):
     """No lines, a quantity below one, or no name or address to deliver to."""
 
 
+class BadQuantity(EmptyOrder):
+    """A quantity below one, or above what one order may hold of an item."""
+
+    def __init__(self, item_id: int, quantity: int, maximum: int) -> None:
+        super().__init__(f"quantity {quantity} for item {item_id} (1 to {maximum})")
+        self.item_id = item_id
+        self.quantity = quantity
+        self.maximum = maximum
+
+
 class ItemUnavailable(OrderError):
     """Items sold out (or removed) between choosing and confirming."""
 

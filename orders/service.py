@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.errors import EmptyOrder
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
+from orders.rules import Goods, OrderRules
 from storage import queries
 from storage.models import Customer, Order, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
@@ -45,7 +46,7 @@ def place_order(
     name: str,
     address: str,
     channel: str,
-    goods_cap: int,
+    rules: OrderRules,
     language: str = "id",
     address_recording_url: str | None = None,
     now: dt.datetime,
@@ -53,28 +54,23 @@ def place_order(
 ) -> PlacedOrder:
     """Check, price and number an order; write it and its confirmation SMS (caller commits).
 
-    Raises EmptyOrder, ItemUnavailable (naming the items), MixedMarkets or OrderTooLarge, and
-    then writes nothing.
+    The order's rules are `rules` (orders/rules.py); it raises EmptyOrder (BadQuantity),
+    ItemUnavailable (naming the items), MixedMarkets or OrderTooLarge, and then writes nothing.
     """
     prompts = prompts or default_catalog()
-    quantities = _merge(lines)
+    quantities = rules.merge((line.item_id, line.quantity) for line in lines)
     if not quantities:
         raise EmptyOrder("an order needs lines")
     if not address_recording_url and not (name.strip() and address.strip()):
         raise EmptyOrder("an order needs a name and an address, written or spoken")
     items = queries.items_by_id(session, list(quantities))
-    gone = [i for i in quantities if i not in items or not items[i].available]
-    if gone:
-        names = [items[i].name if i in items else f"#{i}" for i in gone]
-        raise ItemUnavailable(gone, names)
-    market_ids = {item.vendor.market_id for item in items.values()}
-    if len(market_ids) != 1:
-        raise MixedMarkets("one order comes from one market")
-    market = queries.market_by_id(session, market_ids.pop())
+    goods = {
+        item_id: Goods(item.vendor.market_id, item.price, item.available, item.name)
+        for item_id, item in items.items()
+    }
+    goods_total = rules.check(quantities, goods)
+    market = queries.market_by_id(session, goods[next(iter(quantities))].market_id)
     assert market is not None
-    goods_total = sum(items[i].price * q for i, q in quantities.items())
-    if goods_total > goods_cap:
-        raise OrderTooLarge(goods_total, goods_cap)
 
     numbers_in_use = queries.open_order_numbers(session)
     customer = _customer(
@@ -140,16 +136,6 @@ def confirmation_sms(
         ),
         lang,
     )
-
-
-def _merge(lines: Sequence[OrderLineRequest]) -> dict[int, int]:
-    """Quantities per item, in first-seen order; a quantity below one is an error."""
-    merged: dict[int, int] = {}
-    for line in lines:
-        if line.quantity < 1:
-            raise EmptyOrder(f"quantity {line.quantity} for item {line.item_id}")
-        merged[line.item_id] = merged.get(line.item_id, 0) + line.quantity
-    return merged
 
 
 def _customer(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from menus.catalog import Caller, InMemoryCatalog, ItemInfo, LastOrder, MarketInfo, VendorInfo
-from menus.engine import Context, Rules
+from menus.engine import Context
 from menus.screen import USSD, ChannelProfile
+from orders.rules import OrderRules
 
 PHONE = "+6281234567890"
 
@@ -62,5 +63,5 @@ def make_context(
         catalog=catalog or make_catalog(),
         caller=caller,
         profile=profile,
-        rules=Rules(goods_cap=goods_cap),
+        rules=OrderRules(goods_cap=goods_cap),
     )

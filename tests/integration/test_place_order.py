@@ -13,6 +13,7 @@ from orders import (
     ItemUnavailable,
     MixedMarkets,
     OrderLineRequest,
+    OrderRules,
     OrderTooLarge,
     place_order,
 )
@@ -32,7 +33,7 @@ def order(db: Session, *lines: tuple[str, int], now=MARKET_OPEN, cap=300_000, **
     return place_order(
         db,
         lines=[OrderLineRequest(item(db, code).id, quantity) for code, quantity in lines],
-        goods_cap=cap,
+        rules=OrderRules(goods_cap=cap),
         now=now,
         **defaults,
     )

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from conversations.catalog_loader import load_catalog
 from menus import engine
 from menus.catalog import Caller
-from menus.engine import Context, Rules
+from menus.engine import Context
 from menus.screen import USSD, Screen
 from menus.state import CartLine, MenuState
+from orders.rules import OrderRules
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES
@@ -44,7 +45,11 @@ def test_every_reachable_screen_fits_160_characters(db: Session, language: str, 
     for caller in callers(catalog).values():
         caller = replace(caller, language=caller.language and language)
         ctx = Context(
-            catalog=catalog, caller=caller, profile=USSD, rules=Rules(), default_language=language
+            catalog=catalog,
+            caller=caller,
+            profile=USSD,
+            rules=OrderRules(),
+            default_language=language,
         )
         # The first screen of a call, and a dropped basket offered back on the next dial.
         dropped = MenuState(
@@ -63,7 +68,10 @@ def test_a_long_summary_is_paged_and_every_page_fits(db: Session):
     cart = tuple(CartLine(item.id, 50) for item in market_items[:15])
     for language in LANGUAGES:
         ctx = Context(
-            catalog=catalog, caller=Caller("+6281234567890", language=language), profile=USSD
+            catalog=catalog,
+            caller=Caller("+6281234567890", language=language),
+            profile=USSD,
+            rules=OrderRules(),
         )
         state = MenuState(step="summary", language=language, market_id=1, cart=cart)
         lines_seen = 0

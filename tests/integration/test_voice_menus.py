@@ -11,9 +11,10 @@ from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import VoiceReply
 from gateway.voice import utterances
 from menus import engine
-from menus.engine import Context, Rules
+from menus.engine import Context
 from menus.screen import VOICE, Screen
 from menus.state import MenuState
+from orders.rules import OrderRules
 from tests.conftest import MARKET_CLOSED
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES, default_catalog
@@ -47,7 +48,7 @@ def test_every_voice_menu_has_at_most_five_options(db: Session, language: str):
             catalog=catalog,
             caller=caller,
             profile=VOICE,
-            rules=Rules(),
+            rules=OrderRules(),
             default_language=language,
             prompts=default_catalog(),
         )
@@ -57,7 +58,9 @@ def test_every_voice_menu_has_at_most_five_options(db: Session, language: str):
 
 def test_the_longest_list_is_cut_into_pages_behind_nine(db: Session):
     catalog = load_catalog(db, MARKET_CLOSED)
-    ctx = Context(catalog=catalog, caller=callers(catalog)["new"], profile=VOICE)
+    ctx = Context(
+        catalog=catalog, caller=callers(catalog)["new"], profile=VOICE, rules=OrderRules()
+    )
     state = engine.start(ctx).go("item", vendor_id=catalog.vendors(1)[0].id)  # Bu Komang: 5 items
     first = engine.screen(ctx, state)
     assert [o.key for o in first.options] == ["1", "2", "3", "9", "*"]
