@@ -31,7 +31,7 @@ from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import mask_phone
 from orders.rules import Goods
-from orders.service import OrderLineRequest, place_order
+from orders.service import OrderLineRequest, cancel_order, place_order
 from storage import queries
 from storage.models import Conversation, Customer, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
@@ -43,7 +43,6 @@ PENDING_MINUTES = 30
 # once, and the rest are ignored until the number slows down.
 FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
-CANCELLABLE_STATES = ("placed", "offered")
 ECHO_LIMIT = 120
 
 
@@ -196,10 +195,9 @@ def _cancel(ctx: SmsContext, parsed: Parsed) -> str:
     order, why_not = _named_order(ctx, parsed)
     if order is None:
         return why_not
-    if order.state not in CANCELLABLE_STATES:
+    if not cancel_order(ctx.session, order):
         state = Text.of(f"sms.state.{order.state}")
         return ctx.text("sms.reply.cannot_cancel", number=Digits(order.number), state=state)
-    order.state = "cancelled"
     return ctx.text("sms.reply.cancelled", number=Digits(order.number))
 
 

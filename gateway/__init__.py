@@ -15,11 +15,11 @@ from gateway import (
     voice,
 )
 from gateway.cli import register_commands
-from gateway.database import Database
 from gateway.logs import configure_logging
 from gateway.sms import NotStored
 from settings import Settings, SettingsError
 from storage.clock import Clock, system_clock
+from storage.database import Database
 
 BLUEPRINTS = (
     health.blueprint,

@@ -1,4 +1,6 @@
-"""`POST /africastalking/sms`: an SMS to our Africa's Talking short code or number.
+"""Africa's Talking SMS, both ways: `/africastalking/sms` and `/delivery` in, a sender out.
+
+`POST /africastalking/sms`: an SMS to our Africa's Talking short code or number.
 
 Africa's Talking posts `from, to, text, date, id, linkId`; the reply goes out through the
 outbox (its webhook answer carries no message). `?token=` is checked when set.
@@ -10,9 +12,11 @@ import hashlib
 
 from flask import Blueprint, Response, request
 
-from gateway.database import current_settings
+from gateway.current import current_settings
 from gateway.security import require_url_token
 from gateway.sms import receive_delivery_report, receive_sms
+from orders.outbox import SendError, SentMessage
+from settings import Settings
 
 blueprint = Blueprint("africastalking_sms", __name__)
 
@@ -58,3 +62,40 @@ def delivery() -> Response:
             error=f"Africa's Talking {report_status}: {reason}" if reason else None,
         )
     return Response("", status=200)
+
+
+# ---------------------------------------------------------------- outbound
+
+
+class AfricasTalkingSender:
+    """Africa's Talking's SMS API through the `africastalking` SDK (AT_API_BASE_URL elsewhere)."""
+
+    REQUIRED_SETTINGS = ("at_username", "at_api_key")
+    ACCEPTED = {100, 101, 102}  # processed, sent, queued
+
+    def __init__(self, settings: Settings) -> None:
+        from africastalking.SMS import SMSService
+
+        self.service = SMSService(settings.at_username, settings.at_api_key)
+        if settings.at_api_base_url:
+            self.service._baseUrl = settings.at_api_base_url.rstrip("/") + "/version1"
+        self.sender_id = settings.at_sender_id or None
+        self.timeout = settings.provider_timeout_seconds
+
+    def send(self, to: str, body: str) -> SentMessage:
+        """Post the message; Africa's Talking answers per recipient."""
+        from africastalking.Service import AfricasTalkingException
+        from requests import RequestException
+
+        try:
+            answer = self.service.send(body, [to], sender_id=self.sender_id, timeout=self.timeout)
+        except ValueError as exc:  # the SDK refuses a number that is not E.164
+            raise SendError(f"Africa's Talking: {exc}", permanent=True) from exc
+        except (AfricasTalkingException, RequestException) as exc:
+            raise SendError(f"Africa's Talking: {exc}") from exc
+        data = answer.get("SMSMessageData", {}) if isinstance(answer, dict) else {}
+        recipients = data.get("Recipients") or [{}]
+        recipient = recipients[0]
+        if recipient.get("statusCode") not in self.ACCEPTED:
+            raise SendError(f"Africa's Talking: {recipient.get('status') or data.get('Message')}")
+        return SentMessage(provider_message_id=recipient.get("messageId"))

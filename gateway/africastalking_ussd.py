@@ -12,10 +12,9 @@ import logging
 from flask import Blueprint, Response, request
 
 from conversations.menu_turns import ussd_turn
-from gateway.database import current_database, current_settings, current_time
+from gateway.current import current_database, current_settings, current_time
+from gateway.edge import answer_or_apologise, caller_phone
 from gateway.security import require_url_token
-from orders.errors import InvalidPhone
-from orders.phones import mask_phone, normalize_phone
 from orders.rules import OrderRules
 from voice_prompts import Text, default_catalog
 
@@ -33,14 +32,14 @@ def ussd() -> Response:
     require_url_token(settings.at_webhook_token)
     session_id = request.form.get("sessionId", "").strip()
     text = request.form.get("text", "")
-    try:
-        phone = normalize_phone(request.form.get("phoneNumber"), settings.phone_region)
-    except InvalidPhone:
+    phone = caller_phone(request.form.get("phoneNumber"))
+    if phone is None:
         return _end("error.bad_phone", settings.default_language)
     if not session_id or len(session_id) > MAX_SESSION_ID or len(text) > MAX_TEXT:
         return _end("error.system", settings.default_language)
     now = current_time()
-    try:
+
+    def answer() -> Response:
         reply = current_database().run(
             lambda session: ussd_turn(
                 session,
@@ -52,10 +51,12 @@ def ussd() -> Response:
                 now=now,
             )
         )
-    except Exception:  # the caller gets a clean END, never an HTTP error mid-session
-        log.exception("USSD session from %s failed", mask_phone(phone))
-        return _end("error.system", settings.default_language)
-    return _plain(("END " if reply.end else "CON ") + reply.text)
+        return _plain(("END " if reply.end else "CON ") + reply.text)
+
+    # An apology is a clean END: never an HTTP error mid-session.
+    return answer_or_apologise(
+        "USSD session", phone, answer, lambda: _end("error.system", settings.default_language)
+    )
 
 
 def _end(key: str, lang: str) -> Response:

@@ -16,7 +16,8 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response, request
 
 from conversations.menu_turns import VoiceReply
-from gateway.database import current_settings
+from gateway.current import current_settings
+from gateway.edge import answer_or_apologise, caller_phone
 from gateway.security import require_url_token
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -27,8 +28,6 @@ from gateway.voice import (
     utterances,
 )
 from menus.screen import Screen
-from orders.errors import InvalidPhone
-from orders.phones import mask_phone, normalize_phone
 from settings import Settings
 from voice_prompts import Text, default_catalog
 from voice_prompts.speech import SpeechRenderer
@@ -46,14 +45,14 @@ def voice() -> Response:
     if request.form.get("isActive", "1") == "0":
         return _xml(ET.Element("Response"))  # the call has ended: nothing to say
     lang = settings.default_language
-    try:
-        phone = normalize_phone(request.form.get("callerNumber"), settings.phone_region)
-    except InvalidPhone:
+    phone = caller_phone(request.form.get("callerNumber"))
+    if phone is None:
         return _xml(_goodbye(settings, "error.bad_phone", lang))
     session_id = request.form.get("sessionId", "").strip()[:120]
     if not session_id:
         return _xml(_goodbye(settings, "error.system", lang))
-    try:
+
+    def answer() -> Response:
         reply = answer_call(
             call_id=session_id,
             phone=phone,
@@ -63,9 +62,11 @@ def voice() -> Response:
             silences=request.args.get("silence", default=0, type=int),
         )
         return _xml(render(reply, settings))
-    except Exception:  # the caller hears an apology, never a dead line
-        log.exception("voice call from %s failed", mask_phone(phone))
-        return _xml(_goodbye(settings, "error.system", lang))
+
+    # The caller hears an apology, never a dead line.
+    return answer_or_apologise(
+        "voice call", phone, answer, lambda: _xml(_goodbye(settings, "error.system", lang))
+    )
 
 
 def render(reply: VoiceReply, settings: Settings) -> ET.Element:

@@ -1,4 +1,6 @@
-"""`POST /android/sms`: SMS Gateway for Android, a phone with a local SIM, forwards an SMS.
+"""SMS Gateway for Android, both ways: `POST /android/sms` in, `AndroidSender` out.
+
+`POST /android/sms`: the phone (a local SIM) forwards an SMS or reports on one it sent.
 
 It posts JSON `{"event": "sms:received", "id", "deviceId", "webhookId", "payload":
 {"messageId", "message", "phoneNumber", "simNumber", "receivedAt"}}`, signed with
@@ -9,11 +11,16 @@ a message is known by the event id, the messageId and the time it was received t
 
 from __future__ import annotations
 
+from typing import Any
+
+import requests
 from flask import Blueprint, Response, request
 
-from gateway.database import current_settings
+from gateway.current import current_settings
 from gateway.security import require_android_signature
 from gateway.sms import receive_delivery_report, receive_sms
+from orders.outbox import SendError, SentMessage
+from settings import Settings
 
 blueprint = Blueprint("android_sms", __name__)
 
@@ -53,3 +60,50 @@ def sms() -> Response:
         via_outbox=True,
     )
     return Response("", status=200)
+
+
+# ---------------------------------------------------------------- outbound
+
+
+class AndroidSender:
+    """SMS Gateway for Android (a phone with a local SIM) through `android-sms-gateway`."""
+
+    REQUIRED_SETTINGS = ("android_gateway_user", "android_gateway_password")
+
+    def __init__(self, settings: Settings) -> None:
+        self.login = settings.android_gateway_user
+        self.password = settings.android_gateway_password
+        self.base_url = settings.android_gateway_url or "https://api.sms-gate.app/3rdparty/v1"
+        self.timeout = settings.provider_timeout_seconds
+
+    def send(self, to: str, body: str) -> SentMessage:
+        """Ask the phone to send the message."""
+        from android_sms_gateway import client, domain
+        from android_sms_gateway.errors import APIError
+        from android_sms_gateway.http import RequestsHttpClient
+        from requests import RequestException
+
+        message = domain.Message(phone_numbers=[to], text_message=domain.TextMessage(text=body))
+        # The client's own HTTP session has no timeout: it gets one that has.
+        with TimeoutSession(self.timeout) as session:
+            api = client.APIClient(
+                self.login, self.password, base_url=self.base_url, http=RequestsHttpClient(session)
+            )
+            try:
+                state = api.send(message)
+            except (APIError, RequestException) as exc:
+                raise SendError(f"SMS Gateway for Android: {exc}") from exc
+        return SentMessage(provider_message_id=state.id)
+
+
+class TimeoutSession(requests.Session):
+    """A requests session whose every request gives up after `timeout` seconds."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """As requests does, with the session's timeout unless the call gives its own."""
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)

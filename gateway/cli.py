@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.database import current_clock, current_database, current_settings
+from gateway.current import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
 from gateway.worker import Worker
 from storage import queries

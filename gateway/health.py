@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.database import current_database, current_time
+from gateway.current import current_database, current_time
 from storage import queries
 from storage.db import head_revision, probe_write, schema_revision
 

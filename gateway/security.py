@@ -5,10 +5,10 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import abort, current_app, request
+from flask import abort, request
 from twilio.request_validator import RequestValidator
 
-from gateway.database import current_time
+from gateway.current import current_settings, current_time
 
 log = logging.getLogger(__name__)
 ANDROID_MAX_AGE_SECONDS = 300
@@ -32,7 +32,7 @@ def require_twilio_signature() -> None:
     The URL Twilio signed is rebuilt from PUBLIC_BASE_URL: behind a proxy the app itself
     sees another scheme and host. Every posted parameter is passed to the validator.
     """
-    settings = current_app.config["TELEPASAR_SETTINGS"]
+    settings = current_settings()
     if not settings.twilio_auth_token:
         return
     url = settings.public_base_url.rstrip("/") + request.full_path.rstrip("?")

@@ -13,11 +13,11 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from conversations.sms_commands import SmsSetup, handle_inbound
-from gateway.database import current_database, current_settings, current_time
-from orders.errors import InvalidPhone
+from gateway.current import current_database, current_settings, current_time
+from gateway.edge import answer_or_apologise, caller_phone
 from orders.inbox import store_inbound
 from orders.outbox import record_delivery
-from orders.phones import mask_phone, normalize_phone
+from orders.phones import mask_phone
 from orders.rules import OrderRules
 from settings import Settings
 
@@ -47,9 +47,8 @@ def receive_sms(
     it is logged and left to the worker, which handles it later (once, by its provider id).
     """
     settings = current_settings()
-    try:
-        phone = normalize_phone(sender, settings.phone_region)
-    except InvalidPhone:
+    phone = caller_phone(sender)
+    if phone is None:
         log.info("%s SMS from a number that does not parse: ignored", provider)
         return None
     database, now = current_database(), current_time()
@@ -70,18 +69,14 @@ def receive_sms(
     if inbound_id is None:
         return None  # a provider retry of a message stored already
     setup = sms_setup(settings, reply_via_outbox=via_outbox)
-    try:
-        return database.run(
+    return answer_or_apologise(  # stored: the worker handles it later, the reply comes then
+        f"{provider} SMS {inbound_id} (stored, left to the worker)",
+        phone,
+        lambda: database.run(
             lambda session: handle_inbound(session, inbound_id, setup=setup, now=now)
-        )
-    except Exception:
-        log.exception(
-            "%s SMS %s from %s stored but not handled: the worker will handle it",
-            provider,
-            inbound_id,
-            mask_phone(phone),
-        )
-        return None
+        ),
+        lambda: None,
+    )
 
 
 def receive_delivery_report(

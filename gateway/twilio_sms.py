@@ -1,4 +1,6 @@
-"""`POST /twilio/sms`: an SMS to our Twilio number; the reply goes back as TwiML.
+"""Twilio SMS, both ways: `POST /twilio/sms` and `/twilio/status` in, `TwilioSender` out.
+
+`/twilio/sms`: an SMS to our Twilio number; the reply goes back as TwiML.
 
 Twilio posts `MessageSid, AccountSid, From, To, Body, NumMedia, NumSegments, SmsStatus`
 and signs the request. STOP, START, YES and HELP are also handled by Twilio itself on long
@@ -12,6 +14,8 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from gateway.security import require_twilio_signature
 from gateway.sms import receive_delivery_report, receive_sms
+from orders.outbox import SendError, SentMessage
+from settings import Settings
 
 blueprint = Blueprint("twilio_sms", __name__)
 blueprint.before_request(require_twilio_signature)
@@ -63,3 +67,47 @@ def status() -> Response:
             error=f"Twilio {message_status}, error {code}" if code else None,
         )
     return Response("", status=204)
+
+
+# ---------------------------------------------------------------- outbound
+
+
+class TwilioSender:
+    """Twilio's REST API through the `twilio` SDK (TWILIO_API_BASE_URL points it elsewhere)."""
+
+    # The settings it cannot send without (make_sender names the missing ones).
+    REQUIRED_SETTINGS = ("twilio_account_sid", "twilio_auth_token", "twilio_from_number")
+    # Twilio errors that no retry can fix: the number opted out at Twilio, or is not a number.
+    PERMANENT_ERRORS = {21610, 21211, 21614}
+
+    def __init__(self, settings: Settings) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        # environment={}: the SDK must not read TWILIO_REGION / TWILIO_EDGE behind our back.
+        # Its HTTP client has no timeout unless it is given one.
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
+            environment={},
+        )
+        if settings.twilio_api_base_url:
+            self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self.from_number = settings.twilio_from_number
+
+    def send(self, to: str, body: str) -> SentMessage:
+        """Create the message at Twilio."""
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            message = self.client.messages.create(to=to, from_=self.from_number, body=body)
+        except TwilioRestException as exc:
+            raise SendError(
+                f"Twilio {exc.status} error {exc.code}: {exc.msg}",
+                permanent=exc.code in self.PERMANENT_ERRORS,
+            ) from exc
+        except (TwilioException, RequestException) as exc:
+            raise SendError(f"Twilio: {exc}") from exc
+        return SentMessage(provider_message_id=message.sid)

@@ -14,7 +14,8 @@ from flask import Blueprint, Response, request, url_for
 from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
 from conversations.menu_turns import VoiceReply
-from gateway.database import current_settings
+from gateway.current import current_settings
+from gateway.edge import answer_or_apologise, caller_phone
 from gateway.security import require_twilio_signature
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -24,8 +25,6 @@ from gateway.voice import (
     public_url,
     utterances,
 )
-from orders.errors import InvalidPhone
-from orders.phones import mask_phone, normalize_phone
 from settings import Settings
 from voice_prompts import Text, default_catalog
 
@@ -44,14 +43,14 @@ blueprint.before_request(require_twilio_signature)
 def voice() -> Response:
     """One step of a call: parse, hand to the conversation, answer TwiML."""
     settings = current_settings()
-    try:
-        phone = normalize_phone(request.form.get("From"), settings.phone_region)
-    except InvalidPhone:
+    phone = caller_phone(request.form.get("From"))
+    if phone is None:
         return _twiml(_goodbye(settings, "error.bad_phone"))
     call_sid = request.form.get("CallSid", "").strip()[:120]
     if not call_sid:
         return _twiml(_goodbye(settings, "error.system"))
-    try:
+
+    def answer() -> Response:
         reply = answer_call(
             call_id=call_sid,
             phone=phone,
@@ -61,9 +60,11 @@ def voice() -> Response:
             silences=request.args.get("silence", default=0, type=int),
         )
         return _twiml(render(reply, settings))
-    except Exception:  # the caller hears an apology, never Twilio's application error
-        log.exception("voice call from %s failed", mask_phone(phone))
-        return _twiml(_goodbye(settings, "error.system"))
+
+    # The caller hears an apology, never Twilio's application error.
+    return answer_or_apologise(
+        "voice call", phone, answer, lambda: _twiml(_goodbye(settings, "error.system"))
+    )
 
 
 def render(reply: VoiceReply, settings: Settings) -> VoiceResponse:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, current_app, send_from_directory, url_for
+from flask import Blueprint, send_from_directory, url_for
 
 from conversations.menu_turns import VoiceReply, voice_turn
-from gateway.database import current_database, current_settings, current_time
+from gateway.current import current_database, current_settings, current_time
 from menus.screen import Screen
 from orders.rules import OrderRules
 from voice_prompts import Digits, Text
@@ -93,12 +93,12 @@ def recording_path(lang: str, text: Text) -> str | None:
 
 def synthesized_dir() -> Path:
     """The folder of placeholder audio made by prompts-synth (AUDIO_DIR)."""
-    return Path(current_app.config["TELEPASAR_SETTINGS"].audio_dir)
+    return Path(current_settings().audio_dir)
 
 
 def public_url(endpoint: str, **values: object) -> str:
     """An absolute URL of ours, as the provider must fetch it (PUBLIC_BASE_URL)."""
-    base = current_app.config["TELEPASAR_SETTINGS"].public_base_url.rstrip("/")
+    base = current_settings().public_base_url.rstrip("/")
     return base + url_for(endpoint, **values)
 
 

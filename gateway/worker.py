@@ -22,13 +22,13 @@ from sqlalchemy import delete
 
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
-from gateway.database import Database
 from gateway.sms import sms_setup
 from orders.inbox import note_failed_handling
 from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
 from settings import Settings
 from storage import queries
 from storage.clock import Clock
+from storage.database import Database
 from storage.models import InboundMessage, WorkerHeartbeat
 
 log = logging.getLogger(__name__)

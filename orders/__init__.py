@@ -1,5 +1,8 @@
 """The domain: baskets become orders, prices and fees, notifications (as outbox rows).
 
+Verbs: `place_order`, `cancel_order` (service.py); the rules of an order (rules.py); the
+outbox (outbox.py) and the inbox (inbox.py); customers, hours, phone numbers.
+
 `orders` is the only writer of orders and outbox rows; every channel calls its verbs.
 """
 
@@ -13,7 +16,7 @@ from orders.errors import (
     OrderTooLarge,
 )
 from orders.rules import OrderRules
-from orders.service import OrderLineRequest, PlacedOrder, place_order
+from orders.service import OrderLineRequest, PlacedOrder, cancel_order, place_order
 
 __all__ = [
     "BadQuantity",
@@ -26,5 +29,6 @@ __all__ = [
     "OrderRules",
     "OrderTooLarge",
     "PlacedOrder",
+    "cancel_order",
     "place_order",
 ]

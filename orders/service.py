@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from orders.hours import next_opening
 from orders.outbox import enqueue_sms
 from orders.rules import Goods, OrderRules
 from storage import queries
-from storage.models import Customer, Order, OrderLine
+from storage.models import CANCELLABLE_STATES, Customer, Order, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
 NUMBER_LENGTHS = (4, 5, 6)
@@ -115,6 +116,22 @@ def place_order(
     return PlacedOrder(
         order.id, order.number, goods_total, order.delivery_fee, order.total, deliver_after
     )
+
+
+def cancel_order(session: Session, order: Order) -> bool:
+    """Cancel an order no courier has taken yet; False (state refreshed) when it is past that.
+
+    One conditional UPDATE, never read-then-write: a courier accepting the order at the same
+    moment either wins (and the order is not cancelled) or finds it cancelled.
+    """
+    cancelled = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state.in_(CANCELLABLE_STATES))
+        .values(state="cancelled")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    return bool(cancelled)
 
 
 def confirmation_sms(

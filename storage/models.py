@@ -37,6 +37,8 @@ NAMING_CONVENTION = {
 # Order states (DESIGN.md): placed -> offered -> assigned -> picked_up -> delivered, plus
 # cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
+# A customer may cancel until a courier has taken the order.
+CANCELLABLE_STATES = ("placed", "offered")
 _ORDER_IS_OPEN = text(f"state IN ({', '.join(repr(state) for state in OPEN_ORDER_STATES)})")
 
 

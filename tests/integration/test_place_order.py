@@ -15,6 +15,7 @@ from orders import (
     OrderLineRequest,
     OrderRules,
     OrderTooLarge,
+    cancel_order,
     place_order,
 )
 from storage.models import Customer, Item, Order, OutboundMessage
@@ -170,3 +171,15 @@ def test_a_finished_order_frees_its_number(db: Session, monkeypatch):
     first = order(db, ("B01", 1))
     db.get(Order, first.order_id).state = "delivered"
     assert order(db, ("B01", 1)).number == "4821"
+
+
+def test_an_order_is_cancelled_only_until_a_courier_has_it(db: Session):
+    waiting = db.get(Order, order(db, ("B01", 1)).order_id)
+    taken = db.get(Order, order(db, ("B02", 1), phone="+6281311112222").order_id)
+    taken.state = "assigned"
+    db.flush()
+
+    assert cancel_order(db, waiting) is True
+    assert cancel_order(db, taken) is False
+    assert (waiting.state, taken.state) == ("cancelled", "assigned")
+    assert cancel_order(db, waiting) is False  # once is enough

@@ -9,7 +9,8 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.senders import LogSender, TwilioSender
+from gateway.senders import LogSender
+from gateway.twilio_sms import TwilioSender
 from orders.outbox import (
     BACKOFF_SECONDS,
     OutboxPolicy,
@@ -220,13 +221,9 @@ def test_the_log_senders_ids_are_unique_across_restarts():
 def test_every_sms_provider_setting_has_a_sender(settings):
     from dataclasses import replace
 
-    from gateway.senders import (
-        AfricasTalkingSender,
-        AndroidSender,
-        LogSender,
-        TwilioSender,
-        make_sender,
-    )
+    from gateway.africastalking_sms import AfricasTalkingSender
+    from gateway.android_sms import AndroidSender
+    from gateway.senders import make_sender
     from settings import SMS_PROVIDERS
 
     configured = replace(

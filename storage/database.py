@@ -1,19 +1,15 @@
-"""The gateway's handle on the database: one engine per app, one session per request or job."""
+"""A database as the application uses it: one engine, units of work, retries of lost races."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from settings import Settings
-from storage.clock import Clock
 from storage.db import make_engine, make_session_factory, session_scope
 
 T = TypeVar("T")
@@ -51,23 +47,3 @@ class Database:
                 if attempt == attempts:
                     raise
         raise AssertionError("unreachable")
-
-
-def current_database() -> Database:
-    """The database of the app handling the current request or command."""
-    return current_app.extensions["telepasar_db"]
-
-
-def current_clock() -> Clock:
-    """The app's clock: the only source of "now" for requests, commands and the worker."""
-    return current_app.config["TELEPASAR_CLOCK"]
-
-
-def current_time() -> dt.datetime:
-    """The current time by the app's clock (aware, UTC)."""
-    return current_clock()()
-
-
-def current_settings() -> Settings:
-    """The settings of the app handling the current request or command."""
-    return current_app.config["TELEPASAR_SETTINGS"]
