@@ -16,7 +16,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from conversations import sms_browse
-from conversations.sms_context import SmsContext, SmsSetup, menu_mode
+from conversations.sms_context import SmsContext, SmsSettings, menu_mode
 from menus.customer_details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
 from orders.errors import (
@@ -47,7 +47,7 @@ ECHO_LIMIT = 120
 
 
 def handle_inbound(
-    session: Session, inbound_id: int, *, setup: SmsSetup, now: dt.datetime
+    session: Session, inbound_id: int, *, channel: SmsSettings, now: dt.datetime
 ) -> str | None:
     """Handle one stored SMS, once; returns the reply text (None: nothing to answer).
 
@@ -63,7 +63,7 @@ def handle_inbound(
         session, phone, since=message.received_at - FLOOD_WINDOW, before_id=message.id
     )
     customer = queries.customer_by_phone(session, phone)
-    ctx = SmsContext(session, phone, setup, now, default_catalog(), customer, message.body)
+    ctx = SmsContext(session, phone, channel, now, default_catalog(), customer, message.body)
     if recent >= FLOOD_LIMIT:
         if recent == FLOOD_LIMIT:
             log.warning("SMS flood from %s: answered once, ignored for a while", mask_phone(phone))
@@ -77,7 +77,7 @@ def handle_inbound(
 
 def _reply(ctx: SmsContext, text: str) -> str:
     """Send the reply through the outbox, or hand it back for the webhook's answer."""
-    if ctx.setup.reply_via_outbox:
+    if ctx.channel.reply_via_outbox:
         enqueue_sms(ctx.session, to=ctx.phone, body=text, kind="reply", now=ctx.now)
     return text
 
@@ -87,7 +87,7 @@ def _reply(ctx: SmsContext, text: str) -> str:
 
 def _order(ctx: SmsContext, parsed: Parsed) -> str:
     if parsed.problem == "bad_quantity":
-        return ctx.text("sms.reply.bad_quantity", max=ctx.setup.rules.max_quantity)
+        return ctx.text("sms.reply.bad_quantity", max=ctx.channel.rules.max_quantity)
     if parsed.problem and parsed.problem.startswith("unknown_code:"):
         return ctx.text("sms.reply.unknown_items", codes=parsed.problem.split(":", 1)[1][:12])
     if parsed.problem:
@@ -97,7 +97,7 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
     unknown = [code for code, _ in parsed.lines if code not in by_code]
     if unknown:
         return ctx.text("sms.reply.unknown_items", codes=", ".join(unknown))
-    rules = ctx.setup.rules
+    rules = ctx.channel.rules
     quantities = rules.merge((by_code[code].id, quantity) for code, quantity in parsed.lines)
     items = {item.id: item for item in (by_code[code] for code, _ in parsed.lines)}
     goods = {
@@ -156,7 +156,7 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
             address=customer.address or "",
             address_recording_url=customer.address_recording_url,
             channel="sms",
-            rules=ctx.setup.rules,
+            rules=ctx.channel.rules,
             language=ctx.lang,
             now=ctx.now,
             prompts=ctx.prompts,

@@ -1,4 +1,4 @@
-"""What every SMS command works with: the setup, the sender's context, the numbered menus."""
+"""What every SMS command works with: channel settings, the sender's context, numbered menus."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ SMS_LIMIT = 160
 
 
 @dataclass(frozen=True)
-class SmsSetup:
+class SmsSettings:
     """What the SMS channel needs to know from the settings."""
 
     rules: OrderRules
@@ -29,9 +29,11 @@ class SmsSetup:
 
 @dataclass
 class SmsContext:
+    """One inbound SMS being handled: its sender, the channel's settings, the time, the texts."""
+
     session: Session
     phone: str
-    setup: SmsSetup
+    channel: SmsSettings
     now: dt.datetime
     prompts: PromptCatalog
     customer: Customer | None
@@ -40,7 +42,7 @@ class SmsContext:
     @property
     def lang(self) -> str:
         """The sender's language (saved with BAHASA), else the default."""
-        return (self.customer.language if self.customer else None) or self.setup.default_language
+        return (self.customer.language if self.customer else None) or self.channel.default_language
 
     def catalog(self) -> InMemoryCatalog:
         """The catalog as it is now."""
@@ -66,7 +68,7 @@ def menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) 
         value=value,
         start=start,
         typed=typed,
-        rules=ctx.setup.rules,
-        default_language=ctx.setup.default_language,
+        rules=ctx.channel.rules,
+        default_language=ctx.channel.default_language,
         now=ctx.now,
     )

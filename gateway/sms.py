@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from conversations.sms_commands import SmsSetup, handle_inbound
+from conversations.sms_commands import SmsSettings, handle_inbound
 from gateway.current import current_database, current_settings, current_time
 from gateway.edge import answer_or_apologise, caller_phone
 from orders.inbox import store_inbound
@@ -29,9 +29,9 @@ class NotStored(Exception):
     """What the provider sent could not be stored: it must not be acknowledged (503)."""
 
 
-def sms_setup(settings: Settings, *, reply_via_outbox: bool) -> SmsSetup:
+def sms_settings(settings: Settings, *, reply_via_outbox: bool) -> SmsSettings:
     """What the SMS channel needs from the settings."""
-    return SmsSetup(
+    return SmsSettings(
         rules=OrderRules.from_settings(settings),
         default_language=settings.default_language,
         reply_via_outbox=reply_via_outbox,
@@ -68,12 +68,12 @@ def receive_sms(
         raise NotStored(f"{provider} SMS not stored") from exc
     if inbound_id is None:
         return None  # a provider retry of a message stored already
-    setup = sms_setup(settings, reply_via_outbox=via_outbox)
+    channel = sms_settings(settings, reply_via_outbox=via_outbox)
     return answer_or_apologise(  # stored: the worker handles it later, the reply comes then
         f"{provider} SMS {inbound_id} (stored, left to the worker)",
         phone,
         lambda: database.run(
-            lambda session: handle_inbound(session, inbound_id, setup=setup, now=now)
+            lambda session: handle_inbound(session, inbound_id, channel=channel, now=now)
         ),
         lambda: None,
     )

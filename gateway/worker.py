@@ -22,7 +22,7 @@ from sqlalchemy import delete
 
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
-from gateway.sms import sms_setup
+from gateway.sms import sms_settings
 from orders.inbox import note_failed_handling
 from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
 from settings import Settings
@@ -143,11 +143,11 @@ class Worker:
     def _handle(self, message: InboundMessage) -> bool:
         """Handle one stored SMS the web request could not; False when it failed again."""
         answered = ANSWERED_BY_PROVIDER.get(message.provider, lambda body: False)
-        setup = sms_setup(self.settings, reply_via_outbox=not answered(message.body))
+        channel = sms_settings(self.settings, reply_via_outbox=not answered(message.body))
         now = self.clock()
         try:
             self.database.run(
-                lambda session: handle_inbound(session, message.id, setup=setup, now=now)
+                lambda session: handle_inbound(session, message.id, channel=channel, now=now)
             )
             return True
         except Exception as exc:

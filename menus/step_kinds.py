@@ -18,9 +18,11 @@ class Step:
     """One kind of screen."""
 
     def screen(self, ctx: Context, state: MenuState) -> Screen:
+        """What the caller sees in `state`."""
         raise NotImplementedError
 
     def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        """The next state (and effects) after the caller's input `value`."""
         raise NotImplementedError
 
 
@@ -30,18 +32,23 @@ class ListStep(Step):
     numbered = True
 
     def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        """The lines above the list (a title, a total), shown on every page."""
         return ()
 
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
+        """The numbered entries: a label and the value `pick` gets when it is chosen."""
         return ()
 
     def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
+        """Fixed choices after the entries: a key, a label and what it does."""
         return ()
 
     def pick(self, ctx: Context, state: MenuState, value: Any) -> Turn:
+        """The caller chose the entry whose value is `value`."""
         raise NotImplementedError
 
     def back(self, ctx: Context, state: MenuState) -> MenuState | None:
+        """Where `0` (back) leads from here; None: this screen has no back."""
         return None
 
     def _layout(self, ctx: Context, state: MenuState) -> tuple[ListLayout, list[Any]]:
@@ -105,12 +112,15 @@ class InputStep(Step):
     expects = "text"
 
     def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        """What the caller is asked."""
         raise NotImplementedError
 
     def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        """The caller's answer `value` (anything but the back key)."""
         raise NotImplementedError
 
     def back(self, ctx: Context, state: MenuState) -> MenuState:
+        """Where `0` (back) leads from here."""
         raise NotImplementedError
 
     def screen(self, ctx: Context, state: MenuState) -> Screen:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from menus.catalog import ItemInfo
 from menus.context import Context, PlaceOrder, SaveLanguage, Turn
@@ -29,28 +30,32 @@ def cart_total(ctx: Context, cart: Sequence[CartLine]) -> int:
 
 
 class LanguageStep(ListStep):
-    def head(self, ctx, state):
+    """The first screen of a new caller: Bahasa Indonesia, Basa Bali, English."""
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("welcome.language"),)
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [(Text.of(f"language.{lang}"), lang) for lang in LANGUAGES]
 
-    def pick(self, ctx, state, lang):
+    def pick(self, ctx: Context, state: MenuState, lang: str) -> Turn:
         return Turn(main_menu(ctx, replace(state, language=lang)), (SaveLanguage(lang),))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return main_menu(ctx, state) if ctx.caller.language else None
 
 
 class ResumeStep(ListStep):
+    """A basket dropped less than ten minutes ago: carry on with it, or start again."""
+
     numbered = False
 
-    def head(self, ctx, state):
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         saved = MenuState.from_dict(state.resume or {})
         total = Money(cart_total(ctx, saved.cart))
         return (Text.of("resume.title", count=len(saved.cart), total=total),)
 
-    def actions(self, ctx, state):
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         return [
             ("1", Text.of("resume.continue"), _resume),
             ("2", Text.of("resume.fresh"), _fresh_start),
@@ -70,14 +75,16 @@ def _fresh_start(ctx: Context, state: MenuState) -> Turn:
 
 
 class HomeStep(ListStep):
+    """A returning customer's main menu: repeat the last order, or order something else."""
+
     numbered = False
 
-    def head(self, ctx, state):
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         if not ctx.caller.name:  # a voice caller known by their spoken address only
             return (Text.of("home.greeting_anonymous"),)
         return (Text.of("home.greeting", name=ctx.caller.name),)
 
-    def actions(self, ctx, state):
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         last = ctx.caller.last_order
         total = Money(last.total if last else 0)
         return [
@@ -102,35 +109,39 @@ def _repeat_last_order(ctx: Context, state: MenuState) -> Turn:
 
 
 class MarketStep(ListStep):
-    def head(self, ctx, state):
+    """The markets (and the shops), most used first."""
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("market.title"),)
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [(Text.of("market.option", name=m.name), m.id) for m in ctx.catalog.markets()]
 
-    def pick(self, ctx, state, market_id):
+    def pick(self, ctx: Context, state: MenuState, market_id: int) -> Turn:
         if state.cart and state.market_id != market_id:
             return Turn(state.go("switch", pending_market_id=market_id))
         return Turn(state.go("vendor", market_id=market_id))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("home") if ctx.caller.last_order else state.go("language")
 
 
 class SwitchMarketStep(ListStep):
+    """Another market with a full basket: empty it and switch, or keep it."""
+
     numbered = False
 
-    def head(self, ctx, state):
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         market = ctx.catalog.market(state.market_id or 0)
         return (Text.of("switch.title", market=market.name if market else ""),)
 
-    def actions(self, ctx, state):
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         return [
             ("1", Text.of("switch.yes"), _switch_market),
             ("2", Text.of("switch.no"), lambda c, s: Turn(s.go("market"))),
         ]
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("market")
 
 
@@ -140,11 +151,13 @@ def _switch_market(ctx: Context, state: MenuState) -> Turn:
 
 
 class VendorStep(ListStep):
-    def head(self, ctx, state):
+    """The traders of the chosen market, with what they sell."""
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         market = ctx.catalog.market(state.market_id or 0)
         return (Text.of("vendor.title", market=market.name if market else ""),)
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [
             (
                 Text.of("vendor.option", name=v.name, category=Text.of(f"category.{v.category}")),
@@ -153,22 +166,24 @@ class VendorStep(ListStep):
             for v in ctx.catalog.vendors(state.market_id or 0)
         ]
 
-    def pick(self, ctx, state, vendor_id):
+    def pick(self, ctx: Context, state: MenuState, vendor_id: int) -> Turn:
         return Turn(state.go("item", vendor_id=vendor_id))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("market")
 
 
 class ItemStep(ListStep):
-    def head(self, ctx, state):
+    """A trader's items with price and unit; sold-out items are not offered."""
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         vendor = ctx.catalog.vendor(state.vendor_id or 0)
         title = Text.of("item.title", vendor=vendor.name if vendor else "")
         if not ctx.catalog.items(state.vendor_id or 0):
             return (title, Text.of("item.none"))
         return (title,)
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [
             (
                 Text.of("item.option", **_priced(item, state.language)),
@@ -177,17 +192,19 @@ class ItemStep(ListStep):
             for item in ctx.catalog.items(state.vendor_id or 0)
         ]
 
-    def pick(self, ctx, state, item_id):
+    def pick(self, ctx: Context, state: MenuState, item_id: int) -> Turn:
         return Turn(state.go("quantity", item_id=item_id))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("vendor")
 
 
 class QuantityStep(InputStep):
+    """How many units of the chosen item: typed digits, checked by the order rules."""
+
     expects = "number"
 
-    def prompt(self, ctx, state):
+    def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         item = ctx.catalog.item(state.item_id or 0)
         if item is None:
             return (Text.of("item.none"),)
@@ -199,9 +216,9 @@ class QuantityStep(InputStep):
             ),
         )
 
-    def accept(self, ctx, state, value):
+    def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
         item = ctx.catalog.item(state.item_id or 0)
-        if not ctx.rules.available(item):
+        if item is None or not ctx.rules.available(item):
             notice = Text.of("error.unavailable", items=_item_name(ctx, state, state.item_id or 0))
             return Turn(state.go("item", notice=(notice,)))
         invalid = Text.of("quantity.invalid", max=ctx.rules.max_quantity)
@@ -221,27 +238,29 @@ class QuantityStep(InputStep):
         )
         return Turn(state.go("cart", cart=cart, market_id=item.market_id, notice=(added,)))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState:
         return state.go("item")
 
 
 class CartStep(ListStep):
+    """The basket and its total: add more, remove a line, or check out."""
+
     numbered = False
 
-    def head(self, ctx, state):
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         if not state.cart:
             return (Text.of("cart.empty"),)
         total = Money(cart_total(ctx, state.cart))
         return (Text.of("cart.title", count=len(state.cart), total=total),)
 
-    def actions(self, ctx, state):
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         actions: list[Action] = [("1", Text.of("cart.add_more"), _add_more)]
         if state.cart:
             actions.append(("2", Text.of("cart.remove"), lambda c, s: Turn(s.go("remove"))))
             actions.append(("3", Text.of("cart.checkout"), lambda c, s: Turn(_checkout(c, s))))
         return actions
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         if state.vendor_id is not None:
             return state.go("item")
         return state.go("vendor" if state.market_id is not None else "market")
@@ -252,10 +271,12 @@ def _add_more(ctx: Context, state: MenuState) -> Turn:
 
 
 class RemoveStep(ListStep):
-    def head(self, ctx, state):
+    """Which basket line to remove."""
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("remove.title"),)
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [
             (
                 Text.of(
@@ -269,39 +290,43 @@ class RemoveStep(ListStep):
             for index, line in enumerate(state.cart)
         ]
 
-    def pick(self, ctx, state, index):
+    def pick(self, ctx: Context, state: MenuState, index: int) -> Turn:
         line = state.cart[index]
         cart = state.cart[:index] + state.cart[index + 1 :]
         notice = Text.of("cart.removed", name=_item_name(ctx, state, line.item_id))
         return Turn(state.go("cart", cart=cart, notice=(notice,)))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("cart")
 
 
 class NameStep(InputStep):
-    def prompt(self, ctx, state):
+    """A new customer's name, typed (text channels)."""
+
+    def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("name.ask"),)
 
-    def accept(self, ctx, state, value):
+    def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
         if not valid_name(value):
             return Turn(state.with_notice(Text.of("name.invalid")))
         return Turn(_checkout(ctx, replace(state, name=value)))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState:
         return state.go("cart")
 
 
 class AddressStep(InputStep):
-    def prompt(self, ctx, state):
+    """Where to deliver: banjar, desa and a landmark, typed (text channels)."""
+
+    def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("address.ask"),)
 
-    def accept(self, ctx, state, value):
+    def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
         if not valid_address(value):
             return Turn(state.with_notice(Text.of("address.invalid")))
         return Turn(_checkout(ctx, replace(state, address=value)))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState:
         return state.go("name" if not ctx.caller.name else "cart")
 
 
@@ -310,15 +335,15 @@ class RecordStep(InputStep):
 
     expects = "recording"
 
-    def prompt(self, ctx, state):
+    def prompt(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         return (Text.of("record.ask"),)
 
-    def accept(self, ctx, state, value):
+    def accept(self, ctx: Context, state: MenuState, value: str) -> Turn:
         if not value.startswith(("https://", "http://")):
             return Turn(state.with_notice(Text.of("record.invalid")))
         return Turn(_checkout(ctx, replace(state, address_recording=value)))
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState:
         return state.go("cart")
 
 
@@ -327,16 +352,16 @@ class SummaryStep(ListStep):
 
     numbered = False
 
-    def head(self, ctx, state):
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
         market = ctx.catalog.market(state.market_id or 0)
         fee = market.delivery_fee if market else 0
         total = Money(cart_total(ctx, state.cart) + fee)
-        head = (Text.of("summary.total", total=total, fee=Money(fee)),)
+        head: tuple[Text, ...] = (Text.of("summary.total", total=total, fee=Money(fee)),)
         if market and market.reopens_at:
             head += (Text.of("summary.later", when=When(market.reopens_at)),)
         return head
 
-    def entries(self, ctx, state):
+    def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [
             (
                 Text.of(
@@ -351,13 +376,13 @@ class SummaryStep(ListStep):
             for line in state.cart
         ]
 
-    def actions(self, ctx, state):
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         return [
             ("1", Text.of("summary.confirm"), _confirm),
             ("2", Text.of("summary.change"), lambda c, s: Turn(s.go("cart"))),
         ]
 
-    def back(self, ctx, state):
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("cart")
 
 
@@ -375,10 +400,12 @@ def _confirm(ctx: Context, state: MenuState) -> Turn:
 
 
 class DoneStep(Step):
-    def screen(self, ctx, state):
+    """The closing screen: the order number and total, or why nothing was ordered."""
+
+    def screen(self, ctx: Context, state: MenuState) -> Screen:
         return Screen(state.notice, end=True)
 
-    def handle(self, ctx, state, value):
+    def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
         return Turn(state)
 
 
