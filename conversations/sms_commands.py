@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,7 @@ from orders.errors import (
 from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import mask_phone
-from orders.rules import Goods
-from orders.service import OrderLineRequest, cancel_order, place_order
+from orders.service import OrderLineRequest, cancel_order, place_order, quote
 from storage import queries
 from storage.models import Conversation, Customer, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
@@ -97,19 +96,13 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
     unknown = [code for code, _ in parsed.lines if code not in by_code]
     if unknown:
         return ctx.text("sms.reply.unknown_items", codes=", ".join(unknown))
-    rules = ctx.channel.rules
-    quantities = rules.merge((by_code[code].id, quantity) for code, quantity in parsed.lines)
-    items = {item.id: item for item in (by_code[code] for code, _ in parsed.lines)}
-    goods = {
-        item.id: Goods(item.market_id, item.price, item.available, item.label(ctx.lang))
-        for item in items.values()
-    }
+    basket = [OrderLineRequest(by_code[code].id, quantity) for code, quantity in parsed.lines]
     try:
-        goods_total = rules.check(quantities, goods)
+        priced = quote(ctx.session, basket, rules=ctx.channel.rules, now=ctx.now)
     except OrderError as exc:
         return _refusal(ctx, exc)
-    lines = [(items[item_id], quantity) for item_id, quantity in quantities.items()]
-    market = catalog.market(lines[0][0].market_id)
+    lines = [(catalog.item(line.item_id), line.quantity) for line in priced.lines]
+    market = catalog.market(priced.market_id)
     _save_pending(ctx, [(item.id, quantity) for item, quantity in lines])
     summary = ctx.text(
         "sms.reply.summary",
@@ -124,8 +117,8 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
             )
             for item, quantity in lines
         ),
-        fee=Money(market.delivery_fee),
-        total=Money(goods_total + market.delivery_fee),
+        fee=Money(priced.delivery_fee),
+        total=Money(priced.total),
     )
     if market.reopens_at:
         summary += " " + ctx.text("sms.reply.later", when=When(market.reopens_at))
@@ -297,12 +290,20 @@ COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
 # ---------------------------------------------------------------- helpers
 
 
+def _item_labels(ctx: SmsContext, item_ids: Sequence[int]) -> str:
+    """Items named in the sender's language (`?` for one no longer in the catalog)."""
+    catalog = ctx.catalog()
+    return ", ".join(
+        item.label(ctx.lang) if (item := catalog.item(item_id)) else "?" for item_id in item_ids
+    )
+
+
 def _refusal(ctx: SmsContext, error: OrderError) -> str:
     """What an order rule's refusal says to the customer, in one SMS."""
     if isinstance(error, BadQuantity):
         return ctx.text("sms.reply.bad_quantity", max=error.maximum)
     if isinstance(error, ItemUnavailable):
-        return ctx.text("error.unavailable", items=", ".join(error.names))
+        return ctx.text("error.unavailable", items=_item_labels(ctx, error.item_ids))
     if isinstance(error, MixedMarkets):
         return ctx.text("sms.reply.mixed_markets")
     if isinstance(error, OrderTooLarge):

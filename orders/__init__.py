@@ -1,6 +1,6 @@
 """The domain: baskets become orders, prices and fees, notifications (as outbox rows).
 
-Verbs: `place_order`, `cancel_order` (service.py); the rules of an order (rules.py); the
+Verbs: `quote`, `place_order`, `cancel_order` (service.py); the rules of an order (rules.py); the
 outbox (outbox.py) and the inbox (inbox.py); customers, hours, phone numbers.
 
 `orders` is the only writer of orders and outbox rows; every channel calls its verbs.
@@ -16,7 +16,14 @@ from orders.errors import (
     OrderTooLarge,
 )
 from orders.rules import OrderRules
-from orders.service import OrderLineRequest, PlacedOrder, cancel_order, place_order
+from orders.service import (
+    OrderLineRequest,
+    PlacedOrder,
+    Quote,
+    cancel_order,
+    place_order,
+    quote,
+)
 
 __all__ = [
     "BadQuantity",
@@ -29,6 +36,8 @@ __all__ = [
     "OrderRules",
     "OrderTooLarge",
     "PlacedOrder",
+    "Quote",
     "cancel_order",
     "place_order",
+    "quote",
 ]

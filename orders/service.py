@@ -39,6 +39,62 @@ class PlacedOrder:
     deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
 
 
+@dataclass(frozen=True)
+class QuotedLine:
+    """One item of a quote, as it is sold today."""
+
+    item_id: int
+    code: str
+    name: str
+    unit: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A basket checked against the order rules and priced; nothing is written."""
+
+    market_id: int
+    lines: tuple[QuotedLine, ...]  # one per item, quantities merged, in first-seen order
+    goods_total: int
+    delivery_fee: int
+    deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
+
+    @property
+    def total(self) -> int:
+        """What the customer pays the courier: goods and delivery."""
+        return self.goods_total + self.delivery_fee
+
+
+def quote(
+    session: Session, lines: Sequence[OrderLineRequest], *, rules: OrderRules, now: dt.datetime
+) -> Quote:
+    """Check a basket against `rules` and price it at today's prices, writing nothing.
+
+    Raises EmptyOrder (BadQuantity), ItemUnavailable, MixedMarkets or OrderTooLarge.
+    """
+    quantities = rules.merge((line.item_id, line.quantity) for line in lines)
+    items = queries.items_by_id(session, list(quantities))
+    goods = {
+        item_id: Goods(item.vendor.market_id, item.price, item.available, item.name)
+        for item_id, item in items.items()
+    }
+    goods_total = rules.check(quantities, goods)
+    market = queries.market_by_id(session, goods[next(iter(quantities))].market_id)
+    assert market is not None
+    return Quote(
+        market_id=market.id,
+        lines=tuple(
+            QuotedLine(i, items[i].code, items[i].name, items[i].unit, q, items[i].price)
+            for i, q in quantities.items()
+        ),
+        goods_total=goods_total,
+        delivery_fee=market.delivery_fee,
+        deliver_after=next_opening(market.opens_at, market.closes_at, market.timezone, now),
+    )
+
+
 def place_order(
     session: Session,
     *,
@@ -53,26 +109,16 @@ def place_order(
     now: dt.datetime,
     prompts: PromptCatalog | None = None,
 ) -> PlacedOrder:
-    """Check, price and number an order; write it and its confirmation SMS (caller commits).
+    """Check, price (`quote`) and number an order; write it and its confirmation SMS.
 
-    The order's rules are `rules` (orders/rules.py); it raises EmptyOrder (BadQuantity),
-    ItemUnavailable (naming the items), MixedMarkets or OrderTooLarge, and then writes nothing.
+    The caller commits. The order's rules are `rules` (orders/rules.py); it raises
+    EmptyOrder (BadQuantity; no name and address), ItemUnavailable (naming the items),
+    MixedMarkets or OrderTooLarge, and then writes nothing.
     """
     prompts = prompts or default_catalog()
-    quantities = rules.merge((line.item_id, line.quantity) for line in lines)
-    if not quantities:
-        raise EmptyOrder("an order needs lines")
-    if not address_recording_url and not (name.strip() and address.strip()):
+    if lines and not address_recording_url and not (name.strip() and address.strip()):
         raise EmptyOrder("an order needs a name and an address, written or spoken")
-    items = queries.items_by_id(session, list(quantities))
-    goods = {
-        item_id: Goods(item.vendor.market_id, item.price, item.available, item.name)
-        for item_id, item in items.items()
-    }
-    goods_total = rules.check(quantities, goods)
-    market = queries.market_by_id(session, goods[next(iter(quantities))].market_id)
-    assert market is not None
-
+    priced = quote(session, lines, rules=rules, now=now)
     numbers_in_use = queries.open_order_numbers(session)
     customer = _customer(
         session,
@@ -84,37 +130,41 @@ def place_order(
         now=now,
     )
     session.flush()  # the customer has its id before the order's savepoint begins
-    deliver_after = next_opening(market.opens_at, market.closes_at, market.timezone, now)
     order = Order(
         customer_id=customer.id,
-        market_id=market.id,
+        market_id=priced.market_id,
         channel=channel,
         delivery_name=name.strip(),
         delivery_address=address.strip(),
         delivery_address_recording_url=address_recording_url,
-        goods_total=goods_total,
-        delivery_fee=market.delivery_fee,
-        total=goods_total + market.delivery_fee,
+        goods_total=priced.goods_total,
+        delivery_fee=priced.delivery_fee,
+        total=priced.total,
         placed_at=now,
-        deliver_after=deliver_after,
+        deliver_after=priced.deliver_after,
         lines=[
             OrderLine(
-                item_id=item_id,
-                item_code=items[item_id].code,
-                item_name=items[item_id].name,
-                unit=items[item_id].unit,
-                quantity=quantity,
-                unit_price=items[item_id].price,
-                line_total=items[item_id].price * quantity,
+                item_id=line.item_id,
+                item_code=line.code,
+                item_name=line.name,
+                unit=line.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                line_total=line.unit_price * line.quantity,
             )
-            for item_id, quantity in quantities.items()
+            for line in priced.lines
         ],
     )
     _insert_with_number(session, order, numbers_in_use)
-    body = confirmation_sms(prompts, customer.language or language, order, deliver_after)
+    body = confirmation_sms(prompts, customer.language or language, order, priced.deliver_after)
     enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     return PlacedOrder(
-        order.id, order.number, goods_total, order.delivery_fee, order.total, deliver_after
+        order.id,
+        order.number,
+        priced.goods_total,
+        priced.delivery_fee,
+        priced.total,
+        priced.deliver_after,
     )
 
 

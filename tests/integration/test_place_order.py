@@ -17,6 +17,7 @@ from orders import (
     OrderTooLarge,
     cancel_order,
     place_order,
+    quote,
 )
 from storage.models import Customer, Item, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
@@ -183,3 +184,17 @@ def test_an_order_is_cancelled_only_until_a_courier_has_it(db: Session):
     assert cancel_order(db, taken) is False
     assert (waiting.state, taken.state) == ("cancelled", "assigned")
     assert cancel_order(db, waiting) is False  # once is enough
+
+
+def test_a_quote_prices_a_basket_under_the_same_rules_and_writes_nothing(db: Session):
+    basket = [OrderLineRequest(item(db, "B04").id, 2), OrderLineRequest(item(db, "B04").id, 1)]
+    priced = quote(db, basket, rules=OrderRules(), now=MARKET_CLOSED)
+
+    assert [(line.code, line.quantity, line.unit_price) for line in priced.lines] == [
+        ("B04", 3, 14_000)
+    ]
+    assert (priced.goods_total, priced.delivery_fee, priced.total) == (42_000, 10_000, 52_000)
+    assert priced.deliver_after is not None  # closed: for the next opening
+    assert count(db, Order) == 0 and count(db, OutboundMessage) == 0
+    with pytest.raises(OrderTooLarge):
+        quote(db, basket, rules=OrderRules(goods_cap=40_000), now=MARKET_OPEN)
