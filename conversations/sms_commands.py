@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -101,21 +101,20 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
         priced = quote(ctx.session, basket, rules=ctx.channel.rules, now=ctx.now)
     except OrderError as exc:
         return _refusal(ctx, exc)
-    lines = [(catalog.item(line.item_id), line.quantity) for line in priced.lines]
     market = catalog.market(priced.market_id)
-    _save_pending(ctx, [(item.id, quantity) for item, quantity in lines])
+    _save_pending(ctx, [(line.item_id, line.quantity) for line in priced.lines])
     summary = ctx.text(
         "sms.reply.summary",
         lines=", ".join(
             ctx.text(
                 "sms.reply.summary_line",
-                code=item.code,
-                name=item.label(ctx.lang),
-                quantity=quantity,
-                unit=Text.of(f"unit.{item.unit}"),
-                amount=Money(item.price * quantity),
+                code=line.code,
+                name=_item_label(ctx, line.item_id),
+                quantity=line.quantity,
+                unit=Text.of(f"unit.{line.unit}"),
+                amount=Money(line.unit_price * line.quantity),
             )
-            for item, quantity in lines
+            for line in priced.lines
         ),
         fee=Money(priced.delivery_fee),
         total=Money(priced.total),
@@ -290,12 +289,10 @@ COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
 # ---------------------------------------------------------------- helpers
 
 
-def _item_labels(ctx: SmsContext, item_ids: Sequence[int]) -> str:
-    """Items named in the sender's language (`?` for one no longer in the catalog)."""
-    catalog = ctx.catalog()
-    return ", ".join(
-        item.label(ctx.lang) if (item := catalog.item(item_id)) else "?" for item_id in item_ids
-    )
+def _item_label(ctx: SmsContext, item_id: int) -> str:
+    """An item named in the sender's language (`?` for one no longer in the catalog)."""
+    item = ctx.catalog().item(item_id)
+    return item.label(ctx.lang) if item else "?"
 
 
 def _refusal(ctx: SmsContext, error: OrderError) -> str:
@@ -303,7 +300,9 @@ def _refusal(ctx: SmsContext, error: OrderError) -> str:
     if isinstance(error, BadQuantity):
         return ctx.text("sms.reply.bad_quantity", max=error.maximum)
     if isinstance(error, ItemUnavailable):
-        return ctx.text("error.unavailable", items=_item_labels(ctx, error.item_ids))
+        return ctx.text(
+            "error.unavailable", items=", ".join(_item_label(ctx, i) for i in error.item_ids)
+        )
     if isinstance(error, MixedMarkets):
         return ctx.text("sms.reply.mixed_markets")
     if isinstance(error, OrderTooLarge):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import sms_menu_turn
 from menus.catalog import InMemoryCatalog
+from orders.customers import customer_for
 from orders.rules import OrderRules
 from storage.models import Customer
 from voice_prompts import PromptCatalog, Text
@@ -38,6 +39,7 @@ class SmsContext:
     prompts: PromptCatalog
     customer: Customer | None
     body: str = ""  # the message as sent (typed answers to the numbered menus)
+    _catalog: InMemoryCatalog | None = field(default=None, repr=False)
 
     @property
     def lang(self) -> str:
@@ -45,8 +47,10 @@ class SmsContext:
         return (self.customer.language if self.customer else None) or self.channel.default_language
 
     def catalog(self) -> InMemoryCatalog:
-        """The catalog as it is now."""
-        return load_catalog(self.session, self.now)
+        """The catalog as it is now (read once per message)."""
+        if self._catalog is None:
+            self._catalog = load_catalog(self.session, self.now)
+        return self._catalog
 
     def text(self, key: str, **params: Any) -> str:
         """A prompt in the sender's language."""
@@ -55,8 +59,7 @@ class SmsContext:
     def ensure_customer(self) -> Customer:
         """The sender as a customer, created on the first detail they give."""
         if self.customer is None:
-            self.customer = Customer(phone=self.phone, created_at=self.now)
-            self.session.add(self.customer)
+            self.customer = customer_for(self.session, self.phone, now=self.now)
         return self.customer
 
 

@@ -7,8 +7,6 @@ not sign callbacks: `?token=` must equal AT_WEBHOOK_TOKEN when that is set.
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Response, request
 
 from conversations.menu_turns import ussd_turn
@@ -19,7 +17,6 @@ from orders.rules import OrderRules
 from voice_prompts import Text, default_catalog
 
 blueprint = Blueprint("africastalking_ussd", __name__)
-log = logging.getLogger(__name__)
 
 MAX_SESSION_ID = 120
 MAX_TEXT = 2000  # the whole input history of one session; anything longer is not a person

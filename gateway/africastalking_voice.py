@@ -10,7 +10,6 @@ person's recording of a whole prompt. It does not sign callbacks: `?token=` is c
 
 from __future__ import annotations
 
-import logging
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, request
@@ -34,7 +33,6 @@ from voice_prompts.speech import SpeechRenderer
 from voice_prompts.synth import clip_path
 
 blueprint = Blueprint("africastalking_voice", __name__)
-log = logging.getLogger(__name__)
 
 
 @blueprint.post("/africastalking/voice")

@@ -81,7 +81,6 @@ class AndroidSender:
         from android_sms_gateway import client, domain
         from android_sms_gateway.errors import APIError
         from android_sms_gateway.http import RequestsHttpClient
-        from requests import RequestException
 
         message = domain.Message(phone_numbers=[to], text_message=domain.TextMessage(text=body))
         # The client's own HTTP session has no timeout: it gets one that has.
@@ -91,7 +90,7 @@ class AndroidSender:
             )
             try:
                 state = api.send(message)
-            except (APIError, RequestException) as exc:
+            except (APIError, requests.RequestException) as exc:
                 raise SendError(f"SMS Gateway for Android: {exc}") from exc
         return SentMessage(provider_message_id=state.id)
 

@@ -1,4 +1,4 @@
-"""Customer details that callers tell us outside an order (their language)."""
+"""Customers: found by their number, created the first time they tell us something."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ from storage import queries
 from storage.models import Customer
 
 
-def remember_language(session: Session, phone: str, language: str, *, now: dt.datetime) -> Customer:
-    """Save the caller's language choice, creating the customer on their first call."""
+def customer_for(session: Session, phone: str, *, now: dt.datetime) -> Customer:
+    """The customer with this E.164 number, created (at `now`) if there is none yet."""
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
         customer = Customer(phone=phone, created_at=now)
         session.add(customer)
+    return customer
+
+
+def remember_language(session: Session, phone: str, language: str, *, now: dt.datetime) -> Customer:
+    """Save the caller's language choice, creating the customer on their first call."""
+    customer = customer_for(session, phone, now=now)
     customer.language = language
     return customer

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orders.customers import customer_for
 from orders.errors import EmptyOrder
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
@@ -116,7 +117,7 @@ def place_order(
     MixedMarkets or OrderTooLarge, and then writes nothing.
     """
     prompts = prompts or default_catalog()
-    if lines and not address_recording_url and not (name.strip() and address.strip()):
+    if not address_recording_url and not (name.strip() and address.strip()):
         raise EmptyOrder("an order needs a name and an address, written or spoken")
     priced = quote(session, lines, rules=rules, now=now)
     numbers_in_use = queries.open_order_numbers(session)
@@ -216,10 +217,7 @@ def _customer(
     now: dt.datetime,
 ) -> Customer:
     """The customer with this number, created or completed with what they just told us."""
-    customer = queries.customer_by_phone(session, phone)
-    if customer is None:
-        customer = Customer(phone=phone, created_at=now)
-        session.add(customer)
+    customer = customer_for(session, phone, now=now)
     customer.name = customer.name or name.strip() or None
     customer.address = customer.address or address.strip() or None
     customer.address_recording_url = customer.address_recording_url or address_recording_url

@@ -98,8 +98,6 @@ def outbox_backlog(session: Session, now: dt.datetime) -> tuple[int, dt.datetime
     count, oldest = session.execute(
         select(func.count(), func.min(OutboundMessage.next_try_at)).where(*due)
     ).one()
-    if oldest is not None and oldest.tzinfo is None:  # min() comes back without our type
-        oldest = oldest.replace(tzinfo=dt.UTC)
     return count, oldest
 
 
