@@ -6,7 +6,15 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from menus.catalog import Caller, InMemoryCatalog, ItemInfo, LastOrder, MarketInfo, VendorInfo
+from menus.catalog import (
+    Caller,
+    InMemoryCatalog,
+    ItemInfo,
+    LastOrder,
+    MarketInfo,
+    OpenOrder,
+    VendorInfo,
+)
 from orders.hours import next_opening
 from storage import queries
 
@@ -50,8 +58,14 @@ def load_caller(session: Session, phone: str) -> Caller:
     if order is not None:
         lines = tuple((line.item_id, line.quantity) for line in order.lines)
         last = LastOrder(market_id=order.market_id, lines=lines, total=order.total)
+    on_its_way = queries.open_order_of(session, customer.id)
+    open_order = None
+    if on_its_way is not None:
+        courier = on_its_way.courier.name if on_its_way.courier else None
+        open_order = OpenOrder(on_its_way.number, on_its_way.state, courier)
     return Caller(
         phone=phone,
+        open_order=open_order,
         language=customer.language,
         name=customer.name,
         address=customer.address,

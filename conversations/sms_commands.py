@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from conversations import sms_browse
+from conversations import sms_browse, sms_couriers
 from conversations.sms_context import SmsContext, SmsSettings, menu_mode
 from menus.customer_details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
@@ -29,10 +29,10 @@ from orders.errors import (
 )
 from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
-from orders.phones import mask_phone
-from orders.service import OrderLineRequest, cancel_order, place_order, quote
+from orders.phones import friendly_phone, mask_phone
+from orders.service import OrderLineRequest, Quote, cancel_order, place_order, quote
 from storage import queries
-from storage.models import Conversation, Customer, Order
+from storage.models import ACTIVE_JOB_STATES, Conversation, Customer, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,10 @@ def handle_inbound(
         session, phone, since=message.received_at - FLOOD_WINDOW, before_id=message.id
     )
     customer = queries.customer_by_phone(session, phone)
-    ctx = SmsContext(session, phone, channel, now, default_catalog(), customer, message.body)
+    courier, vendors = sms_couriers.roles(session, phone)
+    ctx = SmsContext(
+        session, phone, channel, now, default_catalog(), customer, message.body, courier, vendors
+    )
     if recent >= FLOOD_LIMIT:
         if recent == FLOOD_LIMIT:
             log.warning("SMS flood from %s: answered once, ignored for a while", mask_phone(phone))
@@ -101,8 +104,12 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
         priced = quote(ctx.session, basket, rules=ctx.channel.rules, now=ctx.now)
     except OrderError as exc:
         return _refusal(ctx, exc)
-    market = catalog.market(priced.market_id)
-    _save_pending(ctx, [(line.item_id, line.quantity) for line in priced.lines])
+    _save_pending(ctx, priced)
+    return _summary(ctx, priced)
+
+
+def _summary(ctx: SmsContext, priced: Quote) -> str:
+    """What a quote says: each line and its amount, the fee, the total, and how to say YA."""
     summary = ctx.text(
         "sms.reply.summary",
         lines=", ".join(
@@ -119,8 +126,8 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
         fee=Money(priced.delivery_fee),
         total=Money(priced.total),
     )
-    if market.reopens_at:
-        summary += " " + ctx.text("sms.reply.later", when=When(market.reopens_at))
+    if priced.deliver_after is not None:
+        summary += " " + ctx.text("sms.reply.later", when=When(priced.deliver_after))
     if not _has_details(ctx.customer):
         summary += " " + ctx.text("sms.reply.need_details")
     return summary
@@ -130,6 +137,10 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
     if ctx.customer is not None and ctx.customer.opted_out_at is not None:
         ctx.customer.opted_out_at = None  # YES is also Twilio's opt-in word
     pending = _pending(ctx)
+    if ctx.courier is not None and not parsed.own_order:
+        reply = sms_couriers.answer(ctx, parsed, accepting=True, own_pending=pending is not None)
+        if reply is not None or parsed.order_number is not None:
+            return reply  # None: "taken by another courier" is on its way already
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
     convo, lines, expires_at = pending
@@ -138,12 +149,15 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
         return ctx.text("sms.reply.expired")
     if not _has_details(ctx.customer):
         return ctx.text("sms.reply.need_details")
+    changed = _requote_if_changed(ctx, convo, lines)
+    if changed is not None:
+        return changed
     customer = ctx.customer
     try:
         place_order(
             ctx.session,
             phone=ctx.phone,
-            lines=[OrderLineRequest(item_id, quantity) for item_id, quantity in lines],
+            lines=[OrderLineRequest(item_id, quantity) for item_id, quantity, _ in lines],
             name=customer.name or "",
             address=customer.address or "",
             address_recording_url=customer.address_recording_url,
@@ -163,8 +177,57 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
     return None  # the order's confirmation SMS (number, total, what next) is the answer
 
 
-def _no(ctx: SmsContext, parsed: Parsed) -> str:
+def _requote_if_changed(
+    ctx: SmsContext, convo: Conversation, lines: list[tuple[int, int, int | None]]
+) -> str | None:
+    """The quote rule: YA places what the quote said, or nothing and a new quote.
+
+    When an item sold out or changed price since the quote, nothing is ordered: the reply
+    names the change and quotes what can be ordered now, for a new YA.
+    """
+    catalog = ctx.catalog()
+    gone = [i for i, _, _ in lines if (item := catalog.item(i)) is None or not item.available]
+    repriced = [
+        i
+        for i, _, price in lines
+        if i not in gone and price is not None and catalog.item(i).price != price  # type: ignore[union-attr]
+    ]
+    if not gone and not repriced:
+        return None
+    changes = []
+    if gone:
+        changes.append(
+            ctx.text("error.unavailable", items=", ".join(_item_label(ctx, i) for i in gone))
+        )
+    for item_id in repriced:
+        item = catalog.item(item_id)
+        assert item is not None
+        changes.append(
+            ctx.text(
+                "sms.reply.new_price",
+                name=item.label(ctx.lang),
+                price=Money(item.price),
+                unit=Text.of(f"unit.{item.unit}"),
+            )
+        )
+    still = [OrderLineRequest(i, quantity) for i, quantity, _ in lines if i not in gone]
+    convo.status = "done"
+    if not still:
+        return ctx.text("sms.reply.requote_none", changes=" ".join(changes))
+    try:
+        priced = quote(ctx.session, still, rules=ctx.channel.rules, now=ctx.now)
+    except OrderError as exc:
+        return _refusal(ctx, exc)
+    _save_pending(ctx, priced)
+    return ctx.text("sms.reply.requote", changes=" ".join(changes), summary=_summary(ctx, priced))
+
+
+def _no(ctx: SmsContext, parsed: Parsed) -> str | None:
     pending = _pending(ctx)
+    if ctx.courier is not None and not parsed.own_order:
+        reply = sms_couriers.answer(ctx, parsed, accepting=False, own_pending=pending is not None)
+        if reply is not None or parsed.order_number is not None:
+            return reply
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
     pending[0].status = "dropped"
@@ -172,22 +235,33 @@ def _no(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def _status(ctx: SmsContext, parsed: Parsed) -> str:
+    if ctx.courier is not None and (courier_status := sms_couriers.status(ctx, parsed)):
+        return courier_status
     order, why_not = _named_order(ctx, parsed)
     if order is None:
         return why_not
-    return ctx.text(
+    reply = ctx.text(
         "sms.reply.status",
         number=Digits(order.number),
         state=Text.of(f"sms.state.{order.state}"),
         total=Money(order.total),
     )
+    if order.courier is not None and order.state in ACTIVE_JOB_STATES:
+        reply += " " + ctx.text(
+            "sms.reply.courier",
+            courier=order.courier.name,
+            phone=friendly_phone(order.courier.phone),
+        )
+    return reply
 
 
 def _cancel(ctx: SmsContext, parsed: Parsed) -> str:
+    if ctx.courier is not None and (released := sms_couriers.release(ctx, parsed)):
+        return released
     order, why_not = _named_order(ctx, parsed)
     if order is None:
         return why_not
-    if not cancel_order(ctx.session, order):
+    if not cancel_order(ctx.session, order, now=ctx.now):
         state = Text.of(f"sms.state.{order.state}")
         return ctx.text("sms.reply.cannot_cancel", number=Digits(order.number), state=state)
     return ctx.text("sms.reply.cancelled", number=Digits(order.number))
@@ -234,6 +308,8 @@ def _language(ctx: SmsContext, parsed: Parsed) -> str:
     if parsed.language is None:
         return ctx.text("sms.reply.bad_language")
     ctx.ensure_customer().language = parsed.language
+    if ctx.courier is not None:
+        ctx.courier.language = parsed.language  # offers come in it too
     return ctx.text("sms.reply.language_saved")
 
 
@@ -261,6 +337,16 @@ def _unknown(ctx: SmsContext, parsed: Parsed) -> str | None:
     return ctx.text("sms.reply.unknown", keyword=keyword, guide=Text.of("sms.reply.guide"))
 
 
+def _back_in_stock(ctx: SmsContext, parsed: Parsed) -> str | None:
+    """ADA B04 from a trader; from anyone else, `ada tomat?` asks whether there is any."""
+    if ctx.vendors:
+        return sms_couriers.trader_item(ctx, parsed)
+    words = " ".join(ctx.body.split()[1:]).strip(" ?!.")
+    if not words:
+        return _unknown(ctx, parsed)
+    return sms_browse.find(ctx, Parsed("find", text=words))
+
+
 def _digits(ctx: SmsContext, parsed: Parsed) -> str | None:
     menu = menu_mode(ctx, parsed.text, start=False)
     return menu if menu is not None else ctx.text("sms.reply.menu_digits")
@@ -283,6 +369,13 @@ COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
     "start": _start,
     "unknown": _unknown,
     "digits": _digits,
+    "ready": sms_couriers.ready,
+    "rest": sms_couriers.rest,
+    "pickup": sms_couriers.pickup,
+    "delivered": sms_couriers.delivered,
+    "sold_out": sms_couriers.trader_item,
+    "back_in_stock": _back_in_stock,
+    "price": sms_couriers.trader_item,
 }
 
 
@@ -321,8 +414,8 @@ def _has_details(customer: Customer | None) -> bool:
     )
 
 
-def _save_pending(ctx: SmsContext, lines: list[tuple[int, int]]) -> None:
-    """Keep the priced basket until YA (or TIDAK, or 30 minutes of silence)."""
+def _save_pending(ctx: SmsContext, priced: Quote) -> None:
+    """Keep the quote (items, quantities, prices) until YA, TIDAK or 30 minutes of silence."""
     convo = queries.conversation(ctx.session, "sms", ctx.phone)
     if convo is None:
         convo = Conversation(
@@ -334,14 +427,22 @@ def _save_pending(ctx: SmsContext, lines: list[tuple[int, int]]) -> None:
         )
         ctx.session.add(convo)
     expires_at = ctx.now + dt.timedelta(minutes=PENDING_MINUTES)
-    convo.state = {"pending": [list(line) for line in lines], "expires_at": expires_at.isoformat()}
+    lines = [[line.item_id, line.quantity, line.unit_price] for line in priced.lines]
+    convo.state = {"pending": lines, "expires_at": expires_at.isoformat()}
     convo.status = "pending"
     convo.updated_at = ctx.now
 
 
-def _pending(ctx: SmsContext) -> tuple[Conversation, list[tuple[int, int]], dt.datetime] | None:
+PendingLine = tuple[int, int, int | None]  # item id, quantity, unit price quoted
+
+
+def _pending(ctx: SmsContext) -> tuple[Conversation, list[PendingLine], dt.datetime] | None:
+    """The quote waiting for YA: (item id, quantity, price quoted) per line, and its expiry."""
     convo = queries.conversation(ctx.session, "sms", ctx.phone)
     if convo is None or convo.status != "pending":
         return None
-    lines = [(int(item_id), int(quantity)) for item_id, quantity in convo.state["pending"]]
+    lines = [
+        (int(line[0]), int(line[1]), int(line[2]) if len(line) > 2 else None)
+        for line in convo.state["pending"]
+    ]
     return convo, lines, dt.datetime.fromisoformat(convo.state["expires_at"])

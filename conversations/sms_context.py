@@ -13,7 +13,7 @@ from conversations.menu_turns import sms_menu_turn
 from menus.catalog import InMemoryCatalog
 from orders.customers import customer_for
 from orders.rules import OrderRules
-from storage.models import Customer
+from storage.models import Courier, Customer, Vendor
 from voice_prompts import PromptCatalog, Text
 
 SMS_LIMIT = 160
@@ -39,12 +39,18 @@ class SmsContext:
     prompts: PromptCatalog
     customer: Customer | None
     body: str = ""  # the message as sent (typed answers to the numbered menus)
+    courier: Courier | None = None  # the sender is a registered courier
+    vendors: tuple[Vendor, ...] = ()  # the stalls the sender keeps as a registered trader
     _catalog: InMemoryCatalog | None = field(default=None, repr=False)
 
     @property
     def lang(self) -> str:
         """The sender's language (saved with BAHASA), else the default."""
-        return (self.customer.language if self.customer else None) or self.channel.default_language
+        return (
+            (self.customer.language if self.customer else None)
+            or (self.courier.language if self.courier else None)
+            or self.channel.default_language
+        )
 
     def catalog(self) -> InMemoryCatalog:
         """The catalog as it is now (read once per message)."""

@@ -1,4 +1,4 @@
-"""Operations through the Flask CLI: `flask --app gateway seed-demo | worker`."""
+"""Operations through the Flask CLI: `flask --app gateway <command>` (see `--help`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.current import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
 from gateway.worker import Worker
+from orders.errors import InvalidPhone
+from orders.phones import friendly_phone
+from orders.register import RegisterError, register_courier, set_trader_phone
 from storage import queries
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
@@ -28,6 +31,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(prompts_synth)
+    app.cli.add_command(courier_add)
+    app.cli.add_command(courier_list)
+    app.cli.add_command(trader_phone)
 
 
 @click.command("seed-demo")
@@ -108,3 +114,84 @@ def prompts_synth(force: bool, espeak: str) -> None:
     except EspeakMissing as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Done: {made} made, {len(all_clips) - made} already there.")
+
+
+@click.command("courier-add")
+@click.option("--phone", required=True, help="The number the courier texts from (any format).")
+@click.option("--name", required=True, help="As customers will hear it, e.g. 'Pak Made'.")
+@click.option("--market", required=True, help="Home market: its code (AB) or name (Subagan).")
+@click.option(
+    "--language",
+    type=click.Choice(["id", "ban", "en"]),
+    default="id",
+    show_default=True,
+    help="The language of the courier's SMS.",
+)
+@with_appcontext
+def courier_add(phone: str, name: str, market: str, language: str) -> None:
+    """Register a courier. They get offers once they text SIAP (or ON)."""
+    settings = current_settings()
+    try:
+        with current_database().unit_of_work() as session:
+            courier = register_courier(
+                session,
+                phone=phone,
+                name=name,
+                market=market,
+                language=language,
+                region=settings.phone_region,
+                now=current_clock()(),
+            )
+            shown = f"{courier.name}, {friendly_phone(courier.phone)}, {courier.market.name}"
+    except (RegisterError, InvalidPhone) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Courier registered: {shown}. They start work by texting SIAP.")
+
+
+@click.command("courier-list")
+@with_appcontext
+def courier_list() -> None:
+    """Every courier: market, name, phone, available or resting, the job in hand."""
+    with current_database().readers() as session:
+        couriers = queries.all_couriers(session)
+        rows = []
+        for courier in couriers:
+            job = queries.courier_job(session, courier.id)
+            rows.append(
+                (
+                    courier.market.code,
+                    courier.name,
+                    friendly_phone(courier.phone),
+                    "siap" if courier.available else "istirahat",
+                    f"pesanan {job.number} ({job.state})" if job else "-",
+                )
+            )
+    if not rows:
+        click.echo("No couriers yet. Add one: flask --app gateway courier-add --help")
+        return
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[4]
+        )
+    click.echo(f"{len(rows)} couriers, {sum(row[3] == 'siap' for row in rows)} available.")
+
+
+@click.command("trader-phone")
+@click.option("--trader", required=True, help="The trader's code, e.g. AB1.")
+@click.option("--phone", required=True, help="The number the trader texts from.")
+@with_appcontext
+def trader_phone(trader: str, phone: str) -> None:
+    """Give a trader the phone they text from (orders to prepare; HABIS, ADA, HARGA)."""
+    settings = current_settings()
+    try:
+        with current_database().unit_of_work() as session:
+            vendor = set_trader_phone(
+                session, trader=trader, phone=phone, region=settings.phone_region
+            )
+            shown = f"{vendor.name} ({vendor.code}): {friendly_phone(vendor.phone or '')}"
+    except (RegisterError, InvalidPhone) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Trader phone saved: {shown}.")

@@ -1,4 +1,4 @@
-"""The worker: sends the outbox, handles what the inbox still holds, and never stops on its own.
+"""The worker: sends the outbox, handles the inbox, sweeps the offers, never stops on its own.
 
 Any number of workers may run on one database: each claims a message before it sends it
 (orders/outbox.py). A failure while sending one message counts an attempt on that message
@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
 from gateway.sms import sms_settings
+from orders.dispatch import DispatchPolicy, SweepCount, sweep
 from orders.inbox import note_failed_handling
 from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
 from settings import Settings
@@ -69,6 +70,7 @@ class PassReport:
     outbox: PassCount
     inbox_handled: int = 0
     inbox_failed: int = 0
+    dispatch: SweepCount = field(default_factory=SweepCount)
 
     def summary(self) -> str | None:
         """One line for the operator, or None when the pass found nothing to do."""
@@ -77,6 +79,12 @@ class PassReport:
             parts.append(f"Outbox: {self.outbox.sent} sent, {self.outbox.failed} to retry.")
         if self.inbox_handled or self.inbox_failed:
             parts.append(f"Inbox: {self.inbox_handled} handled, {self.inbox_failed} to try again.")
+        swept = self.dispatch
+        if swept.offered or swept.reoffered or swept.unassigned:
+            parts.append(
+                f"Dispatch: {swept.offered} offered, {swept.reoffered} offered again, "
+                f"{swept.unassigned} with no courier."
+            )
         return " ".join(parts) or None
 
 
@@ -92,7 +100,7 @@ class Worker:
     _last_beat: dt.datetime | None = None
 
     def run_once(self) -> PassReport:
-        """One pass: say we are alive, handle what the inbox still holds, send what is due."""
+        """One pass: say we are alive, handle the inbox, sweep the offers, send what is due."""
         self._beat()
         report = PassReport(PassCount())
         with self.database.readers() as session:
@@ -102,6 +110,12 @@ class Worker:
                 report.inbox_handled += 1
             else:
                 report.inbox_failed += 1
+        # Offers whose market opened, offers nobody took: before sending, so they go out now.
+        report.dispatch = sweep(
+            self.database.unit_of_work,
+            now=self.clock(),
+            policy=DispatchPolicy.from_settings(self.settings),
+        )
         policy = OutboxPolicy(
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),

@@ -75,6 +75,15 @@ class LastOrder:
 
 
 @dataclass(frozen=True)
+class OpenOrder:
+    """The caller's order on its way: told first on a returning call or dial."""
+
+    number: str
+    state: str  # placed, offered, assigned, picked_up
+    courier: str | None = None
+
+
+@dataclass(frozen=True)
 class Caller:
     """What we know of the person on the other end: nothing, or their saved details."""
 
@@ -84,6 +93,7 @@ class Caller:
     address: str | None = None
     address_recording_url: str | None = None
     last_order: LastOrder | None = None
+    open_order: OpenOrder | None = None
 
     @property
     def has_address(self) -> bool:

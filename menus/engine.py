@@ -41,13 +41,22 @@ __all__ = [
 
 
 def start(ctx: Context, resumable: MenuState | None = None) -> MenuState:
-    """The first state of a new session: resume offer, language choice, or the main menu."""
+    """The first state of a new session: resume offer, language choice, or the main menu.
+
+    A caller with an order on its way hears (or reads) where it is first.
+    """
     language = ctx.caller.language or ctx.default_language
     if resumable is not None and resumable.cart:
         return MenuState(step="resume", language=resumable.language, resume=resumable.to_dict())
     if ctx.caller.language is None:
         return MenuState(step="language", language=language)
-    return main_menu(ctx, MenuState(language=language))
+    first = main_menu(ctx, MenuState(language=language))
+    order = ctx.caller.open_order
+    if order is None:
+        return first
+    courier = order.courier or ""
+    news = Text.of(f"order_state.{order.state}", number=Digits(order.number), courier=courier)
+    return first.with_notice(news)
 
 
 def handle(ctx: Context, state: MenuState, raw_input: str) -> Turn:

@@ -18,7 +18,9 @@ from rapidfuzz.distance import DamerauLevenshtein
 class Keyword:
     command: str
     words: tuple[str, ...]  # the first is the one the guide teaches
-    takes: str  # what follows it: "nothing", "code", "text", "lines", "order", "language"
+    # what follows it: "nothing", "code", "text", "lines", "order", "answer", "language",
+    # "item", "price"
+    takes: str
 
 
 KEYWORDS: tuple[Keyword, ...] = (
@@ -26,8 +28,9 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("menu", ("MENU",), "code"),
     Keyword("find", ("CARI", "FIND", "SEARCH"), "text"),
     Keyword("order", ("PESAN", "ORDER", "BELI"), "lines"),
-    Keyword("yes", ("YA", "YES", "Y", "OK", "IYA"), "nothing"),
-    Keyword("no", ("TIDAK", "NO", "TDK", "GAK", "ENGGAK"), "nothing"),
+    # A customer's answer to their pending order, or a courier's to an offer (`YA 4821`).
+    Keyword("yes", ("YA", "YES", "Y", "OK", "IYA"), "answer"),
+    Keyword("no", ("TIDAK", "NO", "TDK", "GAK", "ENGGAK", "TOLAK", "DECLINE"), "answer"),
     Keyword("status", ("STATUS", "CEK"), "order"),
     Keyword("cancel", ("BATAL", "CANCEL"), "order"),
     Keyword("address", ("ALAMAT", "ADDRESS"), "text"),
@@ -37,7 +40,18 @@ KEYWORDS: tuple[Keyword, ...] = (
     # Twilio's own opt-out and opt-in words, so our record agrees with what Twilio does.
     Keyword("stop", ("STOP", "BERHENTI", "STOPALL", "UNSUBSCRIBE", "END", "QUIT"), "nothing"),
     Keyword("start", ("START", "MULAI", "UNSTOP"), "nothing"),
+    # Couriers
+    Keyword("ready", ("SIAP", "ON", "READY"), "nothing"),
+    Keyword("rest", ("ISTIRAHAT", "OFF"), "nothing"),
+    Keyword("pickup", ("AMBIL", "PICKUP"), "order"),
+    Keyword("delivered", ("SELESAI", "DONE", "DELIVERED"), "order"),
+    # Traders, for their own items
+    Keyword("sold_out", ("HABIS", "SOLDOUT"), "item"),
+    Keyword("back_in_stock", ("ADA", "AVAILABLE"), "item"),
+    Keyword("price", ("HARGA", "PRICE"), "price"),
 )
+# What a customer adds to a bare YA / TIDAK to mean their own pending order, not an offer.
+OWN_ORDER_WORDS = ("PESAN", "ORDER", "BELI")
 WORDS = {word: keyword for keyword in KEYWORDS for word in keyword.words}
 TYPO_MIN_LENGTH = 4  # shorter words (YA, NO, END) must be exact: one letter is too much
 NEAR_ENOUGH = 0.5  # a suggestion shares at least half its letters with what was sent
@@ -67,6 +81,8 @@ class Parsed:
     lines: tuple[tuple[str, int], ...] = ()
     order_number: str | None = None
     language: str | None = None
+    amount: int | None = None  # rupiah (HARGA)
+    own_order: bool = False  # `YA PESAN`: the sender's own pending order, not an offer
     problem: str | None = None  # "missing", "unknown_code:<TOKEN>", "bad_language", ...
     suggestion: str | None = None  # for "unknown": the keyword it most resembles
 
@@ -138,6 +154,53 @@ def _order_number(command: str, rest: str) -> Parsed:
     return Parsed(command, order_number=digits)
 
 
+def _answer(command: str, rest: str) -> Parsed:
+    """`YA`, `YA 4821` (an offer), `YA PESAN` (one's own order); other words are chatter."""
+    tokens = [t for t in SEPARATORS.split(rest.upper()) if t]
+    if not tokens:
+        return Parsed(command)
+    if tokens[0] in OWN_ORDER_WORDS:
+        return Parsed(command, own_order=True)
+    if tokens[0].isascii() and tokens[0].isdigit():
+        return _order_number(command, tokens[0])
+    return Parsed(command)  # "ya terima kasih"
+
+
+def _item(command: str, rest: str) -> Parsed:
+    """`HABIS B04`: one item code."""
+    tokens = [t for t in SEPARATORS.split(rest.upper()) if t]
+    if not tokens:
+        return Parsed(command, problem="missing")
+    if not CODE.match(tokens[0]):
+        return Parsed(command, problem=f"unknown_code:{tokens[0][:8]}")
+    return Parsed(command, code=tokens[0])
+
+
+def _price(command: str, rest: str) -> Parsed:
+    """`HARGA B04 15000`, `harga b04 Rp15.000`, `HARGA B04 15rb`: a code and rupiah."""
+    found = _item(command, rest)
+    if found.problem:
+        return found
+    amount = rupiah(
+        " ".join(t for t in SEPARATORS.split(rest.upper()) if t)[len(found.code or "") :]
+    )
+    if amount is None:
+        return Parsed(command, code=found.code, problem="bad_price")
+    return Parsed(command, code=found.code, amount=amount)
+
+
+RUPIAH = re.compile(r"^(?:RP\.?)?\s*(\d{1,3}(?:\.\d{3})+|\d{1,9})\s*(RB|RIBU|K)?$")
+
+
+def rupiah(text: str) -> int | None:
+    """`15000`, `15.000`, `Rp15.000`, `Rp 15.000`, `15rb`, `15 ribu`, `15k` -> 15000; else None."""
+    found = RUPIAH.match(text.strip().upper())
+    if found is None:
+        return None
+    amount = int(found.group(1).replace(".", ""))
+    return amount * 1000 if found.group(2) else amount
+
+
 def _language(command: str, rest: str) -> Parsed:
     name = SEPARATORS.sub(" ", rest.upper()).strip()
     language = LANGUAGE_NAMES.get(name) or LANGUAGE_NAMES.get(name.split(" ")[-1] if name else "")
@@ -188,5 +251,8 @@ ARGUMENTS = {
     "text": _text,
     "lines": _lines,
     "order": _order_number,
+    "answer": _answer,
     "language": _language,
+    "item": _item,
+    "price": _price,
 }

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders.customers import customer_for
+from orders.dispatch import offer_order, withdraw_offers
 from orders.errors import EmptyOrder
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
@@ -159,6 +160,8 @@ def place_order(
     _insert_with_number(session, order, numbers_in_use)
     body = confirmation_sms(prompts, customer.language or language, order, priced.deliver_after)
     enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
+    if priced.deliver_after is None:
+        offer_order(session, order, now=now)  # a closed market's order: the sweep, at opening
     return PlacedOrder(
         order.id,
         order.number,
@@ -169,11 +172,12 @@ def place_order(
     )
 
 
-def cancel_order(session: Session, order: Order) -> bool:
+def cancel_order(session: Session, order: Order, *, now: dt.datetime) -> bool:
     """Cancel an order no courier has taken yet; False (state refreshed) when it is past that.
 
     One conditional UPDATE, never read-then-write: a courier accepting the order at the same
-    moment either wins (and the order is not cancelled) or finds it cancelled.
+    moment either wins (and the order is not cancelled) or finds it cancelled. Its open
+    offers are withdrawn.
     """
     cancelled = session.execute(
         update(Order)
@@ -182,6 +186,8 @@ def cancel_order(session: Session, order: Order) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(order)
+    if cancelled:
+        withdraw_offers(session, order, now=now)
     return bool(cancelled)
 
 

@@ -39,7 +39,16 @@ NAMING_CONVENTION = {
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
 # A customer may cancel until a courier has taken the order.
 CANCELLABLE_STATES = ("placed", "offered")
-_ORDER_IS_OPEN = text(f"state IN ({', '.join(repr(state) for state in OPEN_ORDER_STATES)})")
+# A courier's job: an order they took and have not delivered yet. One at a time.
+ACTIVE_JOB_STATES = ("assigned", "picked_up")
+
+
+def _state_in(states: tuple[str, ...]) -> Any:
+    return text(f"state IN ({', '.join(repr(state) for state in states)})")
+
+
+_ORDER_IS_OPEN = _state_in(OPEN_ORDER_STATES)
+_ORDER_IS_A_JOB = _state_in(ACTIVE_JOB_STATES)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -98,7 +107,9 @@ class Vendor(Base):
     code: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     category: Mapped[str] = mapped_column(String(20))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # E.164; a trader with a phone hears of the orders they must prepare and may send
+    # HABIS / ADA / HARGA for their own items.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     market: Mapped[Market] = relationship(back_populates="vendors")
@@ -155,6 +166,14 @@ class Order(Base):
             sqlite_where=_ORDER_IS_OPEN,
             postgresql_where=_ORDER_IS_OPEN,
         ),
+        # One active job per courier, whatever two requests try at the same moment.
+        Index(
+            "uq_orders_courier_job",
+            "courier_id",
+            unique=True,
+            sqlite_where=_ORDER_IS_A_JOB,
+            postgresql_where=_ORDER_IS_A_JOB,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,9 +190,17 @@ class Order(Base):
     total: Mapped[int]
     placed_at: Mapped[dt.datetime]
     deliver_after: Mapped[dt.datetime | None]
+    # Dispatch: round 1 offers the market's couriers, round 2 every market's (orders/dispatch.py).
+    courier_id: Mapped[int | None] = mapped_column(ForeignKey("couriers.id"), index=True)
+    offer_round: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    offered_at: Mapped[dt.datetime | None]
+    assigned_at: Mapped[dt.datetime | None]
+    picked_up_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     market: Mapped[Market] = relationship()
+    courier: Mapped[Courier | None] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
@@ -195,6 +222,52 @@ class OrderLine(Base):
     line_total: Mapped[int]
 
     order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class Courier(Base):
+    """An ojek driver who takes orders by SMS: registered by phone, with a home market.
+
+    `available` is what they said last (SIAP / ISTIRAHAT); a courier whose number sent STOP
+    gets no offers whatever it says, until START.
+    """
+
+    __tablename__ = "couriers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    market_id: Mapped[int] = mapped_column(ForeignKey("markets.id"), index=True)
+    language: Mapped[str] = mapped_column(String(3), default="id")
+    available: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    market: Mapped[Market] = relationship()
+
+
+class Offer(Base):
+    """One order offered to one courier in one round of offers.
+
+    open -> accepted (this courier won) | taken (another did) | declined (TOLAK) |
+    expired (the round ran out) | withdrawn (the order was cancelled or released).
+    """
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("order_id", "courier_id", "round"),
+        Index("ix_offers_courier_id_state", "courier_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("couriers.id"))
+    round: Mapped[int]
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
+
+    order: Mapped[Order] = relationship()
+    courier: Mapped[Courier] = relationship()
 
 
 class Conversation(Base):

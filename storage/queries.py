@@ -9,13 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
+    ACTIVE_JOB_STATES,
     OPEN_ORDER_STATES,
     Conversation,
+    Courier,
     Customer,
     DeliveryReport,
     InboundMessage,
     Item,
     Market,
+    Offer,
     Order,
     OutboundMessage,
     Vendor,
@@ -56,6 +59,17 @@ def last_order(session: Session, customer_id: int) -> Order | None:
         select(Order)
         .options(selectinload(Order.lines))
         .where(Order.customer_id == customer_id, Order.state != "cancelled")
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+
+
+def open_order_of(session: Session, customer_id: int) -> Order | None:
+    """The customer's newest order still on its way, with its courier."""
+    return session.scalar(
+        select(Order)
+        .options(selectinload(Order.courier))
+        .where(Order.customer_id == customer_id, Order.state.in_(OPEN_ORDER_STATES))
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(1)
     )
@@ -179,3 +193,177 @@ def outbound_by_provider_id(session: Session, provider_message_id: str) -> Outbo
     return session.scalar(
         select(OutboundMessage).where(OutboundMessage.provider_message_id == provider_message_id)
     )
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def order_for_dispatch(session: Session, order_id: int) -> Order | None:
+    """An order with what dispatch tells people: lines, customer, market, courier."""
+    return session.scalar(
+        select(Order)
+        .options(
+            selectinload(Order.lines),
+            selectinload(Order.customer),
+            selectinload(Order.market),
+            selectinload(Order.courier),
+        )
+        .where(Order.id == order_id)
+    )
+
+
+def courier_by_phone(session: Session, phone: str) -> Courier | None:
+    """The courier registered with this E.164 number, if any."""
+    return session.scalar(select(Courier).where(Courier.phone == phone))
+
+
+def all_couriers(session: Session) -> Sequence[Courier]:
+    """Every courier, by market and name."""
+    return session.scalars(
+        select(Courier)
+        .options(selectinload(Courier.market))
+        .order_by(Courier.market_id, Courier.name, Courier.id)
+    ).all()
+
+
+def free_couriers(
+    session: Session, *, market_id: int | None, leave_out: Sequence[int] = ()
+) -> Sequence[Courier]:
+    """Couriers who may get an offer now: available, not opted out, with no job in hand.
+
+    Of one market, or of every market when `market_id` is None; never those in `leave_out`.
+    """
+    busy = select(Order.courier_id).where(
+        Order.state.in_(ACTIVE_JOB_STATES), Order.courier_id.is_not(None)
+    )
+    opted_out = select(Customer.phone).where(Customer.opted_out_at.is_not(None))
+    query = select(Courier).where(
+        Courier.available.is_(True),
+        Courier.id.not_in(busy),
+        Courier.phone.not_in(opted_out),
+    )
+    if market_id is not None:
+        query = query.where(Courier.market_id == market_id)
+    if leave_out:
+        query = query.where(Courier.id.not_in(leave_out))
+    return session.scalars(query.order_by(Courier.id)).all()
+
+
+def courier_job(session: Session, courier_id: int) -> Order | None:
+    """The order a courier has taken and not delivered yet."""
+    return session.scalar(
+        select(Order).where(Order.courier_id == courier_id, Order.state.in_(ACTIVE_JOB_STATES))
+    )
+
+
+def open_offers_of_courier(session: Session, courier_id: int) -> Sequence[Offer]:
+    """A courier's offers still waiting for an answer, oldest first, with their orders."""
+    return session.scalars(
+        select(Offer)
+        .options(selectinload(Offer.order))
+        .where(Offer.courier_id == courier_id, Offer.state == "open")
+        .order_by(Offer.id)
+    ).all()
+
+
+def courier_offer(session: Session, courier_id: int, number: str) -> Offer | None:
+    """The courier's newest offer of an order with this number."""
+    return session.scalar(
+        select(Offer)
+        .join(Offer.order)
+        .where(Offer.courier_id == courier_id, Order.number == number)
+        .order_by(Offer.id.desc())
+        .limit(1)
+    )
+
+
+def offers_of_order(session: Session, order_id: int, *, states: Sequence[str]) -> Sequence[Offer]:
+    """An order's offers in these states, with their couriers."""
+    return session.scalars(
+        select(Offer)
+        .options(selectinload(Offer.courier))
+        .where(Offer.order_id == order_id, Offer.state.in_(states))
+        .order_by(Offer.id)
+    ).all()
+
+
+def couriers_who_said_no(session: Session, order_id: int) -> list[int]:
+    """Couriers who declined this order, or took it and gave it back: never offered it again."""
+    return list(
+        session.scalars(
+            select(Offer.courier_id).where(
+                Offer.order_id == order_id, Offer.state.in_(("declined", "released"))
+            )
+        )
+    )
+
+
+def unsent_notice(session: Session, *, to: str, order_id: int, kind: str) -> bool:
+    """True when a message of this kind about this order still waits in the outbox for `to`."""
+    return (
+        session.scalar(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.to == to,
+                OutboundMessage.order_id == order_id,
+                OutboundMessage.kind == kind,
+                OutboundMessage.state.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def orders_to_offer(session: Session, now: dt.datetime) -> list[int]:
+    """Placed orders due for their first offers (their market is open, or has opened)."""
+    return list(
+        session.scalars(
+            select(Order.id)
+            .where(
+                Order.state == "placed",
+                (Order.deliver_after.is_(None)) | (Order.deliver_after <= now),
+            )
+            .order_by(Order.id)
+        )
+    )
+
+
+def offers_run_out(session: Session, offered_before: dt.datetime) -> list[int]:
+    """Offered orders whose round of offers began before `offered_before`."""
+    return list(
+        session.scalars(
+            select(Order.id)
+            .where(Order.state == "offered", Order.offered_at <= offered_before)
+            .order_by(Order.id)
+        )
+    )
+
+
+def current_offers_for(session: Session, courier: Courier) -> Sequence[Order]:
+    """Offered orders this courier could be offered now (its market's, or any in round 2)."""
+    return session.scalars(
+        select(Order)
+        .where(
+            Order.state == "offered",
+            (Order.offer_round >= 2) | (Order.market_id == courier.market_id),
+        )
+        .order_by(Order.id)
+    ).all()
+
+
+def vendors_by_phone(session: Session, phone: str) -> Sequence[Vendor]:
+    """The traders registered with this number (one person may keep two stalls)."""
+    return session.scalars(
+        select(Vendor).options(selectinload(Vendor.items)).where(Vendor.phone == phone)
+    ).all()
+
+
+def vendors_by_id(session: Session, vendor_ids: Sequence[int]) -> dict[int, Vendor]:
+    """These traders, keyed by id."""
+    return {v.id: v for v in session.scalars(select(Vendor).where(Vendor.id.in_(vendor_ids)))}
+
+
+def item_by_code(session: Session, code: str) -> Item | None:
+    """The item with this code."""
+    return session.scalar(select(Item).where(Item.code == code))

@@ -180,10 +180,10 @@ def test_an_order_is_cancelled_only_until_a_courier_has_it(db: Session):
     taken.state = "assigned"
     db.flush()
 
-    assert cancel_order(db, waiting) is True
-    assert cancel_order(db, taken) is False
+    assert cancel_order(db, waiting, now=MARKET_OPEN) is True
+    assert cancel_order(db, taken, now=MARKET_OPEN) is False
     assert (waiting.state, taken.state) == ("cancelled", "assigned")
-    assert cancel_order(db, waiting) is False  # once is enough
+    assert cancel_order(db, waiting, now=MARKET_OPEN) is False  # once is enough
 
 
 def test_a_quote_prices_a_basket_under_the_same_rules_and_writes_nothing(db: Session):

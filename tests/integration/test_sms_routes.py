@@ -152,14 +152,16 @@ def test_a_keyword_order_over_twilio(app_for, fake, db: Session):
     assert replies[2].endswith("Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal.")
     assert replies[3] is None  # the confirmation comes from the outbox
 
-    assert "1 sent" in run_worker(app)
+    # No courier is registered: the worker's sweep gives up on the order at once.
+    assert "2 sent" in run_worker(app)
 
     order = db.scalars(select(Order)).one()
     assert [(r.provider, r.to, r.sender) for r in fake.received] == [
         ("twilio", PHONE, "+15005550006")
-    ]
+    ] * 2
     assert f"Pesanan {order.number} diterima" in fake.received[0].body
-    sms = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "order_update")).one()
+    assert f"belum ada kurir untuk pesanan {order.number}" in fake.received[1].body
+    sms = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "order_update")).first()
     assert sms.state == "sent" and sms.provider_message_id.startswith("SM")
 
 
@@ -169,7 +171,8 @@ def test_a_keyword_order_over_africastalking(app_for, fake, db: Session):
     for n, text in enumerate(ORDER_MESSAGES):
         at_sms(client, text, f"ATXid_{n}")
 
-    assert "4 sent" in run_worker(app)  # three replies and the confirmation
+    # three replies, the confirmation, and (no courier is registered) the apology
+    assert "5 sent" in run_worker(app)
 
     bodies = [r.body for r in fake.received]
     assert bodies[2].endswith("Balas YA untuk pesan, TIDAK untuk batal.")
@@ -186,10 +189,10 @@ def test_a_keyword_order_over_sms_gateway_for_android(app_for, fake, db: Session
     for n, text in enumerate(ORDER_MESSAGES):
         assert android_sms(client, text, f"m{n}").status_code == 200
 
-    assert "4 sent" in run_worker(app)
+    assert "5 sent" in run_worker(app)
 
     order = db.scalars(select(Order)).one()
-    assert [r.provider for r in fake.received] == ["android"] * 4
+    assert [r.provider for r in fake.received] == ["android"] * 5
     assert f"Pesanan {order.number} diterima" in fake.received[3].body
 
 

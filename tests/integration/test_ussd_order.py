@@ -124,13 +124,18 @@ def test_a_returning_caller_repeats_the_last_order_in_two_key_presses(client, db
 
     again = UssdSession(client, session_id="ATUid_again")
     home = again.dial()
-    assert home.startswith("CON Halo Ni Made Sari!")
-    assert home.splitlines()[1] == "1. Ulangi pesanan terakhir (Rp86.000)"
+    number = db.scalars(select(Order.number)).one()
+    assert home.splitlines()[:3] == [  # the open order first, then the main menu
+        f"CON Pesanan {number} sudah diterima dan menunggu kurir.",
+        "Halo Ni Made Sari! Mau belanja apa?",
+        "1. Ulangi pesanan terakhir (Rp86.000)",
+    ]
     summary = again.press("1")
     assert "Tomat 2 kg Rp28.000" in summary and "Total Rp86.000" in summary
     final = again.press("1")
 
     assert final.startswith("END Terima kasih!")
+    db.rollback()  # read what the app wrote since
     orders = db.scalars(select(Order).order_by(Order.id)).all()
     assert len(orders) == 2 and orders[0].number != orders[1].number
     assert [line.item_name for line in orders[1].lines] == ["Tomat", "Beras premium"]
@@ -159,7 +164,8 @@ def test_a_dropped_session_is_offered_for_resuming_within_ten_minutes(
 
     # The basket became an order: the next call is not offered it again.
     clock.now += dt.timedelta(minutes=1)
-    assert UssdSession(client, session_id="ATUid_third").dial().startswith("CON Halo Ni Made Sari!")
+    third = UssdSession(client, session_id="ATUid_third").dial()
+    assert third.startswith("CON Pesanan ") and "\nHalo Ni Made Sari!" in third
 
 
 def test_resuming_is_offered_not_forced(client, db: Session):

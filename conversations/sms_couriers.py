@@ -1,0 +1,226 @@
+"""SMS commands of couriers (SIAP, YA 4821, AMBIL, SELESAI, ...) and traders (HABIS, ADA, HARGA).
+
+One number may be a customer, a courier and a trader at once. A courier's or a trader's
+command is read as such; anything else is a customer's message (conversations.sms_commands).
+A bare YA or TIDAK that could be either gets a question back, never a guess.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from conversations.sms_context import SmsContext
+from menus.keywords import Parsed
+from orders import dispatch
+from storage import queries
+from storage.models import Courier, Item
+from voice_prompts import Money, Text
+
+MIN_PRICE = 100  # rupiah: nothing in a market costs less
+OFFER_LIST_LIMIT = 5
+
+
+def answer(ctx: SmsContext, parsed: Parsed, *, accepting: bool, own_pending: bool) -> str | None:
+    """A courier's YA / TIDAK; None when it is the sender's answer to their own order instead.
+
+    `YA 4821` takes that offer. A bare YA takes the courier's one open offer; with several
+    they are listed; when the sender also has an order of their own waiting for YA, they
+    are asked which they mean.
+    """
+    courier = _courier(ctx)
+    number = parsed.order_number
+    if parsed.problem == "bad_order_number":
+        return ctx.text("sms.reply.bad_order_number")
+    if number is None:
+        offers = queries.open_offers_of_courier(ctx.session, courier.id)
+        numbers = [offer.order.number for offer in offers]
+        if numbers and own_pending:
+            key = "dispatch.reply.ambiguous" if accepting else "dispatch.reply.ambiguous_no"
+            return ctx.text(key, list=_listed(numbers), example=numbers[0])
+        if not numbers:
+            return None if own_pending else ctx.text("dispatch.reply.none_open")
+        if len(numbers) > 1:
+            return ctx.text(
+                "dispatch.reply.several_open",
+                count=len(numbers),
+                list=_listed(numbers),
+                keyword="YA" if accepting else "TOLAK",
+                example=numbers[0],
+            )
+        number = numbers[0]
+    verb = dispatch.accept if accepting else dispatch.decline
+    return _say(ctx, verb(ctx.session, courier, number, now=ctx.now))
+
+
+def ready(ctx: SmsContext, parsed: Parsed) -> str:
+    """SIAP / ON: offers from now on (and the orders still looking for a courier)."""
+    if ctx.courier is None:
+        return _couriers_only(ctx, "SIAP")
+    dispatch.set_available(ctx.session, ctx.courier, True, now=ctx.now)
+    if ctx.customer is not None and ctx.customer.opted_out_at is not None:
+        return ctx.text("dispatch.reply.ready_stopped")
+    return ctx.text("dispatch.reply.ready", name=ctx.courier.name)
+
+
+def rest(ctx: SmsContext, parsed: Parsed) -> str:
+    """ISTIRAHAT / OFF: no new offers; a job in hand is still theirs to finish."""
+    if ctx.courier is None:
+        return _couriers_only(ctx, "ISTIRAHAT")
+    dispatch.set_available(ctx.session, ctx.courier, False, now=ctx.now)
+    job = queries.courier_job(ctx.session, ctx.courier.id)
+    if job is not None:
+        return ctx.text("dispatch.reply.resting_with_job", job=job.number)
+    return ctx.text("dispatch.reply.resting")
+
+
+def pickup(ctx: SmsContext, parsed: Parsed) -> str:
+    """AMBIL <nomor>: bought at the stalls, on the way."""
+    if ctx.courier is None:
+        return _couriers_only(ctx, "AMBIL")
+    if parsed.problem:
+        return ctx.text("sms.reply.bad_order_number")
+    return (
+        _say(ctx, dispatch.pick_up(ctx.session, ctx.courier, parsed.order_number, now=ctx.now))
+        or ""
+    )
+
+
+def delivered(ctx: SmsContext, parsed: Parsed) -> str:
+    """SELESAI <nomor>: at the door and paid."""
+    if ctx.courier is None:
+        return _couriers_only(ctx, "SELESAI")
+    if parsed.problem:
+        return ctx.text("sms.reply.bad_order_number")
+    return (
+        _say(ctx, dispatch.deliver(ctx.session, ctx.courier, parsed.order_number, now=ctx.now))
+        or ""
+    )
+
+
+def release(ctx: SmsContext, parsed: Parsed) -> str | None:
+    """BATAL from a courier about their own job; None when it is a customer's BATAL."""
+    courier = _courier(ctx)
+    job = queries.courier_job(ctx.session, courier.id)
+    if job is None:
+        return None
+    if parsed.order_number == job.number:
+        return _say(ctx, dispatch.release(ctx.session, courier, job.number, now=ctx.now))
+    own_open = ctx.customer is not None and queries.customer_order(
+        ctx.session, ctx.customer.id, parsed.order_number
+    )
+    if parsed.order_number is None and not own_open:
+        return ctx.text("dispatch.reply.release_how", job=job.number)
+    return None
+
+
+def status(ctx: SmsContext, parsed: Parsed) -> str | None:
+    """A courier's STATUS: availability, the job in hand, open offers.
+
+    None when the number named is not the courier's (a customer asking about their order).
+    """
+    courier = _courier(ctx)
+    job = queries.courier_job(ctx.session, courier.id)
+    offers = [
+        offer.order.number for offer in queries.open_offers_of_courier(ctx.session, courier.id)
+    ]
+    mine = {job.number} if job else set()
+    if parsed.order_number is not None and parsed.order_number not in mine | set(offers):
+        return None
+    availability = "dispatch.reply.available" if courier.available else "dispatch.reply.unavailable"
+    job_text = (
+        Text.of(
+            "dispatch.reply.job",
+            number=job.number,
+            state=Text.of(f"sms.state.{job.state}"),
+            total=Money(job.total),
+        )
+        if job
+        else Text.of("dispatch.reply.no_job_now")
+    )
+    offers_text = (
+        Text.of("dispatch.reply.offers", list=_listed(offers))
+        if offers
+        else Text.of("dispatch.reply.no_offers")
+    )
+    return ctx.text(
+        "dispatch.reply.status",
+        availability=Text.of(availability),
+        job=job_text,
+        offers=offers_text,
+    )
+
+
+# ---------------------------------------------------------------- traders
+
+
+def trader_item(ctx: SmsContext, parsed: Parsed) -> str:
+    """HABIS / ADA / HARGA for one of the sender's own items; every channel sees it at once."""
+    keyword = {"sold_out": "HABIS", "back_in_stock": "ADA", "price": "HARGA"}[parsed.command]
+    if not ctx.vendors:
+        return ctx.text("dispatch.trader.only", keyword=keyword)
+    own = [item for vendor in ctx.vendors for item in vendor.items]
+    codes = ", ".join(item.code for item in own[:8]) or "-"
+    example = own[0].code if own else "B01"
+    if parsed.problem == "missing":
+        return ctx.text("dispatch.trader.code_missing", keyword=keyword, example=example)
+    if parsed.problem and parsed.problem.startswith("unknown_code:"):
+        code = parsed.problem.split(":", 1)[1]
+        return ctx.text("dispatch.trader.unknown", code=code, codes=codes)
+    item = queries.item_by_code(ctx.session, parsed.code or "")
+    if item is None:
+        return ctx.text("dispatch.trader.unknown", code=parsed.code, codes=codes)
+    if item.vendor_id not in {vendor.id for vendor in ctx.vendors}:
+        return ctx.text("dispatch.trader.not_yours", code=item.code, codes=codes)
+    if parsed.command == "price":
+        return _new_price(ctx, item, parsed)
+    item.available = parsed.command == "back_in_stock"
+    key = "dispatch.trader.back" if item.available else "dispatch.trader.sold_out"
+    return ctx.text(key, code=item.code, name=item.name)
+
+
+def _new_price(ctx: SmsContext, item: Item, parsed: Parsed) -> str:
+    if parsed.problem or parsed.amount is None:
+        return ctx.text("dispatch.trader.bad_price", example=item.code)
+    high = ctx.channel.rules.goods_cap
+    if not MIN_PRICE <= parsed.amount <= high:
+        return ctx.text(
+            "dispatch.trader.absurd_price",
+            price=Money(parsed.amount),
+            low=Money(MIN_PRICE),
+            high=Money(high),
+        )
+    old, item.price = item.price, parsed.amount
+    return ctx.text(
+        "dispatch.trader.price",
+        code=item.code,
+        name=item.name,
+        price=Money(item.price),
+        unit=Text.of(f"unit.{item.unit}"),
+        old=Money(old),
+    )
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _courier(ctx: SmsContext) -> Courier:
+    assert ctx.courier is not None, "courier commands are routed to couriers only"
+    return ctx.courier
+
+
+def _couriers_only(ctx: SmsContext, keyword: str) -> str:
+    return ctx.text("dispatch.reply.couriers_only", keyword=keyword)
+
+
+def _say(ctx: SmsContext, text: Text | None) -> str | None:
+    return ctx.prompts.render(text, ctx.lang) if text is not None else None
+
+
+def _listed(numbers: list[str]) -> str:
+    shown = ", ".join(numbers[:OFFER_LIST_LIMIT])
+    return shown + (" ..." if len(numbers) > OFFER_LIST_LIMIT else "")
+
+
+def roles(session: Session, phone: str) -> tuple[Courier | None, tuple]:
+    """The courier and the trader stalls registered with this number."""
+    return queries.courier_by_phone(session, phone), tuple(queries.vendors_by_phone(session, phone))

@@ -1,0 +1,564 @@
+"""Dispatch: an order offered to couriers, taken by the first who answers YA, carried to the door.
+
+    placed -> offered -> assigned -> picked_up -> delivered      (offer_order, accept,
+                 |  ^         |                                   pick_up, deliver)
+                 |  +---------+ a courier's BATAL (release): offered to the others again
+                 v
+           unassigned   nobody took it in two rounds (the worker's sweep, give_up)
+
+Every change of state is one conditional UPDATE (`... WHERE state = 'offered'`), never
+read-then-write, so two couriers answering at the same moment cannot both win, and a
+customer's BATAL and a courier's YA cannot both succeed. The messages a change causes are
+written to the outbox in the same transaction. Each verb returns what to answer the person
+who asked (a `Text`), or None when the outbox already carries the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from itertools import groupby
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from orders.outbox import enqueue_sms
+from orders.phones import friendly_phone, mask_phone
+from settings import Settings
+from storage import queries
+from storage.models import Courier, Offer, Order, OrderLine, Vendor
+from voice_prompts import Digits, Money, PromptCatalog, Text, default_catalog
+
+log = logging.getLogger(__name__)
+
+LAST_ROUND = 2  # round 1: the order's market; round 2: every market; then unassigned
+AREA_LIMIT = 32  # characters of an address area in an offer (which stays one SMS)
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """What the sweep needs from the settings."""
+
+    offer_window: dt.timedelta
+    call_center_number: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DispatchPolicy:
+        return cls(
+            offer_window=dt.timedelta(seconds=settings.courier_offer_seconds),
+            call_center_number=settings.call_center_number,
+        )
+
+
+# ---------------------------------------------------------------- offers
+
+
+def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int = 1) -> int:
+    """Offer `order` to the couriers who may take it now; returns how many got the offer.
+
+    Round 1 goes to the free couriers of the order's market, round 2 (or round 1 when that
+    market has none) to those of every market. With nobody to ask the order is left as it
+    is, for the sweep to give up on (`give_up`). The order becomes `offered` and the offer
+    SMS are written in this transaction; the open offers of an earlier round expire.
+    """
+    leave_out = queries.couriers_who_said_no(session, order.id)
+    own = queries.courier_by_phone(session, order.customer.phone)
+    if own is not None:
+        leave_out.append(own.id)  # a courier's own shopping is not offered to them
+    couriers: Sequence[Courier] = ()
+    for this_round in range(round_, LAST_ROUND + 1):
+        market_id = order.market_id if this_round == 1 else None
+        couriers = queries.free_couriers(session, market_id=market_id, leave_out=leave_out)
+        if couriers:
+            round_ = this_round
+            break
+    if not couriers:
+        return 0
+    moved = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state == order.state, Order.offer_round < round_)
+        .values(state="offered", offer_round=round_, offered_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not moved:
+        return 0  # someone else moved the order on meanwhile (a second worker, a cancel)
+    _close_offers(session, order, "expired", now)
+    session.refresh(order)
+    for courier in couriers:
+        _send_offer(session, order, courier, round_, now)
+    log.info("order %s offered to %d couriers (round %d)", order.number, len(couriers), round_)
+    return len(couriers)
+
+
+def offer_current_orders(session: Session, courier: Courier, *, now: dt.datetime) -> int:
+    """Offer a courier who has just become free the orders still looking for a courier."""
+    if queries.courier_job(session, courier.id) is not None or not _may_get_offers(
+        session, courier
+    ):
+        return 0
+    sent = 0
+    for order in queries.current_offers_for(session, courier):
+        if courier.id not in queries.couriers_who_said_no(session, order.id):
+            sent += _send_offer(session, order, courier, order.offer_round, now)
+    return sent
+
+
+def _send_offer(
+    session: Session, order: Order, courier: Courier, round_: int, now: dt.datetime
+) -> bool:
+    """One offer and its SMS; False when this courier has it open already or said no to it.
+
+    An offer of this round that was closed (the order was taken and given back) opens again.
+    """
+    offer = session.scalar(
+        select(Offer).where(
+            Offer.order_id == order.id, Offer.courier_id == courier.id, Offer.round == round_
+        )
+    )
+    if offer is None:
+        offer = Offer(order_id=order.id, courier_id=courier.id, round=round_, created_at=now)
+        try:
+            with session.begin_nested():
+                session.add(offer)
+        except IntegrityError:
+            return False  # offered at this very moment by another request
+    elif offer.state in ("open", "declined", "released", "accepted"):
+        return False
+    else:
+        offer.state, offer.created_at, offer.answered_at = "open", now, None
+    order = queries.order_for_dispatch(session, order.id) or order
+    body = _render(
+        courier.language,
+        "dispatch.offer",
+        number=order.number,
+        market=order.market.name,
+        area=address_area(order.delivery_address),
+        count=sum(1 for _ in order.lines),
+        goods=Money(order.goods_total),
+        fee=Money(order.delivery_fee),
+    )
+    enqueue_sms(session, to=courier.phone, body=body, kind="offer", order=order, now=now)
+    return True
+
+
+def withdraw_offers(session: Session, order: Order, *, now: dt.datetime) -> None:
+    """The order was cancelled: its open offers can no longer be taken."""
+    _close_offers(session, order, "withdrawn", now)
+
+
+def _may_get_offers(session: Session, courier: Courier) -> bool:
+    return any(
+        c.id == courier.id for c in queries.free_couriers(session, market_id=courier.market_id)
+    )
+
+
+def _close_offers(session: Session, order: Order, state: str, now: dt.datetime) -> list[Offer]:
+    """Close the order's open offers (`taken`, `expired`, `withdrawn`); returns them."""
+    closing = list(queries.offers_of_order(session, order.id, states=("open",)))
+    for offer in closing:
+        offer.state = state
+        offer.answered_at = now
+    return closing
+
+
+# ---------------------------------------------------------------- a courier's answers
+
+
+def accept(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text | None:
+    """`YA <nomor>`: the first valid accept wins the order; the others are told it is taken."""
+    offer = queries.courier_offer(session, courier.id, number)
+    if offer is None:
+        return Text.of("dispatch.reply.not_offered", number=number)
+    order = offer.order
+    if offer.state == "declined":
+        return Text.of("dispatch.reply.declined_before", number=number)
+    if offer.state == "released":
+        return Text.of("dispatch.reply.no_longer_open", number=number)
+    job = queries.courier_job(session, courier.id)
+    if job is not None and job.id != order.id:
+        return Text.of("dispatch.reply.busy", job=job.number)
+    if offer.state == "accepted" and order.courier_id == courier.id:
+        return Text.of("dispatch.reply.yours_already", number=number)
+    if offer.state != "open":
+        return _why_not_open(session, courier, order, offer)
+    try:
+        with session.begin_nested():
+            won = session.execute(
+                update(Order)
+                .where(
+                    Order.id == order.id,
+                    Order.state == "offered",
+                    Order.offer_round == offer.round,
+                )
+                .values(state="assigned", courier_id=courier.id, assigned_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    except IntegrityError:  # the same courier won another order at this very moment
+        session.expire_all()
+        job = queries.courier_job(session, courier.id)
+        return Text.of("dispatch.reply.busy", job=job.number if job else "-")
+    session.expire_all()
+    if not won:
+        return _why_not_open(session, courier, order, offer)
+    return _assigned(session, order.id, courier, now)
+
+
+def _why_not_open(session: Session, courier: Courier, order: Order, offer: Offer) -> Text | None:
+    """Why an offer can no longer be taken (None: the notice is still on its way to them)."""
+    if order.state in ("assigned", "picked_up", "delivered"):
+        if queries.unsent_notice(session, to=courier.phone, order_id=order.id, kind="offer"):
+            return None  # "taken by another courier" is in the outbox for them already
+        return Text.of("dispatch.taken", number=order.number)
+    if order.state == "cancelled":
+        return Text.of("dispatch.reply.cancelled", number=order.number)
+    return Text.of("dispatch.reply.expired", number=order.number)
+
+
+def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetime) -> Text:
+    """The winner's job; the other couriers, the customer and the traders are told."""
+    order = queries.order_for_dispatch(session, order_id)
+    assert order is not None
+    for offer in _close_offers(session, order, "taken", now):
+        if offer.courier_id == courier.id:
+            offer.state = "accepted"
+            continue
+        body = _render(offer.courier.language, "dispatch.taken", number=order.number)
+        enqueue_sms(session, to=offer.courier.phone, body=body, kind="offer", order=order, now=now)
+    _tell_customer(
+        session,
+        order,
+        "dispatch.customer.assigned",
+        now,
+        courier=courier.name,
+        phone=friendly_phone(courier.phone),
+    )
+    for vendor, lines in _lines_by_vendor(session, order):
+        if vendor.phone:
+            body = _render(
+                "id",
+                "dispatch.trader.prepare",
+                number=order.number,
+                courier=courier.name,
+                lines=_line_list(lines),
+                amount=Money(sum(line.line_total for line in lines)),
+            )
+            enqueue_sms(
+                session, to=vendor.phone, body=body, kind="order_update", order=order, now=now
+            )
+    log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
+    return job_sheet(session, order, courier.language)
+
+
+def job_sheet(session: Session, order: Order, lang: str) -> Text:
+    """Everything the courier needs for the job, as one message (in as few parts as it takes)."""
+    if order.delivery_address:
+        where = Text.of("dispatch.job.address", address=order.delivery_address)
+    else:
+        where = Text.of("dispatch.job.recording", url=order.delivery_address_recording_url or "-")
+    stalls = "; ".join(
+        _render(
+            lang,
+            "dispatch.job.stall",
+            trader=vendor.name,
+            stall=vendor.code,
+            lines=_line_list(lines, lang),
+            amount=Money(sum(line.line_total for line in lines)),
+        )
+        for vendor, lines in _lines_by_vendor(session, order)
+    )
+    return Text.of(
+        "dispatch.job.sheet",
+        number=order.number,
+        name=order.delivery_name or order.customer.name or "-",
+        phone=friendly_phone(order.customer.phone),
+        where=where,
+        stalls=stalls,
+        goods=Money(order.goods_total),
+        total=Money(order.total),
+    )
+
+
+def decline(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text:
+    """`TOLAK <nomor>`: this courier is not asked about the order again."""
+    offer = queries.courier_offer(session, courier.id, number)
+    if offer is None:
+        return Text.of("dispatch.reply.not_offered", number=number)
+    if offer.state != "open":
+        return Text.of("dispatch.reply.no_longer_open", number=number)
+    offer.state, offer.answered_at = "declined", now
+    return Text.of("dispatch.reply.declined", number=number)
+
+
+def pick_up(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
+    """`AMBIL <nomor>`: the courier has the goods; the customer is told they are on the way."""
+    order, why_not = _own_job(session, courier, number)
+    if order is None:
+        return why_not
+    if order.state == "picked_up":
+        return Text.of("dispatch.reply.picked_up_already", number=order.number)
+    if not _move(session, order, "assigned", "picked_up", picked_up_at=now):
+        return Text.of("dispatch.reply.not_yours", number=order.number)
+    _tell_customer(
+        session,
+        order,
+        "dispatch.customer.picked_up",
+        now,
+        courier=courier.name,
+        phone=friendly_phone(courier.phone),
+        total=Money(order.total),
+    )
+    return Text.of("dispatch.reply.picked_up", number=order.number, total=Money(order.total))
+
+
+def deliver(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
+    """`SELESAI <nomor>`: delivered and paid; the courier is free for the next offer."""
+    order, why_not = _own_job(session, courier, number)
+    if order is None:
+        return why_not
+    if order.state == "assigned":
+        return Text.of("dispatch.reply.pick_up_first", number=order.number)
+    if not _move(session, order, "picked_up", "delivered", delivered_at=now):
+        return Text.of("dispatch.reply.not_yours", number=order.number)
+    _tell_customer(session, order, "dispatch.customer.delivered", now)
+    offer_current_orders(session, courier, now=now)
+    return Text.of("dispatch.reply.delivered", number=order.number)
+
+
+def release(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text:
+    """`BATAL <nomor>` from the courier: the order goes back to offers, without this courier."""
+    order, why_not = _own_job(session, courier, number)
+    if order is None:
+        return why_not
+    if order.state == "picked_up":
+        return Text.of("dispatch.reply.cannot_release", number=order.number)
+    if not _move(session, order, "assigned", "placed", courier_id=None, offer_round=0):
+        return Text.of("dispatch.reply.not_yours", number=order.number)
+    for offer in queries.offers_of_order(session, order.id, states=("accepted",)):
+        if offer.courier_id == courier.id:
+            offer.state, offer.answered_at = "released", now
+    _tell_customer(session, order, "dispatch.customer.released", now)
+    offer_order(session, order, now=now)  # nobody free: the sweep gives up on it
+    return Text.of("dispatch.reply.released", number=order.number)
+
+
+def set_available(session: Session, courier: Courier, available: bool, *, now: dt.datetime) -> int:
+    """SIAP / ISTIRAHAT; a courier who becomes available is offered the open orders."""
+    courier.available, courier.updated_at = available, now
+    session.flush()
+    return offer_current_orders(session, courier, now=now) if available else 0
+
+
+def _own_job(session: Session, courier: Courier, number: str | None) -> tuple[Order | None, Text]:
+    """The courier's job this command is about (their one job when no number is given)."""
+    job = queries.courier_job(session, courier.id)
+    if number is None:
+        if job is None:
+            return None, Text.of("dispatch.reply.no_job")
+        return job, Text.of("dispatch.reply.no_job")
+    if job is not None and job.number == number:
+        return job, Text.of("dispatch.reply.no_job")
+    offer = queries.courier_offer(session, courier.id, number)
+    if offer is not None and offer.order.courier_id == courier.id:
+        state = Text.of(f"sms.state.{offer.order.state}")
+        return None, Text.of("dispatch.reply.job_closed", number=number, state=state)
+    return None, Text.of("dispatch.reply.not_yours", number=number)
+
+
+def _move(session: Session, order: Order, before: str, after: str, **values: object) -> bool:
+    """One conditional UPDATE of the order's state; False when it was not `before` any more."""
+    moved = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state == before)
+        .values(state=after, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(order)
+    return bool(moved)
+
+
+# ---------------------------------------------------------------- the sweep
+
+
+@dataclass
+class SweepCount:
+    """What one sweep did."""
+
+    offered: int = 0
+    reoffered: int = 0
+    unassigned: int = 0
+
+
+def sweep(
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    *,
+    now: dt.datetime,
+    policy: DispatchPolicy,
+) -> SweepCount:
+    """Offer orders whose market has opened; re-offer or give up on offers nobody took.
+
+    Each order is one transaction: a failure with one is logged and the sweep goes on.
+    """
+    count = SweepCount()
+    with unit_of_work() as session:
+        due = queries.orders_to_offer(session, now)
+        run_out = queries.offers_run_out(session, now - policy.offer_window)
+    for order_id in due:
+        _one_order(unit_of_work, order_id, lambda s, o: _first_offers(s, o, now, policy, count))
+    for order_id in run_out:
+        _one_order(unit_of_work, order_id, lambda s, o: _next_round(s, o, now, policy, count))
+    return count
+
+
+def _one_order(
+    unit_of_work: Callable[[], AbstractContextManager[Session]],
+    order_id: int,
+    work: Callable[[Session, Order], None],
+) -> None:
+    try:
+        with unit_of_work() as session:
+            order = queries.order_for_dispatch(session, order_id)
+            if order is not None:
+                work(session, order)
+    except Exception:
+        log.exception("dispatch of order %s failed; tried again on the next sweep", order_id)
+
+
+def _first_offers(
+    session: Session, order: Order, now: dt.datetime, policy: DispatchPolicy, count: SweepCount
+) -> None:
+    if order.state != "placed":
+        return
+    if offer_order(session, order, now=now):
+        count.offered += 1
+    elif give_up(session, order, now=now, policy=policy):
+        count.unassigned += 1
+
+
+def _next_round(
+    session: Session, order: Order, now: dt.datetime, policy: DispatchPolicy, count: SweepCount
+) -> None:
+    if order.state != "offered" or order.offered_at is None:
+        return
+    if order.offered_at > now - policy.offer_window:
+        return  # offered again meanwhile
+    if order.offer_round < LAST_ROUND and offer_order(session, order, now=now, round_=LAST_ROUND):
+        count.reoffered += 1
+    elif give_up(session, order, now=now, policy=policy):
+        count.unassigned += 1
+
+
+def give_up(session: Session, order: Order, *, now: dt.datetime, policy: DispatchPolicy) -> bool:
+    """No courier: `unassigned`; the call center and the customer are told."""
+    if order.state not in ("placed", "offered"):
+        return False
+    if not _move(session, order, order.state, "unassigned"):
+        return False
+    _close_offers(session, order, "expired", now)
+    order = queries.order_for_dispatch(session, order.id) or order
+    if policy.call_center_number:
+        body = _render(
+            "id",
+            "dispatch.call_center",
+            number=order.number,
+            market=order.market.name,
+            total=Money(order.total),
+            name=order.delivery_name or "-",
+            phone=friendly_phone(order.customer.phone),
+        )
+        enqueue_sms(
+            session,
+            to=policy.call_center_number,
+            body=body,
+            kind="order_update",
+            order=order,
+            now=now,
+        )
+    else:
+        log.warning("order %s has no courier and CALL_CENTER_NUMBER is not set", order.number)
+    if policy.call_center_number:
+        apology = Text.of(
+            "dispatch.customer.unassigned_call",
+            number=Digits(order.number),
+            call_center=friendly_phone(policy.call_center_number),
+        )
+    else:
+        apology = Text.of("dispatch.customer.unassigned", number=Digits(order.number))
+    _tell_customer(session, order, apology, now)
+    log.warning("order %s unassigned: no courier took it", order.number)
+    return True
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def address_area(address: str) -> str:
+    """The part of an address a courier may see before taking the job: banjar and desa.
+
+    `Jl. Ngurah Rai 5, Banjar Kauh, Desa Bugbug, dekat pura` -> `Banjar Kauh, Desa Bugbug`.
+    Without either, the last part after a comma when it holds no house number; else `-`.
+    """
+    found = [match.group(0).strip() for match in AREA_WORDS.finditer(address or "")]
+    if found:
+        return ", ".join(dict.fromkeys(found))[:AREA_LIMIT]
+    parts = [part.strip() for part in (address or "").split(",") if part.strip()]
+    if len(parts) > 1 and not any(ch.isdigit() for ch in parts[-1]):
+        return parts[-1][:AREA_LIMIT]
+    return "-"
+
+
+_AREA = r"(?:banjar|br\.?|desa|ds\.?|dusun|kelurahan|kel\.)"
+_NOT_A_NAME = rf"(?!{_AREA}(?:\s|$)|dekat\b|depan\b|belakang\b|samping\b|no\b|gang\b|jl\b)"
+# "Banjar Kauh", "Desa Bugbug", "br. Tengah": the area word and one or two words of name.
+AREA_WORDS = re.compile(
+    rf"\b{_AREA}\s*{_NOT_A_NAME}[^\W\d_][\w'-]*(?:\s+{_NOT_A_NAME}[^\W\d_][\w'-]*)?",
+    re.IGNORECASE,
+)
+
+
+def _lines_by_vendor(session: Session, order: Order) -> list[tuple[Vendor, list[OrderLine]]]:
+    """The order's lines grouped by the trader who sells them, in order."""
+    items = queries.items_by_id(session, [line.item_id for line in order.lines])
+    vendor_of = {
+        line.id: items[line.item_id].vendor for line in order.lines if line.item_id in items
+    }
+    lines = sorted(
+        (line for line in order.lines if line.id in vendor_of),
+        key=lambda line: (vendor_of[line.id].position, vendor_of[line.id].id, line.id),
+    )
+    return [
+        (vendor, list(group))
+        for vendor, group in groupby(lines, key=lambda line: vendor_of[line.id])
+    ]
+
+
+def _line_list(lines: Sequence[OrderLine], lang: str = "id") -> str:
+    prompts = default_catalog()
+    return ", ".join(
+        f"{line.item_name} {line.quantity} {prompts.render(Text.of(f'unit.{line.unit}'), lang)}"
+        for line in lines
+    )
+
+
+def _tell_customer(
+    session: Session, order: Order, text: str | Text, now: dt.datetime, **params: object
+) -> None:
+    """An SMS about the order to the customer, in their language."""
+    message = text if isinstance(text, Text) else Text.of(text, number=order.number, **params)
+    lang = order.customer.language or "id"
+    body = _prompts().render(message, lang)
+    enqueue_sms(
+        session, to=order.customer.phone, body=body, kind="order_update", order=order, now=now
+    )
+
+
+def _render(lang: str, key: str, **params: object) -> str:
+    return _prompts().render(Text.of(key, **params), lang)
+
+
+def _prompts() -> PromptCatalog:
+    return default_catalog()
