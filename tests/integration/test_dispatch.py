@@ -427,3 +427,33 @@ def test_a_closed_markets_order_is_offered_at_opening(dispatch_app, clock, db: S
     clock.now = opening
     assert "Dispatch: 1 offered" in run_worker(dispatch_app)
     assert phones.inbox(MADE)[-1].endswith(f"Balas YA {number}")
+
+
+# ---------------------------------------------------------------- customers hear the state
+
+
+def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app, db: Session):
+    from tests.ussd import UssdSession
+    from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall
+
+    app = make_app(
+        replace(settings, twilio_auth_token=TWILIO_AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
+    )
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    number = phones.order_by_sms(CUSTOMER)
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+
+    screen = UssdSession(app.test_client(), session_id="ATUid_status").dial()
+    assert screen.startswith(f"CON Pesanan {number} sedang diantar Pak Made.\n")
+
+    call = TwilioCall(app.test_client())
+    call.start()
+    spoken_number = ", ".join(
+        ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"][
+            int(digit)
+        ]
+        for digit in number
+    )
+    assert call.speech().startswith(f"Pesanan {spoken_number} sedang diantar Pak Made.")

@@ -7,11 +7,8 @@ on 127.0.0.1 (tests/fake_providers.py), so the SDK's own request building is exe
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-import xml.etree.ElementTree as ET
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -22,125 +19,17 @@ from orders.outbox import enqueue_sms
 from storage.models import Order, OutboundMessage
 from tests import fake_providers as fp
 from tests.conftest import MARKET_OPEN
+from tests.provider_sms import (
+    ANDROID_KEY,
+    AT_TOKEN,
+    PHONE,
+    android_sms,
+    at_sms,
+    phone_time,
+    run_worker,
+    twilio_sms,
+)
 from tests.voice import PUBLIC_BASE_URL
-
-PHONE = "+6281234567890"
-AT_TOKEN = "at-sms-token"
-ANDROID_KEY = "android-webhook-key"
-
-
-@pytest.fixture
-def fake():
-    server, stop = fp.serve()
-    yield server
-    stop()
-
-
-@pytest.fixture
-def route_settings(settings, fake):
-    return replace(
-        settings,
-        public_base_url=PUBLIC_BASE_URL,
-        twilio_account_sid=fp.TWILIO_SID,
-        twilio_auth_token=fp.TWILIO_TOKEN,
-        twilio_from_number="+15005550006",
-        twilio_api_base_url=fake.url,
-        at_username=fp.AT_USERNAME,
-        at_api_key=fp.AT_API_KEY,
-        at_sender_id="TELEPASAR",
-        at_api_base_url=fake.url,
-        at_webhook_token=AT_TOKEN,
-        android_gateway_url=f"{fake.url}/3rdparty/v1",
-        android_gateway_user=fp.ANDROID_USER,
-        android_gateway_password=fp.ANDROID_PASSWORD,
-        android_webhook_key=ANDROID_KEY,
-    )
-
-
-@pytest.fixture
-def app_for(route_settings, make_app):
-    """An app whose outbox worker sends through `provider`."""
-    return lambda provider: make_app(replace(route_settings, sms_provider=provider))
-
-
-def run_worker(app) -> str:
-    result = app.test_cli_runner().invoke(args=["worker", "--once"])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-# ---------------------------------------------------------------- the three webhooks
-
-
-def twilio_sms(client, body: str, sid: str):
-    params = {
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": fp.TWILIO_SID,
-        "From": PHONE,
-        "To": "+15005550006",
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-    }
-    signature = RequestValidator(fp.TWILIO_TOKEN).compute_signature(
-        PUBLIC_BASE_URL + "/twilio/sms", params
-    )
-    response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
-    assert response.status_code == 200
-    messages = ET.fromstring(response.data).findall("Message")
-    return messages[0].text if messages else None
-
-
-def at_sms(client, body: str, sid: str):
-    response = client.post(
-        f"/africastalking/sms?token={AT_TOKEN}",
-        data={
-            "from": PHONE,
-            "to": "21234",
-            "text": body,
-            "date": "2026-11-30 10:00:00",
-            "id": sid,
-            "linkId": "",
-        },
-    )
-    assert response.status_code == 200
-
-
-def android_event(body: str, sid: str, *, received_at: str = "2026-11-30T10:00:00.000+08:00"):
-    return {
-        "event": "sms:received",
-        "id": f"evt-{sid}",
-        "deviceId": "dev-1",
-        "webhookId": "wh-1",
-        "payload": {
-            "messageId": hashlib.sha1(body.encode()).hexdigest()[:16],
-            "message": body,
-            "phoneNumber": PHONE,
-            "simNumber": 1,
-            "receivedAt": received_at,
-        },
-    }
-
-
-def phone_time(client) -> int:
-    """The Android phone's clock as it signs a webhook: it agrees with the app's clock."""
-    return int(client.application.config["TELEPASAR_CLOCK"]().timestamp())
-
-
-def android_sms(client, body: str, sid: str, *, key: str = ANDROID_KEY, age: int = 0):
-    raw = json.dumps(android_event(body, sid)).encode()
-    timestamp = str(phone_time(client) - age)
-    signature = hmac.new(key.encode(), raw + timestamp.encode(), "sha256").hexdigest()
-    return client.post(
-        "/android/sms",
-        data=raw,
-        content_type="application/json",
-        headers={"X-Signature": signature, "X-Timestamp": timestamp},
-    )
-
 
 ORDER_MESSAGES = ["NAMA Ni Made Sari", "ALAMAT Banjar Kauh, Desa Bugbug", "PESAN B04 2", "YA"]
 

@@ -8,37 +8,26 @@ machine's clock (the default clock), so the messages are enqueued as due by that
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
 
 from orders.outbox import enqueue_sms
-from settings import PROJECT_ROOT, Settings
+from settings import Settings
 from storage.clock import system_clock
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import OutboundMessage
 from tests import fake_providers
 from tests.db_faults import write_lock_held
+from tests.processes import Process, start_flask
 
 PHONE = "+6281234567890"
-
-
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture
@@ -62,35 +51,17 @@ def worker_settings(settings: Settings, fake) -> Settings:
 
 
 @pytest.fixture
-def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., Process]]:
     """Start `flask --app gateway worker` with these settings; every one is ended after."""
-    started: list[WorkerProcess] = []
+    started: list[Process] = []
 
-    def start(settings: Settings) -> WorkerProcess:
-        log = tmp_path / f"worker-{len(started) + 1}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-        env.update({f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings)})
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "gateway", "worker"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        started.append(WorkerProcess(process, log))
+    def start(settings: Settings) -> Process:
+        started.append(start_flask(settings, tmp_path / f"worker-{len(started) + 1}.log", "worker"))
         return started[-1]
 
     yield start
     for worker in started:
-        if worker.process.poll() is None:
-            worker.process.send_signal(signal.SIGTERM)
-            try:
-                worker.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.process.kill()
-                worker.process.wait()
+        worker.stop()
 
 
 def enqueue(settings: Settings, count: int) -> list[str]:
@@ -122,7 +93,7 @@ def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> Non
         time.sleep(0.05)
 
 
-def stop(worker: WorkerProcess) -> None:
+def stop(worker: Process) -> None:
     worker.process.send_signal(signal.SIGTERM)
     assert worker.process.wait(timeout=15) == 0, worker.output()
     assert "Outbox worker stopped." in worker.output()

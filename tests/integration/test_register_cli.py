@@ -1,0 +1,72 @@
+"""`courier-add`, `courier-list` and `trader-phone`: the register from the command line."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Courier, Vendor
+
+
+def cli(app, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_a_courier_is_added_by_any_phone_format_and_listed(app, db: Session):
+    added = cli(
+        app, "courier-add", "--phone", "0813 1111 0001", "--name", "Pak Made", "--market", "AB"
+    )
+    assert added.exit_code == 0, added.output
+    assert added.output == (
+        "Courier registered: Pak Made, 0813-1111-0001, Pasar Amlapura Barat. "
+        "They start work by texting SIAP.\n"
+    )
+    by_name = cli(
+        app,
+        "courier-add",
+        "--phone",
+        "+62 813-1111-0002",
+        "--name",
+        "Bli Ketut",
+        "--market",
+        "subagan",
+    )
+    assert by_name.exit_code == 0, by_name.output
+
+    courier = db.scalars(select(Courier).order_by(Courier.id)).first()
+    assert (courier.phone, courier.available, courier.language) == ("+6281311110001", False, "id")
+    listed = cli(app, "courier-list").output.splitlines()
+    assert listed[-1] == "2 couriers, 0 available."
+    assert listed[0].split() == ["AB", "Pak", "Made", "0813-1111-0001", "istirahat", "-"]
+
+
+def test_courier_add_refuses_what_it_cannot_register(app):
+    cli(app, "courier-add", "--phone", "081311110001", "--name", "Pak Made", "--market", "AB")
+    twice = cli(app, "courier-add", "--phone", "+6281311110001", "--name", "X", "--market", "AT")
+    assert twice.exit_code == 1
+    assert (
+        "0813-1111-0001 is registered already, as Pak Made (Pasar Amlapura Barat)" in twice.output
+    )
+    bad_phone = cli(app, "courier-add", "--phone", "12", "--name", "X", "--market", "AB")
+    assert bad_phone.exit_code == 1 and "not a valid phone number" in bad_phone.output
+    vague = cli(
+        app, "courier-add", "--phone", "081311110005", "--name", "X", "--market", "Amlapura"
+    )
+    assert vague.exit_code == 1
+    assert "more than one market matches 'Amlapura'; the markets are: AB (Pasar" in vague.output
+    assert "Traceback" not in twice.output + bad_phone.output + vague.output
+
+
+def test_an_empty_register_says_how_to_start(app):
+    assert cli(app, "courier-list").output == (
+        "No couriers yet. Add one: flask --app gateway courier-add --help\n"
+    )
+
+
+def test_a_trader_gets_the_phone_they_text_from(app, db: Session):
+    saved = cli(app, "trader-phone", "--trader", "ab1", "--phone", "0852-0000-0001")
+    assert saved.exit_code == 0, saved.output
+    assert saved.output == "Trader phone saved: Bu Komang (AB1): 0852-0000-0001.\n"
+    assert db.scalars(select(Vendor.phone).where(Vendor.code == "AB1")).one() == "+6285200000001"
+    unknown = cli(app, "trader-phone", "--trader", "ZZ9", "--phone", "0852-0000-0001")
+    assert unknown.exit_code == 1 and "no trader with the code 'ZZ9'" in unknown.output

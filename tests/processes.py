@@ -1,0 +1,85 @@
+"""Telepasar as real processes for tests: `flask worker` and the web gateway, given Settings."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import requests
+
+from settings import PROJECT_ROOT, Settings
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes `Settings.from_env()` give `settings` in a child process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
+    env.update({f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings)})
+    return env
+
+
+@dataclass
+class Process:
+    """A child process and the file its output goes to."""
+
+    process: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, then wait; killed if it does not end in time. Returns its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def start_flask(settings: Settings, log: Path, *args: str) -> Process:
+    """`python -m flask --app gateway <args>` with these settings, output into `log`."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "gateway", *args],
+            cwd=PROJECT_ROOT,
+            env=settings_env(settings),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return Process(process, log)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gateway(settings: Settings, log: Path) -> tuple[Process, str]:
+    """The web gateway (Flask's threaded server) on a free loopback port; returns it and its URL."""
+    port = free_port()
+    server = start_flask(
+        settings, log, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return server, url
+        except requests.ConnectionError:
+            pass
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            server.stop()
+            raise AssertionError(f"the gateway did not start:\n{server.output()}")
+        time.sleep(0.1)
