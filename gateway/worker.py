@@ -23,9 +23,10 @@ from sqlalchemy import delete
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
 from gateway.sms import sms_settings
-from orders.dispatch import DispatchPolicy, SweepCount, sweep
+from orders.dispatch import SweepCount, sweep
 from orders.inbox import note_failed_handling
 from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
+from orders.rules import DispatchPolicy
 from settings import Settings
 from storage import queries
 from storage.clock import Clock

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from orders.outbox import enqueue_sms
 from orders.phones import friendly_phone, mask_phone
-from settings import Settings
+from orders.rules import DispatchPolicy
 from storage import queries
 from storage.models import Courier, Offer, Order, OrderLine, Vendor
 from voice_prompts import Digits, Money, PromptCatalog, Text, default_catalog
@@ -38,21 +38,6 @@ log = logging.getLogger(__name__)
 
 LAST_ROUND = 2  # round 1: the order's market; round 2: every market; then unassigned
 AREA_LIMIT = 32  # characters of an address area in an offer (which stays one SMS)
-
-
-@dataclass(frozen=True)
-class DispatchPolicy:
-    """What the sweep needs from the settings."""
-
-    offer_window: dt.timedelta
-    call_center_number: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DispatchPolicy:
-        return cls(
-            offer_window=dt.timedelta(seconds=settings.courier_offer_seconds),
-            call_center_number=settings.call_center_number,
-        )
 
 
 # ---------------------------------------------------------------- offers

@@ -10,8 +10,9 @@ context, and they ask it (`menus.context.BasketRules` is the part they see).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orders.errors import BadQuantity, EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
 from settings import Settings
@@ -30,16 +31,35 @@ class Goods:
 
 
 @dataclass(frozen=True)
+class DispatchPolicy:
+    """How long couriers have to take an order, and who hears when none does."""
+
+    offer_window: dt.timedelta = dt.timedelta(seconds=300)
+    call_center_number: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DispatchPolicy:
+        """The policy as COURIER_OFFER_SECONDS and CALL_CENTER_NUMBER set it."""
+        return cls(
+            offer_window=dt.timedelta(seconds=settings.courier_offer_seconds),
+            call_center_number=settings.call_center_number,
+        )
+
+
+@dataclass(frozen=True)
 class OrderRules:
-    """The limits of an order in this deployment."""
+    """The limits of an order in this deployment, and what happens when nobody delivers it."""
 
     goods_cap: int = 300_000
     max_quantity: int = MAX_QUANTITY
+    dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OrderRules:
-        """The rules as ORDER_GOODS_CAP sets them."""
-        return cls(goods_cap=settings.order_goods_cap)
+        """The rules as ORDER_GOODS_CAP, COURIER_OFFER_SECONDS and CALL_CENTER_NUMBER set them."""
+        return cls(
+            goods_cap=settings.order_goods_cap, dispatch=DispatchPolicy.from_settings(settings)
+        )
 
     @staticmethod
     def merge(lines: Iterable[tuple[int, int]]) -> dict[int, int]:

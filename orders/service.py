@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders.customers import customer_for
-from orders.dispatch import offer_order, withdraw_offers
+from orders.dispatch import give_up, offer_order, withdraw_offers
 from orders.errors import EmptyOrder
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
@@ -160,8 +160,9 @@ def place_order(
     _insert_with_number(session, order, numbers_in_use)
     body = confirmation_sms(prompts, customer.language or language, order, priced.deliver_after)
     enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
-    if priced.deliver_after is None:
-        offer_order(session, order, now=now)  # a closed market's order: the sweep, at opening
+    if priced.deliver_after is None and not offer_order(session, order, now=now):
+        give_up(session, order, now=now, policy=rules.dispatch)  # no courier anywhere
+    # A closed market's order waits for its opening: the worker's sweep offers it then.
     return PlacedOrder(
         order.id,
         order.number,

@@ -74,9 +74,11 @@ class Phones:
         self.send(phone, "NAMA Ni Made Sari")
         self.send(phone, "ALAMAT Jl. Gatot Subroto 7, Banjar Kauh, Desa Bugbug")
         self.send(phone, f"PESAN {lines}")
-        confirmation = self.send(phone, "YA")
-        assert confirmation is not None and "diterima" in confirmation, confirmation
-        return confirmation.split("Pesanan ", 1)[1].split(" ", 1)[0]
+        before = len(self.inbox(phone))
+        self.send(phone, "YA")
+        news = self.inbox(phone)[before:]  # the confirmation (and an apology if no courier)
+        assert news and " diterima." in news[0], news
+        return news[0].split("Pesanan ", 1)[1].split(" ", 1)[0]
 
 
 def later(app: Flask, seconds: float) -> None:

@@ -48,3 +48,24 @@ def route_settings(settings, fake):
 def app_for(route_settings, make_app):
     """An app whose outbox worker sends through `provider`."""
     return lambda provider: make_app(replace(route_settings, sms_provider=provider))
+
+
+COURIER_ON_DUTY = "+6281399990001"
+
+
+@pytest.fixture
+def courier_on_duty(app) -> str:
+    """One courier of Pasar Amlapura Barat who has texted SIAP: orders are offered, not
+    unassigned for want of a courier. Returns the courier's number."""
+    from orders.register import register_courier
+
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        courier = register_courier(
+            session,
+            phone=COURIER_ON_DUTY,
+            name="Pak Putu",
+            market="AB",
+            now=app.config["TELEPASAR_CLOCK"](),
+        )
+        courier.available = True
+    return COURIER_ON_DUTY

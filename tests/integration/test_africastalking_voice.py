@@ -12,7 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Order, OutboundMessage
+from tests.integration.conftest import COURIER_ON_DUTY
 from tests.voice import PUBLIC_BASE_URL
+
+# Orders here are offered to a courier, as in a market with couriers at work.
+pytestmark = pytest.mark.usefixtures("courier_on_duty")
 
 TOKEN = "at-voice-token"
 CALL_CENTER = "+6236322000"
@@ -128,7 +132,11 @@ def test_a_whole_call_in_indonesian_is_played_audio_and_places_the_order(at_app,
     for play in call.xml.iter("Play"):  # every clip is there to be fetched
         with client.get(urlsplit(play.get("url")).path) as fetched:
             assert fetched.status_code == 200 and fetched.data[:4] == b"RIFF"
-    assert db.scalars(select(OutboundMessage.to)).all() == ["+6281234567890"]
+    # The caller's confirmation, and the offer to the courier on duty.
+    assert db.scalars(select(OutboundMessage.to).order_by(OutboundMessage.id)).all() == [
+        "+6281234567890",
+        COURIER_ON_DUTY,
+    ]
 
 
 def test_english_is_said_not_played(at_app):

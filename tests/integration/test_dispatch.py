@@ -407,9 +407,25 @@ def test_no_taker_offers_every_market_then_gives_up(dispatch_app, db: Session):
 def test_no_courier_anywhere_is_unassigned_at_once(dispatch_app, db: Session):
     phones = Phones(dispatch_app)
     number = phones.order_by_sms(CUSTOMER)
-    assert "1 with no courier" in run_worker(dispatch_app)
-    assert order_row(db, number).state == "unassigned"
+    assert order_row(db, number).state == "unassigned"  # with the order, in one transaction
     assert len(phones.inbox(CALL_CENTER)) == 1
+    assert phones.inbox(CUSTOMER)[-1].startswith("Telepasar: Maaf, belum ada kurir")
+    assert "Dispatch" not in run_worker(dispatch_app)  # nothing left for the sweep
+
+
+def test_a_closed_markets_order_with_no_courier_is_unassigned_at_opening(
+    dispatch_app, clock, db: Session
+):
+    from tests.conftest import MARKET_CLOSED
+
+    clock.now = MARKET_CLOSED
+    phones = Phones(dispatch_app)
+    number = phones.order_by_sms(CUSTOMER)
+    run_worker(dispatch_app)
+    assert order_row(db, number).state == "placed"  # nobody is needed before the opening
+    clock.now = order_row(db, number).deliver_after
+    assert "Dispatch: 0 offered, 0 offered again, 1 with no courier." in run_worker(dispatch_app)
+    assert order_row(db, number).state == "unassigned"
 
 
 def test_a_closed_markets_order_is_offered_at_opening(dispatch_app, clock, db: Session):

@@ -19,10 +19,21 @@ from orders import (
     place_order,
     quote,
 )
+from orders.register import register_courier
 from storage.models import Customer, Item, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 
 PHONE = "+6281234567890"
+
+
+@pytest.fixture(autouse=True)
+def a_courier(db: Session) -> None:
+    """One courier ready, so that orders stay open (offered) instead of going unassigned."""
+    courier = register_courier(
+        db, phone="+6281311110001", name="Pak Made", market="AB", now=MARKET_OPEN
+    )
+    courier.available = True
+    db.commit()
 
 
 def item(db: Session, code: str) -> Item:
@@ -59,7 +70,7 @@ def test_an_order_is_priced_numbered_and_confirmed_by_sms(db: Session):
     assert (saved.goods_total, saved.delivery_fee, saved.total) == (90_000, 10_000, 100_000)
     assert saved.market.name == "Pasar Amlapura Barat"
     assert 4 <= len(placed.number) <= 6 and placed.number.isdigit()
-    sms = db.scalars(select(OutboundMessage)).one()
+    sms = db.scalars(select(OutboundMessage).where(OutboundMessage.to == PHONE)).one()
     assert sms.body == (
         f"Telepasar: Pesanan {placed.number} diterima. Barang Rp90.000 + ongkir Rp10.000 = "
         "Rp100.000, bayar tunai ke kurir. Kurir akan menelepon Anda."
@@ -164,7 +175,8 @@ def test_a_number_taken_meanwhile_by_another_process_is_drawn_again(db: Session,
     db.commit()
     assert (first.number, second.number) == ("4821", "1234")
     assert [o.total for o in db.scalars(select(Order).order_by(Order.id))] == [13_000, 16_000]
-    assert count(db, OutboundMessage) == 2
+    confirmations = select(OutboundMessage).where(OutboundMessage.kind == "order_update")
+    assert len(db.scalars(confirmations).all()) == 2
 
 
 def test_a_finished_order_frees_its_number(db: Session, monkeypatch):

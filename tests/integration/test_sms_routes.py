@@ -41,7 +41,7 @@ def test_a_keyword_order_over_twilio(app_for, fake, db: Session):
     assert replies[2].endswith("Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal.")
     assert replies[3] is None  # the confirmation comes from the outbox
 
-    # No courier is registered: the worker's sweep gives up on the order at once.
+    # No courier is registered: the order is unassigned at once, and the customer told.
     assert "2 sent" in run_worker(app)
 
     order = db.scalars(select(Order)).one()
