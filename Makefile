@@ -54,7 +54,8 @@ FUTURE_TESTS := tests/integration/test_worker.py tests/integration/test_worker_p
 	tests/integration/test_inbox.py tests/integration/test_health.py \
 	tests/integration/test_sms_routes.py tests/integration/test_sms_channel.py \
 	tests/unit/test_hours.py tests/unit/test_sms_keywords.py tests/unit/test_sms_segments.py \
-	tests/unit/test_clock_rule.py
+	tests/unit/test_clock_rule.py tests/integration/test_dispatch.py \
+	tests/integration/test_dispatch_routes.py tests/integration/test_dispatch_race.py
 
 test-future: install
 	@command -v faketime >/dev/null || { echo "faketime is not installed: sudo apt-get install faketime"; exit 1; }
