@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,14 +47,12 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
     """Offer `order` to the couriers who may take it now; returns how many got the offer.
 
     Round 1 goes to the free couriers of the order's market, round 2 (or round 1 when that
-    market has none) to those of every market. With nobody to ask the order is left as it
-    is, for the sweep to give up on (`give_up`). The order becomes `offered` and the offer
-    SMS are written in this transaction; the open offers of an earlier round expire.
+    market has none) to those of every market. The order becomes `offered` and the offer
+    SMS are written in this transaction; the open offers of an earlier round expire. With
+    nobody to ask it returns 0 and changes nothing: the caller gives up on it (`give_up`).
     """
-    leave_out = queries.couriers_who_said_no(session, order.id)
-    own = queries.courier_by_phone(session, order.customer.phone)
-    if own is not None:
-        leave_out.append(own.id)  # a courier's own shopping is not offered to them
+    order = queries.order_for_dispatch(session, order.id) or order
+    leave_out = _never_offered_to(session, order)
     couriers: Sequence[Courier] = ()
     for this_round in range(round_, LAST_ROUND + 1):
         market_id = order.market_id if this_round == 1 else None
@@ -74,72 +72,94 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
         return 0  # someone else moved the order on meanwhile (a second worker, a cancel)
     _close_offers(session, order, "expired", now)
     session.refresh(order)
-    for courier in couriers:
-        _send_offer(session, order, courier, round_, now)
-    log.info("order %s offered to %d couriers (round %d)", order.number, len(couriers), round_)
+    offers = _Offers(session, order, round_, now)
+    sent = sum(offers.send(courier) for courier in couriers)
+    log.info("order %s offered to %d couriers (round %d)", order.number, sent, round_)
     return len(couriers)
 
 
 def offer_current_orders(session: Session, courier: Courier, *, now: dt.datetime) -> int:
     """Offer a courier who has just become free the orders still looking for a courier."""
-    if queries.courier_job(session, courier.id) is not None or not _may_get_offers(
-        session, courier
-    ):
+    if queries.courier_job(session, courier.id) is not None:
         return 0
+    if not queries.free_couriers(session, market_id=courier.market_id, only=courier.id):
+        return 0  # resting, or the number sent STOP
     sent = 0
     for order in queries.current_offers_for(session, courier):
-        if courier.id not in queries.couriers_who_said_no(session, order.id):
-            sent += _send_offer(session, order, courier, order.offer_round, now)
+        if courier.id not in _never_offered_to(session, order):
+            sent += _Offers(session, order, order.offer_round, now).send(courier)
     return sent
 
 
-def _send_offer(
-    session: Session, order: Order, courier: Courier, round_: int, now: dt.datetime
-) -> bool:
-    """One offer and its SMS; False when this courier has it open already or said no to it.
+def _never_offered_to(session: Session, order: Order) -> list[int]:
+    """Couriers who said no to this order, and the customer if they are a courier."""
+    leave_out = queries.couriers_who_said_no(session, order.id)
+    own = queries.courier_by_phone(session, order.customer.phone)
+    if own is not None:
+        leave_out.append(own.id)  # a courier's own shopping is not offered to them
+    return leave_out
 
-    An offer of this round that was closed (the order was taken and given back) opens again.
-    """
-    offer = session.scalar(
-        select(Offer).where(
-            Offer.order_id == order.id, Offer.courier_id == courier.id, Offer.round == round_
+
+class _Offers:
+    """The offers of one order in one round: who has one already, the SMS in each language."""
+
+    def __init__(self, session: Session, order: Order, round_: int, now: dt.datetime) -> None:
+        self.session, self.order, self.round, self.now = session, order, round_, now
+        self.existing = {
+            offer.courier_id: offer
+            for offer in queries.offers_of_order(session, order.id, round_=round_)
+        }
+        self.bodies: dict[str, str] = {}
+
+    def send(self, courier: Courier) -> bool:
+        """One offer and its SMS; False when this courier has it open already or said no.
+
+        An offer of this round that was closed (the order was taken and given back) opens
+        again.
+        """
+        offer = self.existing.get(courier.id)
+        if offer is None:
+            offer = Offer(
+                order_id=self.order.id, courier_id=courier.id, round=self.round, created_at=self.now
+            )
+            try:
+                with self.session.begin_nested():
+                    self.session.add(offer)
+            except IntegrityError:
+                return False  # offered at this very moment by another request
+        elif offer.state in ("open", "declined", "released", "accepted"):
+            return False
+        else:
+            offer.state, offer.created_at, offer.answered_at = "open", self.now, None
+        enqueue_sms(
+            self.session,
+            to=courier.phone,
+            body=self._body(courier.language),
+            kind="offer",
+            order=self.order,
+            now=self.now,
         )
-    )
-    if offer is None:
-        offer = Offer(order_id=order.id, courier_id=courier.id, round=round_, created_at=now)
-        try:
-            with session.begin_nested():
-                session.add(offer)
-        except IntegrityError:
-            return False  # offered at this very moment by another request
-    elif offer.state in ("open", "declined", "released", "accepted"):
-        return False
-    else:
-        offer.state, offer.created_at, offer.answered_at = "open", now, None
-    order = queries.order_for_dispatch(session, order.id) or order
-    body = _render(
-        courier.language,
-        "dispatch.offer",
-        number=order.number,
-        market=order.market.name,
-        area=address_area(order.delivery_address),
-        count=sum(1 for _ in order.lines),
-        goods=Money(order.goods_total),
-        fee=Money(order.delivery_fee),
-    )
-    enqueue_sms(session, to=courier.phone, body=body, kind="offer", order=order, now=now)
-    return True
+        return True
+
+    def _body(self, lang: str) -> str:
+        if lang not in self.bodies:
+            order = self.order
+            self.bodies[lang] = _render(
+                lang,
+                "dispatch.offer",
+                number=order.number,
+                market=order.market.name,
+                area=address_area(order.delivery_address),
+                count=len(order.lines),
+                goods=Money(order.goods_total),
+                fee=Money(order.delivery_fee),
+            )
+        return self.bodies[lang]
 
 
 def withdraw_offers(session: Session, order: Order, *, now: dt.datetime) -> None:
     """The order was cancelled: its open offers can no longer be taken."""
     _close_offers(session, order, "withdrawn", now)
-
-
-def _may_get_offers(session: Session, courier: Courier) -> bool:
-    return any(
-        c.id == courier.id for c in queries.free_couriers(session, market_id=courier.market_id)
-    )
 
 
 def _close_offers(session: Session, order: Order, state: str, now: dt.datetime) -> list[Offer]:
@@ -222,19 +242,21 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
         courier=courier.name,
         phone=friendly_phone(courier.phone),
     )
+    by_phone: dict[str, list[OrderLine]] = {}
     for vendor, lines in _lines_by_vendor(session, order):
-        if vendor.phone:
-            body = _render(
-                "id",
-                "dispatch.trader.prepare",
-                number=order.number,
-                courier=courier.name,
-                lines=_line_list(lines),
-                amount=Money(sum(line.line_total for line in lines)),
-            )
-            enqueue_sms(
-                session, to=vendor.phone, body=body, kind="order_update", order=order, now=now
-            )
+        if vendor.phone:  # one SMS a trader, whatever number of stalls they keep
+            by_phone.setdefault(vendor.phone, []).extend(lines)
+    for phone, lines in by_phone.items():
+        lang = _language_of(session, phone)
+        body = _render(
+            lang,
+            "dispatch.trader.prepare",
+            number=order.number,
+            courier=courier.name,
+            lines=_line_list(lines, lang),
+            amount=Money(sum(line.line_total for line in lines)),
+        )
+        enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
     return job_sheet(session, order, courier.language)
 
@@ -276,6 +298,13 @@ def decline(session: Session, courier: Courier, number: str, *, now: dt.datetime
     if offer.state != "open":
         return Text.of("dispatch.reply.no_longer_open", number=number)
     offer.state, offer.answered_at = "declined", now
+    order = offer.order
+    if (
+        order.state == "offered"
+        and order.offer_round < LAST_ROUND
+        and not queries.offers_of_order(session, order.id, states=("open",))
+    ):  # every courier of the market said no: every market now, not in five minutes
+        offer_order(session, order, now=now, round_=LAST_ROUND)
     return Text.of("dispatch.reply.declined", number=number)
 
 
@@ -339,16 +368,17 @@ def set_available(session: Session, courier: Courier, available: bool, *, now: d
 
 
 def _own_job(session: Session, courier: Courier, number: str | None) -> tuple[Order | None, Text]:
-    """The courier's job this command is about (their one job when no number is given)."""
+    """The courier's job this command is about (their one job when no number is given).
+
+    Returns the job, or None and what to tell the courier instead.
+    """
     job = queries.courier_job(session, courier.id)
+    if job is not None and number in (None, job.number):
+        return job, Text.of("dispatch.reply.yours_already", number=job.number)
     if number is None:
-        if job is None:
-            return None, Text.of("dispatch.reply.no_job")
-        return job, Text.of("dispatch.reply.no_job")
-    if job is not None and job.number == number:
-        return job, Text.of("dispatch.reply.no_job")
+        return None, Text.of("dispatch.reply.no_job")
     offer = queries.courier_offer(session, courier.id, number)
-    if offer is not None and offer.order.courier_id == courier.id:
+    if offer is not None and offer.order.courier_id == courier.id:  # delivered already
         state = Text.of(f"sms.state.{offer.order.state}")
         return None, Text.of("dispatch.reply.job_closed", number=number, state=state)
     return None, Text.of("dispatch.reply.not_yours", number=number)
@@ -539,6 +569,12 @@ def _tell_customer(
     enqueue_sms(
         session, to=order.customer.phone, body=body, kind="order_update", order=order, now=now
     )
+
+
+def _language_of(session: Session, phone: str) -> str:
+    """The language a number chose (BAHASA), else Indonesian."""
+    person = queries.customer_by_phone(session, phone)
+    return (person.language if person else None) or "id"
 
 
 def _render(lang: str, key: str, **params: object) -> str:

@@ -227,11 +227,16 @@ def all_couriers(session: Session) -> Sequence[Courier]:
 
 
 def free_couriers(
-    session: Session, *, market_id: int | None, leave_out: Sequence[int] = ()
+    session: Session,
+    *,
+    market_id: int | None,
+    leave_out: Sequence[int] = (),
+    only: int | None = None,
 ) -> Sequence[Courier]:
     """Couriers who may get an offer now: available, not opted out, with no job in hand.
 
-    Of one market, or of every market when `market_id` is None; never those in `leave_out`.
+    Of one market, or of every market when `market_id` is None; never those in `leave_out`;
+    just the courier `only` when it is given.
     """
     busy = select(Order.courier_id).where(
         Order.state.in_(ACTIVE_JOB_STATES), Order.courier_id.is_not(None)
@@ -246,6 +251,8 @@ def free_couriers(
         query = query.where(Courier.market_id == market_id)
     if leave_out:
         query = query.where(Courier.id.not_in(leave_out))
+    if only is not None:
+        query = query.where(Courier.id == only)
     return session.scalars(query.order_by(Courier.id)).all()
 
 
@@ -277,14 +284,20 @@ def courier_offer(session: Session, courier_id: int, number: str) -> Offer | Non
     )
 
 
-def offers_of_order(session: Session, order_id: int, *, states: Sequence[str]) -> Sequence[Offer]:
-    """An order's offers in these states, with their couriers."""
-    return session.scalars(
-        select(Offer)
-        .options(selectinload(Offer.courier))
-        .where(Offer.order_id == order_id, Offer.state.in_(states))
-        .order_by(Offer.id)
-    ).all()
+def offers_of_order(
+    session: Session,
+    order_id: int,
+    *,
+    states: Sequence[str] | None = None,
+    round_: int | None = None,
+) -> Sequence[Offer]:
+    """An order's offers (in these states, of this round), with their couriers."""
+    query = select(Offer).options(selectinload(Offer.courier)).where(Offer.order_id == order_id)
+    if states is not None:
+        query = query.where(Offer.state.in_(states))
+    if round_ is not None:
+        query = query.where(Offer.round == round_)
+    return session.scalars(query.order_by(Offer.id)).all()
 
 
 def couriers_who_said_no(session: Session, order_id: int) -> list[int]:

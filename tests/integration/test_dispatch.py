@@ -159,6 +159,20 @@ def test_tolak_declines_and_the_courier_is_not_asked_again(couriers: Phones, db:
     assert order_row(db, number).state == "offered"
 
 
+def test_when_every_courier_of_the_market_declines_every_market_is_asked_at_once(
+    couriers: Phones, db: Session
+):
+    number = couriers.order_by_sms(CUSTOMER)
+    couriers.send(MADE, f"TOLAK {number}")
+    couriers.send(KETUT, f"NO {number}")
+    assert couriers.inbox(TIMUR) == []
+    couriers.send(NYOMAN, f"TOLAK {number}")
+
+    assert couriers.inbox(TIMUR)[-1].endswith(f"Balas YA {number}")
+    assert order_row(db, number).offer_round == 2
+    assert not any(body.endswith(f"YA {number}") for body in couriers.inbox(MADE)[1:])
+
+
 # ---------------------------------------------------------------- pickup and delivery
 
 
@@ -300,6 +314,17 @@ def test_a_trader_marks_own_items_and_every_channel_sees_it(couriers: Phones, ap
     assert "B04 Tomat 1 kg Rp15.500" in couriers.send(CUSTOMER, "PESAN B04 1")
 
 
+def test_a_trader_with_two_stalls_gets_one_sms(couriers: Phones, db: Session):
+    couriers.add_trader_phone("AB1", BU_KOMANG)
+    couriers.add_trader_phone("AB2", BU_KOMANG)
+    number = couriers.order_by_sms(CUSTOMER)
+    couriers.send(MADE, f"YA {number}")
+    assert couriers.inbox(BU_KOMANG) == [
+        f"Telepasar: Pesanan {number}, kurir Pak Made datang. Siapkan: Tomat 2 kg, "
+        "Beras premium 1 kg. Kurir bayar Rp44.000."
+    ]
+
+
 def test_a_trader_cannot_touch_another_traders_items(couriers: Phones, db: Session):
     couriers.add_trader_phone("AB1", BU_KOMANG)
     reply = couriers.send(BU_KOMANG, "HABIS B06")
@@ -426,6 +451,25 @@ def test_a_closed_markets_order_with_no_courier_is_unassigned_at_opening(
     clock.now = order_row(db, number).deliver_after
     assert "Dispatch: 0 offered, 0 offered again, 1 with no courier." in run_worker(dispatch_app)
     assert order_row(db, number).state == "unassigned"
+
+
+def test_one_orders_failure_does_not_stop_the_sweep(dispatch_app, monkeypatch, db: Session):
+    phones = Phones(dispatch_app)
+    phones.add_courier(MADE, "Pak Made")
+    first = phones.order_by_sms(CUSTOMER)
+    second = phones.order_by_sms("+6281234567891", lines="B01 1")
+    later(dispatch_app, 301)
+    real_offer = __import__("orders.dispatch", fromlist=["offer_order"]).offer_order
+
+    def broken_for_the_first(session, order, **kwargs):
+        if order.number == first:
+            raise RuntimeError("a bug with this one order")
+        return real_offer(session, order, **kwargs)
+
+    monkeypatch.setattr("orders.dispatch.offer_order", broken_for_the_first)
+    assert "Dispatch: 0 offered, 1 offered again" in run_worker(dispatch_app)
+    assert order_row(db, second).offer_round == 2
+    assert order_row(db, first).offer_round == 1  # tried again on the next pass
 
 
 def test_a_closed_markets_order_is_offered_at_opening(dispatch_app, clock, db: Session):
