@@ -31,6 +31,8 @@ run: seed
 	@echo "Try a USSD session (each step sends the whole history in text, joined by *):"
 	@echo "  curl -s -d sessionId=demo1 -d serviceCode='*123#' -d phoneNumber=081234567890 -d networkCode=51010 --data-urlencode text= http://$(HOST):$(PORT)/africastalking/ussd"
 	@echo "  curl -s -d sessionId=demo1 -d serviceCode='*123#' -d phoneNumber=081234567890 -d networkCode=51010 --data-urlencode 'text=1*1' http://$(HOST):$(PORT)/africastalking/ussd"
+	@echo "Couriers: $(BIN)/flask --app gateway courier-add --phone 081311110001 --name 'Pak Made' --market AB,"
+	@echo "  then they text SIAP; a whole delivery by hand is in the README (A delivery by hand)."
 	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz   and   curl -s http://$(HOST):$(PORT)/healthz/worker"
 	@echo
 	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
@@ -46,7 +48,7 @@ run: seed
 test: install lint
 	$(BIN)/python -m pytest
 
-# The outbox, worker, inbox, health and SMS tests once more with the machine's clock moved to
+# The outbox, worker, inbox, health, SMS and dispatch tests once more with the machine's clock moved to
 # 2031 (Debian's faketime; every process sees the same date): nothing in Telepasar may depend
 # on the date it runs on. .ci/run runs this after `make test`.
 FUTURE := 2031-06-15 10:00:00 UTC

@@ -176,7 +176,8 @@ def courier_list() -> None:
             + "  "
             + row[4]
         )
-    click.echo(f"{len(rows)} couriers, {sum(row[3] == 'siap' for row in rows)} available.")
+    couriers = "1 courier" if len(rows) == 1 else f"{len(rows)} couriers"
+    click.echo(f"{couriers}, {sum(row[3] == 'siap' for row in rows)} available.")
 
 
 @click.command("trader-phone")
