@@ -7,6 +7,8 @@ A bare YA or TIDAK that could be either gets a question back, never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from conversations.sms_context import SmsContext
@@ -75,25 +77,21 @@ def rest(ctx: SmsContext, parsed: Parsed) -> str:
 
 def pickup(ctx: SmsContext, parsed: Parsed) -> str:
     """AMBIL <nomor>: bought at the stalls, on the way."""
-    if ctx.courier is None:
-        return _couriers_only(ctx, "AMBIL")
-    if parsed.problem:
-        return ctx.text("sms.reply.bad_order_number")
-    return (
-        _say(ctx, dispatch.pick_up(ctx.session, ctx.courier, parsed.order_number, now=ctx.now))
-        or ""
-    )
+    return _job_step(ctx, parsed, "AMBIL", dispatch.pick_up)
 
 
 def delivered(ctx: SmsContext, parsed: Parsed) -> str:
     """SELESAI <nomor>: at the door and paid."""
+    return _job_step(ctx, parsed, "SELESAI", dispatch.deliver)
+
+
+def _job_step(ctx: SmsContext, parsed: Parsed, keyword: str, verb: Callable[..., Text]) -> str:
     if ctx.courier is None:
-        return _couriers_only(ctx, "SELESAI")
+        return _couriers_only(ctx, keyword)
     if parsed.problem:
         return ctx.text("sms.reply.bad_order_number")
-    return (
-        _say(ctx, dispatch.deliver(ctx.session, ctx.courier, parsed.order_number, now=ctx.now))
-        or ""
+    return ctx.prompts.render(
+        verb(ctx.session, ctx.courier, parsed.order_number, now=ctx.now), ctx.lang
     )
 
 

@@ -176,8 +176,8 @@ def courier_list() -> None:
             + "  "
             + row[4]
         )
-    couriers = "1 courier" if len(rows) == 1 else f"{len(rows)} couriers"
-    click.echo(f"{couriers}, {sum(row[3] == 'siap' for row in rows)} available.")
+    how_many = "1 courier" if len(rows) == 1 else f"{len(rows)} couriers"
+    click.echo(f"{how_many}, {sum(row[3] == 'siap' for row in rows)} available.")
 
 
 @click.command("trader-phone")

@@ -26,6 +26,7 @@ from itertools import groupby
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from orders.outbox import enqueue_sms
 from orders.phones import friendly_phone, mask_phone
@@ -62,16 +63,18 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
             break
     if not couriers:
         return 0
-    moved = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.state == order.state, Order.offer_round < round_)
-        .values(state="offered", offer_round=round_, offered_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    moved = move_order(
+        session,
+        order,
+        order.state,
+        "offered",
+        Order.offer_round < round_,
+        offer_round=round_,
+        offered_at=now,
+    )
     if not moved:
         return 0  # someone else moved the order on meanwhile (a second worker, a cancel)
     _close_offers(session, order, "expired", now)
-    session.refresh(order)
     offers = _Offers(session, order, round_, now)
     sent = sum(offers.send(courier) for courier in couriers)
     log.info("order %s offered to %d couriers (round %d)", order.number, sent, round_)
@@ -193,16 +196,15 @@ def accept(session: Session, courier: Courier, number: str, *, now: dt.datetime)
         return _why_not_open(session, courier, order, offer)
     try:
         with session.begin_nested():
-            won = session.execute(
-                update(Order)
-                .where(
-                    Order.id == order.id,
-                    Order.state == "offered",
-                    Order.offer_round == offer.round,
-                )
-                .values(state="assigned", courier_id=courier.id, assigned_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            won = move_order(
+                session,
+                order,
+                "offered",
+                "assigned",
+                Order.offer_round == offer.round,
+                courier_id=courier.id,
+                assigned_at=now,
+            )
     except IntegrityError:  # the same courier won another order at this very moment
         session.expire_all()
         job = queries.courier_job(session, courier.id)
@@ -248,13 +250,8 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
             by_phone.setdefault(vendor.phone, []).extend(lines)
     for phone, lines in by_phone.items():
         lang = _language_of(session, phone)
-        body = _render(
-            lang,
-            "dispatch.trader.prepare",
-            number=order.number,
-            courier=courier.name,
-            lines=_line_list(lines, lang),
-            amount=Money(sum(line.line_total for line in lines)),
+        body = _lines_text(
+            lang, "dispatch.trader.prepare", lines, number=order.number, courier=courier.name
         )
         enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
@@ -268,14 +265,7 @@ def job_sheet(session: Session, order: Order, lang: str) -> Text:
     else:
         where = Text.of("dispatch.job.recording", url=order.delivery_address_recording_url or "-")
     stalls = "; ".join(
-        _render(
-            lang,
-            "dispatch.job.stall",
-            trader=vendor.name,
-            stall=vendor.code,
-            lines=_line_list(lines, lang),
-            amount=Money(sum(line.line_total for line in lines)),
-        )
+        _lines_text(lang, "dispatch.job.stall", lines, trader=vendor.name, stall=vendor.code)
         for vendor, lines in _lines_by_vendor(session, order)
     )
     return Text.of(
@@ -308,39 +298,70 @@ def decline(session: Session, courier: Courier, number: str, *, now: dt.datetime
     return Text.of("dispatch.reply.declined", number=number)
 
 
+@dataclass(frozen=True)
+class _Progress:
+    """One step of a job the courier reports: AMBIL or SELESAI."""
+
+    before: str
+    after: str
+    stamp: str  # the order's column that records when
+    customer_text: str
+    reply_text: str
+    too_soon_or_late: dict[str, str]  # the order's state -> what to tell the courier
+
+
+PICK_UP = _Progress(
+    "assigned",
+    "picked_up",
+    "picked_up_at",
+    "dispatch.customer.picked_up",
+    "dispatch.reply.picked_up",
+    {"picked_up": "dispatch.reply.picked_up_already"},
+)
+DELIVER = _Progress(
+    "picked_up",
+    "delivered",
+    "delivered_at",
+    "dispatch.customer.delivered",
+    "dispatch.reply.delivered",
+    {"assigned": "dispatch.reply.pick_up_first"},
+)
+
+
 def pick_up(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
     """`AMBIL <nomor>`: the courier has the goods; the customer is told they are on the way."""
-    order, why_not = _own_job(session, courier, number)
-    if order is None:
-        return why_not
-    if order.state == "picked_up":
-        return Text.of("dispatch.reply.picked_up_already", number=order.number)
-    if not _move(session, order, "assigned", "picked_up", picked_up_at=now):
-        return Text.of("dispatch.reply.not_yours", number=order.number)
-    _tell_customer(
-        session,
-        order,
-        "dispatch.customer.picked_up",
-        now,
-        courier=courier.name,
-        phone=friendly_phone(courier.phone),
-        total=Money(order.total),
-    )
-    return Text.of("dispatch.reply.picked_up", number=order.number, total=Money(order.total))
+    return _progress(session, courier, number, PICK_UP, now)
 
 
 def deliver(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
     """`SELESAI <nomor>`: delivered and paid; the courier is free for the next offer."""
+    reply = _progress(session, courier, number, DELIVER, now)
+    if reply.key == DELIVER.reply_text:
+        offer_current_orders(session, courier, now=now)
+    return reply
+
+
+def _progress(
+    session: Session, courier: Courier, number: str | None, step: _Progress, now: dt.datetime
+) -> Text:
     order, why_not = _own_job(session, courier, number)
     if order is None:
         return why_not
-    if order.state == "assigned":
-        return Text.of("dispatch.reply.pick_up_first", number=order.number)
-    if not _move(session, order, "picked_up", "delivered", delivered_at=now):
+    if order.state in step.too_soon_or_late:
+        return Text.of(step.too_soon_or_late[order.state], number=order.number)
+    if not move_order(session, order, step.before, step.after, **{step.stamp: now}):
         return Text.of("dispatch.reply.not_yours", number=order.number)
-    _tell_customer(session, order, "dispatch.customer.delivered", now)
-    offer_current_orders(session, courier, now=now)
-    return Text.of("dispatch.reply.delivered", number=order.number)
+    total = Money(order.total)
+    _tell_customer(
+        session,
+        order,
+        step.customer_text,
+        now,
+        courier=courier.name,
+        phone=friendly_phone(courier.phone),
+        total=total,
+    )
+    return Text.of(step.reply_text, number=order.number, total=total)
 
 
 def release(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text:
@@ -350,7 +371,7 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
         return why_not
     if order.state == "picked_up":
         return Text.of("dispatch.reply.cannot_release", number=order.number)
-    if not _move(session, order, "assigned", "placed", courier_id=None, offer_round=0):
+    if not move_order(session, order, "assigned", "placed", courier_id=None, offer_round=0):
         return Text.of("dispatch.reply.not_yours", number=order.number)
     for offer in queries.offers_of_order(session, order.id, states=("accepted",)):
         if offer.courier_id == courier.id:
@@ -384,11 +405,23 @@ def _own_job(session: Session, courier: Courier, number: str | None) -> tuple[Or
     return None, Text.of("dispatch.reply.not_yours", number=number)
 
 
-def _move(session: Session, order: Order, before: str, after: str, **values: object) -> bool:
-    """One conditional UPDATE of the order's state; False when it was not `before` any more."""
+def move_order(
+    session: Session,
+    order: Order,
+    before: str | tuple[str, ...],
+    after: str,
+    *also: ColumnElement[bool],
+    **values: object,
+) -> bool:
+    """Move the order from `before` (one state or several) to `after`: one conditional UPDATE.
+
+    False when the order was no longer in `before` (or `also` did not hold): someone else
+    moved it first. The order is read again either way.
+    """
+    states = (before,) if isinstance(before, str) else before
     moved = session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.state == before)
+        .where(Order.id == order.id, Order.state.in_(states), *also)
         .values(state=after, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -471,7 +504,7 @@ def give_up(session: Session, order: Order, *, now: dt.datetime, policy: Dispatc
     """No courier: `unassigned`; the call center and the customer are told."""
     if order.state not in ("placed", "offered"):
         return False
-    if not _move(session, order, order.state, "unassigned"):
+    if not move_order(session, order, order.state, "unassigned"):
         return False
     _close_offers(session, order, "expired", now)
     order = queries.order_for_dispatch(session, order.id) or order
@@ -549,6 +582,12 @@ def _lines_by_vendor(session: Session, order: Order) -> list[tuple[Vendor, list[
         (vendor, list(group))
         for vendor, group in groupby(lines, key=lambda line: vendor_of[line.id])
     ]
+
+
+def _lines_text(lang: str, key: str, lines: Sequence[OrderLine], **params: object) -> str:
+    """A text about some lines of an order: `{lines}` named, `{amount}` what they cost."""
+    amount = Money(sum(line.line_total for line in lines))
+    return _render(lang, key, lines=_line_list(lines, lang), amount=amount, **params)
 
 
 def _line_list(lines: Sequence[OrderLine], lang: str = "id") -> str:

@@ -7,12 +7,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders.customers import customer_for
-from orders.dispatch import give_up, offer_order, withdraw_offers
+from orders.dispatch import give_up, move_order, offer_order, withdraw_offers
 from orders.errors import EmptyOrder
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
@@ -180,16 +179,10 @@ def cancel_order(session: Session, order: Order, *, now: dt.datetime) -> bool:
     moment either wins (and the order is not cancelled) or finds it cancelled. Its open
     offers are withdrawn.
     """
-    cancelled = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.state.in_(CANCELLABLE_STATES))
-        .values(state="cancelled")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(order)
+    cancelled = move_order(session, order, CANCELLABLE_STATES, "cancelled")
     if cancelled:
         withdraw_offers(session, order, now=now)
-    return bool(cancelled)
+    return cancelled
 
 
 def confirmation_sms(

@@ -69,11 +69,21 @@ class Phones:
         with self.database.unit_of_work() as session:
             set_trader_phone(session, trader=trader, phone=phone)
 
+    def quote(
+        self,
+        phone: str,
+        lines: str = "B04 2, B06 1",
+        *,
+        address: str = "Jl. Gatot Subroto 7, Banjar Kauh, Desa Bugbug",
+    ) -> str | None:
+        """A customer gives a name and an address and sends `PESAN lines`; returns the quote."""
+        self.send(phone, "NAMA Ni Made Sari")
+        self.send(phone, f"ALAMAT {address}")
+        return self.send(phone, f"PESAN {lines}")
+
     def order_by_sms(self, phone: str, lines: str = "B04 2, B06 1") -> str:
         """A customer orders by keyword SMS; returns the order number."""
-        self.send(phone, "NAMA Ni Made Sari")
-        self.send(phone, "ALAMAT Jl. Gatot Subroto 7, Banjar Kauh, Desa Bugbug")
-        self.send(phone, f"PESAN {lines}")
+        self.quote(phone, lines)
         before = len(self.inbox(phone))
         self.send(phone, "YA")
         news = self.inbox(phone)[before:]  # the confirmation (and an apology if no courier)

@@ -355,9 +355,7 @@ def test_sold_out_between_quote_and_ya_orders_nothing_and_quotes_again(
     couriers: Phones, db: Session
 ):
     couriers.add_trader_phone("AB1", BU_KOMANG)
-    couriers.send(CUSTOMER, "NAMA Ni Made Sari")
-    couriers.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
-    couriers.send(CUSTOMER, "PESAN B04 2, B06 1")
+    couriers.quote(CUSTOMER, "B04 2, B06 1")
     couriers.send(BU_KOMANG, "HABIS B04")
 
     assert couriers.send(CUSTOMER, "YA") == (
@@ -375,9 +373,7 @@ def test_a_new_price_between_quote_and_ya_is_quoted_before_it_is_charged(
     couriers: Phones, db: Session
 ):
     couriers.add_trader_phone("AB1", BU_KOMANG)
-    couriers.send(CUSTOMER, "NAMA Ni Made Sari")
-    couriers.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
-    couriers.send(CUSTOMER, "PESAN B04 2")
+    couriers.quote(CUSTOMER, "B04 2")
     couriers.send(BU_KOMANG, "HARGA B04 16000")
 
     assert couriers.send(CUSTOMER, "YA").startswith(
