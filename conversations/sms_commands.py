@@ -314,6 +314,11 @@ def _language(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def _help(ctx: SmsContext, parsed: Parsed) -> str:
+    """The guide of what the sender may send: a courier's or a trader's commands first."""
+    if ctx.courier is not None:
+        return ctx.text("dispatch.reply.guide")
+    if ctx.vendors:
+        return ctx.text("dispatch.trader.guide")
     return ctx.text("sms.reply.guide")
 
 

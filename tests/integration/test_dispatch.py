@@ -260,6 +260,13 @@ def test_bad_courier_commands_change_nothing(couriers: Phones, db: Session):
     assert order_row(db, number).state == "offered"
 
 
+def test_bantuan_teaches_couriers_and_traders_their_own_commands(couriers: Phones):
+    couriers.add_trader_phone("AB1", BU_KOMANG)
+    assert couriers.send(MADE, "BANTUAN").startswith("Kurir: SIAP mulai, ISTIRAHAT berhenti")
+    assert couriers.send(BU_KOMANG, "HELP").startswith("Pedagang: HABIS B04 barang habis")
+    assert couriers.send(CUSTOMER, "BANTUAN").startswith("Telepasar: PASAR daftar pasar")
+
+
 def test_an_order_the_customer_cancelled_cannot_be_taken(couriers: Phones, db: Session):
     number = couriers.order_by_sms(CUSTOMER)
     assert couriers.send(CUSTOMER, f"BATAL {number}") == f"Pesanan {number} dibatalkan."
