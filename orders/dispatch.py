@@ -152,7 +152,8 @@ class _Offers:
                 "dispatch.offer",
                 number=order.number,
                 market=order.market.name,
-                area=address_area(order.delivery_address),
+                area=address_area(order.delivery_address)
+                or _render(lang, "dispatch.area_after_yes"),
                 count=len(order.lines),
                 goods=Money(order.goods_total),
                 fee=Money(order.delivery_fee),
@@ -271,7 +272,7 @@ def job_sheet(session: Session, order: Order, lang: str) -> Text:
     return Text.of(
         "dispatch.job.sheet",
         number=order.number,
-        name=order.delivery_name or order.customer.name or "-",
+        name=order.delivery_name or order.customer.name or Text.of("dispatch.job.no_name"),
         phone=friendly_phone(order.customer.phone),
         where=where,
         stalls=stalls,
@@ -548,7 +549,8 @@ def address_area(address: str) -> str:
     """The part of an address a courier may see before taking the job: banjar and desa.
 
     `Jl. Ngurah Rai 5, Banjar Kauh, Desa Bugbug, dekat pura` -> `Banjar Kauh, Desa Bugbug`.
-    Without either, the last part after a comma when it holds no house number; else `-`.
+    Without either, the last part after a comma when it holds no house number; else empty
+    (a spoken address, or one with nothing to show before the job is taken).
     """
     found = [match.group(0).strip() for match in AREA_WORDS.finditer(address or "")]
     if found:
@@ -556,7 +558,7 @@ def address_area(address: str) -> str:
     parts = [part.strip() for part in (address or "").split(",") if part.strip()]
     if len(parts) > 1 and not any(ch.isdigit() for ch in parts[-1]):
         return parts[-1][:AREA_LIMIT]
-    return "-"
+    return ""
 
 
 _AREA = r"(?:banjar|br\.?|desa|ds\.?|dusun|kelurahan|kel\.)"

@@ -71,8 +71,8 @@ def test_an_area_is_banjar_and_desa_never_the_whole_address():
     )
     assert address_area("br. Tengah ds. Seraya") == "br. Tengah, ds. Seraya"
     assert address_area("Gang Mawar 3, Subagan") == "Subagan"
-    assert address_area("Rumah cat biru no 12") == "-"
-    assert address_area("") == "-"
+    assert address_area("Rumah cat biru no 12") == ""  # the offer: "alamat dikirim setelah YA"
+    assert address_area("") == ""  # a spoken address
 
 
 # ---------------------------------------------------------------- the first YA wins
@@ -520,3 +520,26 @@ def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app,
         for digit in number
     )
     assert call.speech().startswith(f"Pesanan {spoken_number} sedang diantar Pak Made.")
+
+
+def test_a_spoken_address_is_a_link_in_the_job_and_never_in_the_offer(couriers: Phones, app):
+    from orders import OrderLineRequest, OrderRules, place_order
+
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        tomatoes = session.scalars(select(Item).where(Item.code == "B04")).one()
+        placed = place_order(
+            session,
+            phone=CUSTOMER,
+            lines=[OrderLineRequest(tomatoes.id, 1)],
+            name="",
+            address="",
+            address_recording_url=recording,
+            channel="voice",
+            rules=OrderRules(),
+            now=app.config["TELEPASAR_CLOCK"](),
+        )
+    offer = couriers.inbox(MADE)[-1]
+    assert "dari Pasar Amlapura Barat ke alamat dikirim setelah YA. 1 barang" in offer
+    job = couriers.send(MADE, f"YA {placed.number}")
+    assert f"(nama di rekaman) 0812-3456-7890, alamat direkam: {recording}." in job
