@@ -139,8 +139,8 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
     pending = _pending(ctx)
     if ctx.courier is not None and not parsed.own_order:
         reply = sms_couriers.answer(ctx, parsed, accepting=True, own_pending=pending is not None)
-        if reply is not None or parsed.order_number is not None:
-            return reply  # None: "taken by another courier" is on its way already
+        if reply is not None:
+            return reply or None  # empty: the answer is in the outbox already
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
     convo, lines, expires_at = pending
@@ -226,8 +226,8 @@ def _no(ctx: SmsContext, parsed: Parsed) -> str | None:
     pending = _pending(ctx)
     if ctx.courier is not None and not parsed.own_order:
         reply = sms_couriers.answer(ctx, parsed, accepting=False, own_pending=pending is not None)
-        if reply is not None or parsed.order_number is not None:
-            return reply
+        if reply is not None:
+            return reply or None
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
     pending[0].status = "dropped"

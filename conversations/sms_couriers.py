@@ -25,6 +25,9 @@ OFFER_LIST_LIMIT = 5
 def answer(ctx: SmsContext, parsed: Parsed, *, accepting: bool, own_pending: bool) -> str | None:
     """A courier's YA / TIDAK; None when it is the sender's answer to their own order instead.
 
+    An empty answer: handled, and what the courier hears is in the outbox already (the job
+    sheet, or "taken by another courier").
+
     `YA 4821` takes that offer. A bare YA takes the courier's one open offer; with several
     they are listed; when the sender also has an order of their own waiting for YA, they
     are asked which they mean.
@@ -51,7 +54,7 @@ def answer(ctx: SmsContext, parsed: Parsed, *, accepting: bool, own_pending: boo
             )
         number = numbers[0]
     verb = dispatch.accept if accepting else dispatch.decline
-    return _say(ctx, verb(ctx.session, courier, number, now=ctx.now))
+    return _say(ctx, verb(ctx.session, courier, number, now=ctx.now)) or ""
 
 
 def ready(ctx: SmsContext, parsed: Parsed) -> str:

@@ -179,7 +179,12 @@ def _close_offers(session: Session, order: Order, state: str, now: dt.datetime) 
 
 
 def accept(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text | None:
-    """`YA <nomor>`: the first valid accept wins the order; the others are told it is taken."""
+    """`YA <nomor>`: the first valid accept wins the order; the others are told it is taken.
+
+    None when the answer is in the outbox already: the winner's job sheet (written with the
+    assignment, so that no provider's own handling of `YES` can swallow it), or the notice
+    that another courier took the order.
+    """
     offer = queries.courier_offer(session, courier.id, number)
     if offer is None:
         return Text.of("dispatch.reply.not_offered", number=number)
@@ -213,7 +218,8 @@ def accept(session: Session, courier: Courier, number: str, *, now: dt.datetime)
     session.expire_all()
     if not won:
         return _why_not_open(session, courier, order, offer)
-    return _assigned(session, order.id, courier, now)
+    _assigned(session, order.id, courier, now)
+    return None
 
 
 def _why_not_open(session: Session, courier: Courier, order: Order, offer: Offer) -> Text | None:
@@ -227,8 +233,8 @@ def _why_not_open(session: Session, courier: Courier, order: Order, offer: Offer
     return Text.of("dispatch.reply.expired", number=order.number)
 
 
-def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetime) -> Text:
-    """The winner's job; the other couriers, the customer and the traders are told."""
+def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetime) -> None:
+    """The winner gets the job sheet; the other couriers, the customer and the traders are told."""
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
     for offer in _close_offers(session, order, "taken", now):
@@ -256,7 +262,8 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
         )
         enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
-    return job_sheet(session, order, courier.language)
+    sheet = _prompts().render(job_sheet(session, order, courier.language), courier.language)
+    enqueue_sms(session, to=courier.phone, body=sheet, kind="order_update", order=order, now=now)
 
 
 def job_sheet(session: Session, order: Order, lang: str) -> Text:

@@ -65,9 +65,10 @@ def test_a_whole_delivery_over_one_route(provider, app_for, fake: FakeProviders,
     assert received(MADE) == received(KETUT) == [offer]
     assert {r.provider for r in fake.received} == {provider}
 
-    answer = send(KETUT, f"YA {number}")
-    job = received(KETUT)[-1] if provider != "twilio" else answer  # Twilio: in the answer
-    assert job == (
+    # The job sheet is written with the assignment, so it comes through the outbox on every
+    # route: Twilio answers a bare YES itself and would swallow a reply in the TwiML.
+    assert send(KETUT, f"YA {number}") is None
+    assert received(KETUT)[-1] == (
         f"Pesanan {number} untuk Anda. Ni Made Sari 0812-3456-7890, Banjar Kauh, Desa Bugbug. "
         "Bu Komang (los AB1): Tomat 2 kg = Rp28.000. Bayar pedagang Rp28.000, tagih "
         f"pelanggan Rp38.000. Kirim AMBIL {number} setelah belanja."
@@ -94,3 +95,21 @@ def test_a_whole_delivery_over_one_route(provider, app_for, fake: FakeProviders,
     order = db.scalars(select(Order)).one()
     assert (order.state, order.courier.name) == ("delivered", "Bli Ketut")
     assert order.placed_at <= order.assigned_at <= order.picked_up_at <= order.delivered_at
+
+
+def test_a_bare_yes_over_twilio_still_brings_the_job_sheet(app_for, fake, db: Session):
+    """Twilio answers a bare YES itself (its opt-in word) and our TwiML reply is left out:
+    the job sheet must not depend on that reply."""
+    app = app_for("twilio")
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    send = sender("twilio", app.test_client())
+    for text in ("NAMA Ni Made Sari", "ALAMAT Banjar Kauh, Desa Bugbug", "PESAN B04 2", "YA"):
+        send(CUSTOMER, text)
+    number = db.scalars(select(Order.number)).one()
+
+    assert send(MADE, "YES") is None  # Twilio's own opt-in answer goes out instead
+    run_worker(app)
+    assert [r.body for r in fake.received if r.to == MADE][-1].startswith(
+        f"Pesanan {number} untuk Anda."
+    )
