@@ -106,12 +106,12 @@ def release(ctx: SmsContext, parsed: Parsed) -> str | None:
         return None
     if parsed.order_number == job.number:
         return _say(ctx, dispatch.release(ctx.session, courier, job.number, now=ctx.now))
-    own_open = ctx.customer is not None and queries.customer_order(
-        ctx.session, ctx.customer.id, parsed.order_number
-    )
-    if parsed.order_number is None and not own_open:
-        return ctx.text("dispatch.reply.release_how", job=job.number)
-    return None
+    if parsed.order_number is not None:
+        return None  # another number: the sender's own order, as a customer
+    own_open = ctx.customer is not None and queries.open_order_of(ctx.session, ctx.customer.id)
+    if own_open:
+        return None  # a bare BATAL about their own shopping
+    return ctx.text("dispatch.reply.release_how", job=job.number)
 
 
 def status(ctx: SmsContext, parsed: Parsed) -> str | None:
