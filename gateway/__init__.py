@@ -15,6 +15,7 @@ from gateway import (
     voice,
 )
 from gateway.cli import register_commands
+from gateway.console import init_console
 from gateway.logs import configure_logging
 from gateway.sms import NotStored
 from settings import Settings, SettingsError
@@ -60,6 +61,7 @@ def _build(settings: Settings, clock: Clock) -> Flask:
     app.extensions["telepasar_db"] = database
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_console(app, settings)
     app.register_error_handler(NotStored, _not_stored)
     register_commands(app)
     configure_logging()

@@ -11,6 +11,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.security import generate_password_hash
 
 from gateway.current import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
@@ -18,6 +19,7 @@ from gateway.worker import Worker
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone
 from orders.register import RegisterError, register_courier, set_trader_phone
+from orders.staff import MIN_PASSWORD_LENGTH, ROLES, StaffError, add_staff
 from storage import queries
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
@@ -34,6 +36,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courier_add)
     app.cli.add_command(courier_list)
     app.cli.add_command(trader_phone)
+    app.cli.add_command(staff_add)
 
 
 @click.command("seed-demo")
@@ -196,3 +199,33 @@ def trader_phone(trader: str, phone: str) -> None:
     except (RegisterError, InvalidPhone) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Trader phone saved: {shown}.")
+
+
+@click.command("staff-add")
+@click.option("--username", required=True, help="3 to 40 of a-z, 0-9, '.', '_', '-'.")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True, help="operator or admin.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {MIN_PASSWORD_LENGTH} characters; asked (hidden) when not given.",
+)
+@with_appcontext
+def staff_add(username: str, role: str, password: str) -> None:
+    """A call-center console account."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        with current_database().unit_of_work() as session:
+            staff = add_staff(
+                session,
+                username=username,
+                password_hash=generate_password_hash(password),
+                role=role,
+                now=current_clock()(),
+            )
+            shown = f"{staff.username} ({staff.role})"
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Console account added: {shown}. Log in at /console/login.")

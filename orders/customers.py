@@ -24,3 +24,12 @@ def remember_language(session: Session, phone: str, language: str, *, now: dt.da
     customer = customer_for(session, phone, now=now)
     customer.language = language
     return customer
+
+
+def update_details(
+    customer: Customer, *, name: str | None, address: str | None, language: str | None
+) -> None:
+    """What the call center corrected: an empty field clears it (a spoken address stays)."""
+    customer.name = name or None
+    customer.address = address or None
+    customer.language = language or None

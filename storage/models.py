@@ -376,6 +376,35 @@ class DeliveryReport(Base):
     applied_at: Mapped[dt.datetime | None]
 
 
+class Staff(Base):
+    """A call-center account: an `operator` enters orders and watches dispatch; an `admin`
+    also keeps the register and the accounts. The password is kept as a salted hash only."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[dt.datetime]
+    last_login_at: Mapped[dt.datetime | None]
+
+
+class LoginFailure(Base):
+    """A failed console login: repeated ones, for one user or from one address, slow down."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(45))
+    at: Mapped[dt.datetime]
+
+
 class WorkerHeartbeat(Base):
     """When each worker process was last heard from (for `/healthz/worker`)."""
 

@@ -21,6 +21,7 @@ from storage.models import (
     Offer,
     Order,
     OutboundMessage,
+    Staff,
     Vendor,
     WorkerHeartbeat,
 )
@@ -62,6 +63,22 @@ def last_order(session: Session, customer_id: int) -> Order | None:
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(1)
     )
+
+
+def recent_orders(session: Session, customer_id: int, limit: int = 10) -> Sequence[Order]:
+    """The customer's newest orders, with their market and courier."""
+    return session.scalars(
+        select(Order)
+        .options(selectinload(Order.market), selectinload(Order.courier))
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def staff_list(session: Session) -> Sequence[Staff]:
+    """Every console account, by username."""
+    return session.scalars(select(Staff).order_by(Staff.username)).all()
 
 
 def open_order_of(session: Session, customer_id: int) -> Order | None:

@@ -1,0 +1,126 @@
+"""The call-center console: `/console/`, server-rendered pages behind a login.
+
+Accounts are Flask-Login sessions (`staff` rows, passwords hashed with werkzeug.security);
+every form carries a CSRF token (Flask-WTF), and a POST without a valid one gets 400. Every
+page but the login page needs a login; admin pages answer 403 to operators. Failed logins
+for one user or from one address slow down (orders/staff.py) and are logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_login import LoginManager, UserMixin, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from gateway.console.texts import LANGUAGES, TEXTS
+from gateway.current import current_database
+from settings import Settings
+from storage.models import Staff
+from voice_prompts import format_rupiah
+
+LOCAL_TIME = ZoneInfo("Asia/Makassar")
+
+blueprint = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+OPEN_ENDPOINTS = {"console.login", "console.static", "console.language"}
+
+
+class StaffUser(UserMixin):
+    """The logged-in staff member, as the pages see them."""
+
+    def __init__(self, staff: Staff) -> None:
+        self.id = str(staff.id)
+        self.username = staff.username
+        self.role = staff.role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> StaffUser | None:
+    if not user_id.isdigit():
+        return None
+    with current_database().readers() as session:
+        staff = session.get(Staff, int(user_id))
+        return StaffUser(staff) if staff is not None else None
+
+
+def init_console(app: Flask, settings: Settings) -> None:
+    """Mount the console on the app: its blueprint, logins, CSRF, cookies."""
+    app.config.update(
+        # Only the console's forms are checked; provider webhooks have their own signatures.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "console.login"
+    from gateway.console import views  # noqa: F401  (the pages, registered on the blueprint)
+
+    app.register_blueprint(blueprint)
+
+
+@blueprint.before_request
+def _guard() -> Response | None:
+    """A login for every page but the login page; a CSRF token on every form posted."""
+    g.lang = cookie.get("console_lang", "id")
+    if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    if request.method == "POST":
+        csrf.protect()
+    return None
+
+
+def require_admin() -> None:
+    """Admin pages: 403 for operators."""
+    if not current_user.is_admin:
+        abort(403)
+
+
+def words(key: str, **params: Any) -> str:
+    """A console text in the staff member's language."""
+    lang = g.get("lang", "id")
+    return TEXTS.get(lang, TEXTS["id"])[key].format(**params)
+
+
+@blueprint.app_context_processor
+def _texts() -> dict[str, Any]:
+    return {"t": words, "lang": g.get("lang", "id"), "languages": LANGUAGES}
+
+
+@blueprint.app_template_filter("rupiah")
+def _rupiah(amount: int) -> str:
+    return format_rupiah(amount)
+
+
+@blueprint.app_template_filter("local_time")
+def _local_time(moment: dt.datetime) -> str:
+    """A time as Karangasem reads it (WITA): `30/11 10.05`."""
+    return moment.astimezone(LOCAL_TIME).strftime("%d/%m %H.%M")
+
+
+@blueprint.errorhandler(CSRFError)
+def _bad_form(error: CSRFError) -> tuple[str, int]:
+    return render_template("console/error.html", message=words("bad_form")), 400
+
+
+@blueprint.errorhandler(403)
+def _forbidden(error: Exception) -> tuple[str, int]:
+    return render_template("console/error.html", message=words("forbidden")), 403

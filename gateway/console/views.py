@@ -1,0 +1,177 @@
+"""The console's pages: login, logout, the caller lookup, the staff list."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import object_session
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from gateway.console import LANGUAGES, StaffUser, blueprint, require_admin, words
+from gateway.current import current_database, current_settings, current_time
+from menus.customer_details import tidy, valid_address, valid_name
+from orders.customers import update_details
+from orders.errors import InvalidPhone
+from orders.phones import friendly_phone, normalize_phone
+from orders.staff import record_failure, seconds_to_wait, staff_by_username
+from storage import queries
+from storage.models import Customer
+
+log = logging.getLogger(__name__)
+
+# Checked against when the username is unknown, so that a wrong name costs the same time
+# as a wrong password and does not tell which it was.
+_NOBODY = generate_password_hash("not anybody's password")
+
+
+class LoginForm(FlaskForm):
+    username = StringField(validators=[DataRequired(), Length(max=40)])
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+class CallerForm(FlaskForm):
+    name = StringField(validators=[Length(max=80)])
+    address = StringField(validators=[Length(max=200)])
+    language = SelectField(
+        choices=[SelectChoice("", "-")] + [SelectChoice(code) for code in ("id", "ban", "en")]
+    )
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("console/login.html", form=form)
+    username, address = form.username.data or "", request.remote_addr or "-"
+    now = current_time()
+    with current_database().unit_of_work() as session:
+        wait = seconds_to_wait(session, username=username, address=address, now=now)
+        if wait:
+            log.warning("console login for %r from %s refused: wait %d s", username, address, wait)
+            message = words("login_wait", seconds=wait)
+            return render_template("console/login.html", form=form, error=message), 429
+        staff = staff_by_username(session, username)
+        hashed = staff.password_hash if staff is not None else _NOBODY
+        if not check_password_hash(hashed, form.password.data or "") or staff is None:
+            record_failure(session, username=username, address=address, now=now)
+            log.warning("console login failed for %r from %s", username, address)
+            return render_template("console/login.html", form=form, error=words("login_failed"))
+        staff.last_login_at = now
+        user = StaffUser(staff)
+    login_user(user)
+    log.info("console login: %s (%s)", user.username, user.role)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@blueprint.post("/logout")
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(words("logged_out"))
+    return redirect(url_for("console.login"))
+
+
+@blueprint.get("/language/<code>")
+def language(code: str) -> ResponseReturnValue:
+    if code in LANGUAGES:
+        cookie["console_lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@blueprint.get("/")
+def home() -> ResponseReturnValue:
+    return render_template("console/home.html", logout_form=LogoutForm())
+
+
+@blueprint.get("/callers")
+def find_caller() -> ResponseReturnValue:
+    """A caller by any phone format: details, spoken address, last orders."""
+    raw = request.args.get("phone", "").strip()
+    if not raw:
+        return redirect(url_for("console.home"))
+    try:
+        phone = normalize_phone(raw, current_settings().phone_region)
+    except InvalidPhone:
+        message = words("bad_phone", phone=raw[:40])
+        return render_template("console/home.html", error=message, logout_form=LogoutForm()), 400
+    with current_database().readers() as session:
+        customer = queries.customer_by_phone(session, phone)
+        if customer is None:
+            return render_template(
+                "console/caller.html",
+                phone=phone,
+                friendly=friendly_phone(phone),
+                customer=None,
+                logout_form=LogoutForm(),
+            )
+        return _caller_page(customer, CallerForm(obj=customer), friendly_phone(phone))
+
+
+@blueprint.post("/callers/<int:customer_id>")
+def edit_caller(customer_id: int) -> ResponseReturnValue:
+    """Correct a caller's name, address or language."""
+    form = CallerForm()
+    name, address = tidy(form.name.data or ""), tidy(form.address.data or "")
+    problems = []
+    if name and not valid_name(name):
+        problems.append(words("bad_name"))
+    if address and not valid_address(address):
+        problems.append(words("bad_address"))
+    with current_database().unit_of_work() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            return render_template("console/error.html", message=words("not_found")), 404
+        if problems or not form.validate():
+            page = _caller_page(customer, form, friendly_phone(customer.phone), problems)
+            return page, 400
+        update_details(customer, name=name, address=address, language=form.language.data)
+        phone = customer.phone
+    flash(words("saved"))
+    return redirect(url_for("console.find_caller", phone=phone))
+
+
+@blueprint.get("/staff")
+def staff() -> ResponseReturnValue:
+    require_admin()
+    with current_database().readers() as session:
+        accounts = queries.staff_list(session)
+        return render_template("console/staff.html", accounts=accounts, logout_form=LogoutForm())
+
+
+def _caller_page(
+    customer: Customer, form: CallerForm, friendly: str, problems: list[str] | None = None
+) -> str:
+    session = object_session(customer)
+    assert session is not None, "the customer is read in an open session"
+    orders = queries.recent_orders(session, customer.id)
+    return render_template(
+        "console/caller.html",
+        customer=customer,
+        phone=customer.phone,
+        friendly=friendly,
+        form=form,
+        orders=orders,
+        problems=problems or [],
+        logout_form=LogoutForm(),
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    """Where to go after logging in: a console page of ours, never another site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
+            return target
+    return url_for("console.home")
