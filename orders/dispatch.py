@@ -389,6 +389,62 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
     return Text.of("dispatch.reply.released", number=order.number)
 
 
+# ---------------------------------------------------------------- the call center's hand
+
+# What the call center may do to an order: give it to a courier, offer it again, cancel it.
+HAND_ASSIGNABLE = ("placed", "offered", "unassigned")
+STAFF_CANCELLABLE = ("placed", "offered", "unassigned", "assigned")
+
+
+def assign_by_hand(
+    session: Session, order: Order, courier: Courier, *, now: dt.datetime
+) -> str | None:
+    """The call center gives the order to a courier; None, or why not (`courier_busy`,
+    `order_moved`). The courier gets the job sheet; everyone else is told as for a YA."""
+    if queries.courier_job(session, courier.id) is not None:
+        return "courier_busy"
+    try:
+        with session.begin_nested():
+            moved = move_order(
+                session, order, HAND_ASSIGNABLE, "assigned", courier_id=courier.id, assigned_at=now
+            )
+    except IntegrityError:  # the courier took another order at this very moment
+        return "courier_busy"
+    if not moved:
+        return "order_moved"
+    _assigned(session, order.id, courier, now)
+    return None
+
+
+def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
+    """Offer the order again from round 1; how many couriers got it (0: nobody free, and
+    the order is left as it was)."""
+    with session.begin_nested() as savepoint:
+        if not move_order(session, order, HAND_ASSIGNABLE, "placed", offer_round=0):
+            savepoint.rollback()
+            return 0
+        offered = offer_order(session, order, now=now)
+        if not offered:
+            savepoint.rollback()
+    session.refresh(order)
+    return offered
+
+
+def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool:
+    """The call center cancels an order not yet bought; the customer (and the courier who
+    had it) are told. False when it was past that."""
+    courier = order.courier
+    had_courier = order.state == "assigned" and courier is not None
+    if not move_order(session, order, STAFF_CANCELLABLE, "cancelled"):
+        return False
+    _close_offers(session, order, "withdrawn", now)
+    _tell_customer(session, order, "dispatch.customer.cancelled_by_staff", now)
+    if had_courier and courier is not None:
+        body = _render(courier.language, "dispatch.job_cancelled", number=order.number)
+        enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
+    return True
+
+
 def set_available(session: Session, courier: Courier, available: bool, *, now: dt.datetime) -> int:
     """SIAP / ISTIRAHAT; a courier who becomes available is offered the open orders."""
     courier.available, courier.updated_at = available, now

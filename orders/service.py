@@ -109,10 +109,12 @@ def place_order(
     address_recording_url: str | None = None,
     now: dt.datetime,
     prompts: PromptCatalog | None = None,
+    entered_by: int | None = None,
 ) -> PlacedOrder:
     """Check, price (`quote`) and number an order; write it and its confirmation SMS.
 
-    The caller commits. The order's rules are `rules` (orders/rules.py); it raises
+    The caller commits. `entered_by` is the staff member who entered it for a caller (the
+    console). The order's rules are `rules` (orders/rules.py); it raises
     EmptyOrder (BadQuantity; no name and address), ItemUnavailable (naming the items),
     MixedMarkets or OrderTooLarge, and then writes nothing.
     """
@@ -143,6 +145,7 @@ def place_order(
         total=priced.total,
         placed_at=now,
         deliver_after=priced.deliver_after,
+        entered_by_id=entered_by,
         lines=[
             OrderLine(
                 item_id=line.item_id,

@@ -197,6 +197,8 @@ class Order(Base):
     assigned_at: Mapped[dt.datetime | None]
     picked_up_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
+    # The call-center staff member who entered the order for a caller (console orders).
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     market: Mapped[Market] = relationship()

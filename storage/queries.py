@@ -397,3 +397,68 @@ def vendors_by_id(session: Session, vendor_ids: Sequence[int]) -> dict[int, Vend
 def item_by_code(session: Session, code: str) -> Item | None:
     """The item with this code."""
     return session.scalar(select(Item).where(Item.code == code))
+
+
+# ---------------------------------------------------------------- the console
+
+
+def search_items(session: Session, words: str, limit: int = 20) -> Sequence[Item]:
+    """Items whose code starts with, or whose name holds, `words`, across markets."""
+    text = words.strip()
+    if not text:
+        return []
+    pattern = f"%{text.lower()}%"
+    return session.scalars(
+        select(Item)
+        .join(Item.vendor)
+        .options(selectinload(Item.vendor).selectinload(Vendor.market))
+        .where(
+            (func.upper(Item.code).startswith(text.upper()))
+            | func.lower(Item.name).like(pattern)
+            | func.lower(Item.name_en).like(pattern)
+        )
+        .order_by(Item.available.desc(), Item.code)
+        .limit(limit)
+    ).all()
+
+
+BOARD_STATES = ("placed", "offered", "assigned", "picked_up", "unassigned")
+
+
+def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
+    """Orders on their way, and those left without a courier, placed since `since`."""
+    return session.scalars(
+        select(Order)
+        .options(
+            selectinload(Order.customer),
+            selectinload(Order.courier),
+            selectinload(Order.market),
+        )
+        .where(Order.state.in_(BOARD_STATES), Order.placed_at >= since)
+        .order_by(Order.placed_at, Order.id)
+    ).all()
+
+
+def open_offer_counts(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """How many open offers each of these orders has."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(Offer.order_id, func.count())
+        .where(Offer.order_id.in_(order_ids), Offer.state == "open")
+        .group_by(Offer.order_id)
+    ).all()
+    return {order_id: count for order_id, count in rows}
+
+
+def couriers_without_a_job(session: Session) -> Sequence[Courier]:
+    """Couriers the call center may give an order to by hand: available ones first."""
+    busy = select(Order.courier_id).where(
+        Order.state.in_(ACTIVE_JOB_STATES), Order.courier_id.is_not(None)
+    )
+    return session.scalars(
+        select(Courier)
+        .options(selectinload(Courier.market))
+        .where(Courier.id.not_in(busy))
+        .order_by(Courier.available.desc(), Courier.market_id, Courier.name)
+    ).all()

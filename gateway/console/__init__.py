@@ -72,7 +72,7 @@ def init_console(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
-    from gateway.console import views  # noqa: F401  (the pages, registered on the blueprint)
+    from gateway.console import dispatch_views, views  # noqa: F401  (pages, on the blueprint)
 
     app.register_blueprint(blueprint)
 

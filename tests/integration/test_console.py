@@ -231,3 +231,144 @@ def test_passwords_are_kept_hashed(app, db: Session):
     add_staff(app, "wayan", "operator")
     stored = db.scalars(select(Staff.password_hash)).one()
     assert PASSWORD not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+# ---------------------------------------------------------------- order entry and the board
+
+
+def test_items_are_found_by_name_or_code_across_markets(operator):
+    rice = operator.get("/console/items?q=beras").get_json()
+    assert {item["market"] for item in rice} == {
+        "Pasar Amlapura Barat",
+        "Pasar Amlapura Timur",
+        "Pasar Subagan",
+        "Toko & Warung",
+    }
+    tomat = operator.get("/console/items?q=tomat").get_json()[0]
+    assert (tomat["price_text"], tomat["unit"], tomat["fee"]) == ("Rp14.000", "kg", 10_000)
+    assert [item["code"] for item in operator.get("/console/items?q=b0").get_json()][:3] == [
+        "B01",
+        "B02",
+        "B03",
+    ]
+
+
+def item_id(db: Session, code: str) -> int:
+    from storage.models import Item
+
+    return db.scalars(select(Item.id).where(Item.code == code)).one()
+
+
+def test_an_order_entered_for_a_caller_goes_through_the_orders_service(app, operator, db: Session):
+    from storage.models import Order, OutboundMessage
+
+    Phones(app).add_courier("+6281311110001", "Pak Made")
+    page = "/console/orders/new?phone=0812 3456 7890"
+    placed = operator.post(
+        "/console/orders",
+        data={
+            "phone": "0812 3456 7890",
+            "name": "Ni Made Sari",
+            "address": "Banjar Kauh, Desa Bugbug",
+            "lines": f"{item_id(db, 'B04')}:2,{item_id(db, 'B06')}:1",
+            "csrf_token": token(operator, page),
+        },
+    )
+    assert placed.status_code == 302 and placed.headers["Location"] == "/console/board"
+    db.rollback()
+    order = db.scalars(select(Order)).one()
+    assert (order.channel, order.total, order.state) == ("console", 54_000, "offered")
+    assert db.get(Staff, order.entered_by_id).username == "wayan"
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert f"Pesanan {order.number} (Rp54.000) diterima" in board
+    assert f"<td>{order.number}</td>" in board and "ditawarkan ke kurir" in board
+    to_customer = db.scalars(select(OutboundMessage.body).where(OutboundMessage.to == CUSTOMER))
+    assert f"Pesanan {order.number} diterima" in to_customer.one()
+
+
+def test_order_entry_refuses_what_the_rules_refuse(operator, db: Session):
+    page = "/console/orders/new"
+    too_much = operator.post(
+        "/console/orders",
+        data={
+            "phone": "081234567890",
+            "name": "Ni Made Sari",
+            "address": "Banjar Kauh, Desa Bugbug",
+            "lines": f"{item_id(db, 'B06')}:20",
+            "csrf_token": token(operator, page),
+        },
+    )
+    assert too_much.status_code == 400
+    assert "Belanja Rp320.000 lewat batas Rp300.000." in too_much.get_data(as_text=True)
+    empty = operator.post(
+        "/console/orders",
+        data={"phone": "081234567890", "lines": "", "csrf_token": token(operator, page)},
+    )
+    assert "Keranjang kosong" in empty.get_data(as_text=True)
+
+
+def test_the_board_gives_an_order_to_a_courier_by_hand(app, operator, db: Session):
+    from storage.models import Order
+
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made", ready=False)  # resting: not offered
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    db.rollback()
+    order = db.scalars(select(Order)).one()
+    assert order.state == "unassigned"
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert 'class="state-unassigned urgent"' in board and "tanpa kurir" in board
+    courier_id = phones_courier_id(db)
+
+    given = operator.post(
+        f"/console/orders/{order.id}/assign",
+        data={"courier_id": courier_id, "csrf_token": token(operator, "/console/board")},
+    )
+    assert given.status_code == 302
+    db.rollback()
+    assert db.get(Order, order.id).state == "assigned"
+    assert phones.inbox("+6281311110001")[-1].startswith(f"Pesanan {number} untuk Anda.")
+    assert "diambil kurir Pak Made" in phones.inbox(CUSTOMER)[-1]
+
+    cancelled = operator.post(
+        f"/console/orders/{order.id}/cancel", data={"csrf_token": token(operator, "/console/board")}
+    )
+    assert cancelled.status_code == 302
+    assert phones.inbox(CUSTOMER)[-1] == (
+        f"Telepasar: Pesanan {number} dibatalkan oleh petugas kami. Maaf atas ketidaknyamanannya."
+    )
+    assert phones.inbox("+6281311110001")[-1] == (
+        f"Pesanan {number} dibatalkan oleh call center. Jangan dibelanjakan."
+    )
+
+
+def phones_courier_id(db: Session) -> int:
+    from storage.models import Courier
+
+    db.rollback()
+    return db.scalars(select(Courier.id)).one()
+
+
+def test_the_board_offers_again_only_when_someone_is_free(app, operator, db: Session):
+    from storage.models import Order
+
+    phones = Phones(app)
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    db.rollback()
+    order_id = db.scalars(select(Order.id)).one()
+    none = operator.post(
+        f"/console/orders/{order_id}/reoffer",
+        data={"csrf_token": token(operator, "/console/board")},
+    )
+    assert none.status_code == 302
+    assert f"Tidak ada kurir yang siap untuk pesanan {number}." in operator.get(
+        "/console/board"
+    ).get_data(as_text=True)
+    phones.add_courier("+6281311110001", "Pak Made")
+    operator.post(
+        f"/console/orders/{order_id}/reoffer",
+        data={"csrf_token": token(operator, "/console/board")},
+    )
+    db.rollback()
+    assert db.get(Order, order_id).state == "offered"
+    assert phones.inbox("+6281311110001")[-1].endswith(f"Balas YA {number}")

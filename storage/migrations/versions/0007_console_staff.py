@@ -1,4 +1,4 @@
-"""Call-center console: staff accounts and failed logins
+"""Call-center console: staff accounts, failed logins, who entered an order
 
 Revision ID: 0007
 Revises: 0006
@@ -36,9 +36,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_login_failures_username_at", "login_failures", ["username", "at"])
     op.create_index("ix_login_failures_address_at", "login_failures", ["address", "at"])
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.add_column(sa.Column("entered_by_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_orders_entered_by_id_staff", "staff", ["entered_by_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("orders") as batch_op:
+        batch_op.drop_constraint("fk_orders_entered_by_id_staff", type_="foreignkey")
+        batch_op.drop_column("entered_by_id")
     op.drop_index("ix_login_failures_address_at", table_name="login_failures")
     op.drop_index("ix_login_failures_username_at", table_name="login_failures")
     op.drop_table("login_failures")

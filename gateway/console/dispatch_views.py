@@ -1,0 +1,243 @@
+"""The console's order entry and dispatch board.
+
+Orders entered here go through the same `place_order` as every channel (same rules, same
+confirmation SMS, offered to couriers the same way) and record who entered them. The board
+refreshes its table every few seconds (console.js); its buttons are forms with CSRF tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length
+
+from gateway.console import blueprint, words
+from gateway.console.views import LogoutForm
+from gateway.current import current_database, current_settings, current_time
+from menus.customer_details import tidy
+from orders import dispatch
+from orders.errors import (
+    BadQuantity,
+    EmptyOrder,
+    InvalidPhone,
+    ItemUnavailable,
+    MixedMarkets,
+    OrderError,
+    OrderTooLarge,
+)
+from orders.phones import friendly_phone, normalize_phone
+from orders.rules import OrderRules
+from orders.service import OrderLineRequest, place_order
+from storage import queries
+from storage.models import Courier, Order
+from voice_prompts import format_rupiah
+
+BOARD_DAYS = 2  # the board shows orders of the last two days
+SOON = dt.timedelta(seconds=60)  # an offer that runs out within this stands out
+
+
+class OrderForm(FlaskForm):
+    phone = StringField(validators=[Length(max=40)])
+    name = StringField(validators=[Length(max=80)])
+    address = StringField(validators=[Length(max=200)])
+    lines = HiddenField()  # "item_id:quantity,item_id:quantity", kept by console.js
+
+
+class ActionForm(FlaskForm):
+    courier_id = HiddenField()
+
+
+@blueprint.get("/orders/new")
+def new_order() -> ResponseReturnValue:
+    """Order entry for a caller: their details, items found as you type, the cart, totals."""
+    form = OrderForm(formdata=None)
+    phone = request.args.get("phone", "")
+    if phone:
+        form.phone.data = phone
+        try:
+            e164 = normalize_phone(phone, current_settings().phone_region)
+        except InvalidPhone:
+            e164 = None
+        if e164:
+            with current_database().readers() as session:
+                customer = queries.customer_by_phone(session, e164)
+                if customer is not None:
+                    form.phone.data = friendly_phone(e164)
+                    form.name.data = customer.name or ""
+                    form.address.data = customer.address or ""
+    return _entry_page(form)
+
+
+@blueprint.get("/items")
+def items() -> ResponseReturnValue:
+    """Items by code or name across markets, for order entry (JSON)."""
+    with current_database().readers() as session:
+        found = queries.search_items(session, request.args.get("q", "")[:40])
+        return jsonify(
+            [
+                {
+                    "id": item.id,
+                    "code": item.code,
+                    "name": item.name,
+                    "unit": item.unit,
+                    "price": item.price,
+                    "price_text": format_rupiah(item.price),
+                    "available": item.available,
+                    "market_id": item.vendor.market_id,
+                    "market": item.vendor.market.name,
+                    "fee": item.vendor.market.delivery_fee,
+                    "vendor": item.vendor.name,
+                }
+                for item in found
+            ]
+        )
+
+
+@blueprint.post("/orders")
+def create_order() -> ResponseReturnValue:
+    """Place the order through the orders service, as every channel does."""
+    form = OrderForm()
+    settings = current_settings()
+    try:
+        phone = normalize_phone(form.phone.data or "", settings.phone_region)
+    except InvalidPhone:
+        return _entry_page(form, words("bad_phone", phone=(form.phone.data or "")[:40])), 400
+    lines = _lines(form.lines.data or "")
+    if not lines:
+        return _entry_page(form, words("order.empty")), 400
+    now = current_time()
+    try:
+        with current_database().unit_of_work() as session:
+            placed = place_order(
+                session,
+                phone=phone,
+                lines=lines,
+                name=tidy(form.name.data or ""),
+                address=tidy(form.address.data or ""),
+                channel="console",
+                rules=OrderRules.from_settings(settings),
+                language=settings.default_language,
+                now=now,
+                entered_by=int(current_user.id),
+            )
+    except OrderError as exc:
+        return _entry_page(form, _refusal(exc)), 400
+    flash(words("order.placed", number=placed.number, total=format_rupiah(placed.total)))
+    return redirect(url_for("console.board"))
+
+
+@blueprint.get("/board")
+def board() -> ResponseReturnValue:
+    """Orders by state with their age and courier; unassigned and expiring offers stand out."""
+    now = current_time()
+    window = dt.timedelta(seconds=current_settings().courier_offer_seconds)
+    with current_database().readers() as session:
+        orders = queries.board_orders(session, now - dt.timedelta(days=BOARD_DAYS))
+        offers = queries.open_offer_counts(session, [order.id for order in orders])
+        couriers = queries.couriers_without_a_job(session)
+        rows = [_row(order, offers.get(order.id, 0), now, window) for order in orders]
+        template = "console/board_table.html" if request.args.get("part") else "console/board.html"
+        return render_template(
+            template,
+            rows=rows,
+            couriers=couriers,
+            action_form=ActionForm(),
+            logout_form=LogoutForm(),
+        )
+
+
+@blueprint.post("/orders/<int:order_id>/assign")
+def assign(order_id: int) -> ResponseReturnValue:
+    form = ActionForm()
+    courier_id = form.courier_id.data or request.form.get("courier_id", "")
+    with current_database().unit_of_work() as session:
+        order = session.get(Order, order_id)
+        courier = session.get(Courier, int(courier_id)) if courier_id.isdigit() else None
+        if order is None or courier is None:
+            flash(words("board.not_found"))
+            return redirect(url_for("console.board"))
+        why_not = dispatch.assign_by_hand(session, order, courier, now=current_time())
+        number, name = order.number, courier.name
+    flash(words(f"board.{why_not}" if why_not else "board.assigned", number=number, courier=name))
+    return redirect(url_for("console.board"))
+
+
+@blueprint.post("/orders/<int:order_id>/reoffer")
+def reoffer(order_id: int) -> ResponseReturnValue:
+    with current_database().unit_of_work() as session:
+        order = session.get(Order, order_id)
+        if order is None:
+            flash(words("board.not_found"))
+            return redirect(url_for("console.board"))
+        offered = dispatch.reoffer(session, order, now=current_time())
+        number = order.number
+    key = "board.reoffered" if offered else "board.nobody_free"
+    flash(words(key, number=number, count=offered))
+    return redirect(url_for("console.board"))
+
+
+@blueprint.post("/orders/<int:order_id>/cancel")
+def cancel(order_id: int) -> ResponseReturnValue:
+    with current_database().unit_of_work() as session:
+        order = session.get(Order, order_id)
+        if order is None:
+            flash(words("board.not_found"))
+            return redirect(url_for("console.board"))
+        cancelled = dispatch.cancel_by_staff(session, order, now=current_time())
+        number = order.number
+    flash(words("board.cancelled" if cancelled else "board.order_moved", number=number))
+    return redirect(url_for("console.board"))
+
+
+def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta) -> dict:
+    """One order as the board shows it."""
+    expires = order.offered_at + window if order.state == "offered" and order.offered_at else None
+    return {
+        "order": order,
+        "age_minutes": int((now - order.placed_at).total_seconds() // 60),
+        "open_offers": open_offers,
+        "expires_in": int((expires - now).total_seconds()) if expires else None,
+        "urgent": order.state == "unassigned" or (expires is not None and expires - now <= SOON),
+        "phone": friendly_phone(order.customer.phone),
+    }
+
+
+def _lines(raw: str) -> list[OrderLineRequest]:
+    """`12:2,31:1` from console.js; anything malformed is left out."""
+    lines = []
+    for part in raw.split(",")[:50]:
+        item_id, _, quantity = part.partition(":")
+        if item_id.strip().isdigit() and quantity.strip().isdigit():
+            lines.append(OrderLineRequest(int(item_id), int(quantity)))
+    return lines
+
+
+def _refusal(error: OrderError) -> str:
+    if isinstance(error, BadQuantity):
+        return words("order.bad_quantity", maximum=error.maximum)
+    if isinstance(error, ItemUnavailable):
+        return words("order.unavailable", items=", ".join(error.names))
+    if isinstance(error, MixedMarkets):
+        return words("order.mixed_markets")
+    if isinstance(error, OrderTooLarge):
+        return words(
+            "order.too_large", total=format_rupiah(error.goods_total), cap=format_rupiah(error.cap)
+        )
+    if isinstance(error, EmptyOrder):
+        return words("order.details_missing")
+    return words("order.empty")
+
+
+def _entry_page(form: OrderForm, error: str | None = None) -> str:
+    return render_template(
+        "console/order_new.html",
+        form=form,
+        error=error,
+        cap=current_settings().order_goods_cap,
+        logout_form=LogoutForm(),
+    )

@@ -1,0 +1,113 @@
+/* The console's one script (no framework, nothing from a CDN): order entry as you type,
+   and the dispatch board refreshing its table. */
+"use strict";
+
+function rupiah(amount) {
+  return "Rp" + amount.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
+}
+
+function orderEntry(form) {
+  const search = document.getElementById("item-search");
+  const results = document.getElementById("item-results");
+  const cartBody = document.querySelector("#cart tbody");
+  const lines = document.getElementById("lines");
+  const cap = Number(form.dataset.cap);
+  const cart = new Map(); // item id -> {item, quantity}
+  let found = [];
+  let chosen = 0;
+  let timer = null;
+
+  function showResults() {
+    results.innerHTML = "";
+    found.forEach((item, index) => {
+      const li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.textContent = `${item.code} ${item.name} ${item.price_text}/${item.unit} (${item.vendor}, ${item.market})`;
+      if (!item.available) li.classList.add("gone");
+      if (index === chosen) li.classList.add("chosen");
+      li.addEventListener("click", () => { chosen = index; add(); });
+      results.appendChild(li);
+    });
+  }
+
+  function render() {
+    cartBody.innerHTML = "";
+    let goods = 0;
+    let fee = 0;
+    cart.forEach(({ item, quantity }, id) => {
+      goods += item.price * quantity;
+      fee = item.fee;
+      const row = document.createElement("tr");
+      const name = document.createElement("td");
+      name.textContent = `${item.code} ${item.name} (${item.unit})`;
+      const amount = document.createElement("td");
+      const input = document.createElement("input");
+      input.type = "number"; input.min = "1"; input.max = "50"; input.value = quantity;
+      input.setAttribute("aria-label", `${item.code}`);
+      input.addEventListener("change", () => {
+        cart.get(id).quantity = Math.max(1, Number(input.value) || 1); render();
+      });
+      amount.appendChild(input);
+      const total = document.createElement("td");
+      total.className = "money";
+      total.textContent = rupiah(item.price * quantity);
+      const remove = document.createElement("td");
+      const button = document.createElement("button");
+      button.type = "button"; button.textContent = form.dataset.remove;
+      button.addEventListener("click", () => { cart.delete(id); render(); });
+      remove.appendChild(button);
+      row.append(name, amount, total, remove);
+      cartBody.appendChild(row);
+    });
+    document.getElementById("goods").textContent = rupiah(goods);
+    document.getElementById("fee").textContent = rupiah(fee);
+    document.getElementById("total").textContent = rupiah(goods + fee);
+    document.getElementById("cap").classList.toggle("over", goods > cap);
+    document.getElementById("cap").title = goods > cap ? form.dataset.overCap : "";
+    lines.value = Array.from(cart, ([id, line]) => `${id}:${line.quantity}`).join(",");
+  }
+
+  function add() {
+    const item = found[chosen];
+    if (!item) return;
+    const line = cart.get(item.id);
+    if (line) line.quantity += 1; else cart.set(item.id, { item, quantity: 1 });
+    search.value = ""; found = []; showResults(); render(); search.focus();
+  }
+
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const words = search.value.trim();
+      if (!words) { found = []; showResults(); return; }
+      const response = await fetch(`${search.dataset.url}?q=${encodeURIComponent(words)}`);
+      found = await response.json(); chosen = 0; showResults();
+    }, 150);
+  });
+  search.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.ctrlKey) { event.preventDefault(); add(); }
+    if (event.key === "ArrowDown") { chosen = Math.min(chosen + 1, found.length - 1); showResults(); }
+    if (event.key === "ArrowUp") { chosen = Math.max(chosen - 1, 0); showResults(); }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "/" && document.activeElement !== search && document.activeElement.tagName !== "INPUT") {
+      event.preventDefault(); search.focus();
+    }
+    if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); form.requestSubmit(); }
+  });
+  render();
+}
+
+function boardRefresh(board) {
+  setInterval(async () => {
+    const response = await fetch(board.dataset.url, { headers: { "X-Requested-With": "fetch" } });
+    if (response.ok && !document.activeElement.closest("#board form")) {
+      board.innerHTML = await response.text();
+    }
+  }, 10000);
+}
+
+const orderForm = document.getElementById("order-form");
+if (orderForm) orderEntry(orderForm);
+const board = document.getElementById("board");
+if (board) boardRefresh(board);
