@@ -73,4 +73,4 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) instance test-artifacts .pytest_cache .ruff_cache .import_linter_cache

@@ -1,0 +1,129 @@
+"""The console in real headless Chromium, against the gateway as its own process.
+
+A staff member logs in, finds a caller by `0812...`, enters a two-item order with the
+keyboard alone (the search as you type, Enter to add, Ctrl+Enter to place), sees it on the
+dispatch board, gives it to a courier by hand; the customer's and the courier's SMS are in
+the outbox. Screenshots of order entry and of the board are saved in `test-artifacts/`.
+
+Chromium is Debian's (`.ci/run` installs it); on a machine without it these tests are
+skipped, saying how to install it (CI fails instead).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway import create_app
+from settings import PROJECT_ROOT, Settings
+from storage.models import Order, OutboundMessage
+from tests.processes import start_gateway
+from tests.sms_phones import Phones
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+PASSWORD = "kopi-bali-pagi"
+CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run should install it")
+        pytest.skip("Chromium is not installed (sudo apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object]]:
+    """The gateway as a process on a copy of the demo database; an app on the same file."""
+    database = tmp_path / "telepasar.sqlite3"
+    shutil.copy(demo_database_file, database)
+    settings = Settings(database_url=f"sqlite:///{database}", secret_key="browser-test")
+    app = create_app(settings)
+    server, url = start_gateway(settings, tmp_path / "gateway.log")
+    yield url, app
+    server.stop()
+    app.extensions["telepasar_db"].engine.dispose()
+
+
+def focused(page, name: str) -> None:
+    """Wait until the field named (or with the id) `name` has the keyboard's focus."""
+    page.wait_for_function(
+        "name => document.activeElement && "
+        "(document.activeElement.name === name || document.activeElement.id === name)",
+        arg=name,
+    )
+
+
+def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site):
+    url, app = site
+    result = app.test_cli_runner().invoke(
+        args=["staff-add", "--username", "wayan", "--role", "operator", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    phones = Phones(app)
+    phones.send(CUSTOMER, "NAMA Ni Made Sari")
+    phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
+    phones.add_courier(COURIER, "Pak Made", ready=False)  # resting: the order waits for a hand
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/console/")
+    assert "/console/login" in page.url
+    focused(page, "username")  # each page puts the cursor where typing starts
+    page.keyboard.type("wayan")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Cari penelepon')")
+
+    focused(page, "phone")
+    page.keyboard.type("0812 3456 7890")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('0812-3456-7890')")
+    assert page.input_value("input[name=name]") == "Ni Made Sari"
+
+    page.goto(f"{url}/console/orders/new?phone=081234567890")
+    focused(page, "item-search")
+    page.keyboard.type("tomat")
+    page.wait_for_selector("#item-results li")
+    page.keyboard.press("Enter")
+    page.keyboard.type("beras")
+    page.wait_for_selector("#item-results li:has-text('B06')")
+    page.keyboard.press("Enter")
+    assert page.text_content("#goods") == "Rp30.000"
+    assert page.text_content("#total") == "Rp40.000"
+    page.screenshot(path=str(ARTIFACTS / "order-entry.png"), full_page=True)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{url}/console/board")
+
+    with app.extensions["telepasar_db"].readers() as session:
+        order = session.scalars(select(Order)).one()
+        assert (order.channel, order.goods_total) == ("console", 30_000)
+        number = order.number
+    row = page.locator(f"tr[data-number='{number}']")
+    assert row.count() == 1
+    page.screenshot(path=str(ARTIFACTS / "dispatch-board.png"), full_page=True)
+    row.locator("select[name=courier_id]").select_option(label="Pak Made (AB, istirahat)")
+    row.locator("button:has-text('Berikan')").click()
+    page.wait_for_selector(f"text=Pesanan {number} diberikan ke Pak Made.")
+
+    assert phones.inbox(COURIER)[-1].startswith(f"Pesanan {number} untuk Anda. Ni Made Sari")
+    assert phones.inbox(CUSTOMER)[-1].startswith(f"Telepasar: Pesanan {number} diambil kurir")
+    with app.extensions["telepasar_db"].readers() as session:
+        kinds = session.scalars(
+            select(OutboundMessage.kind).where(OutboundMessage.to == CUSTOMER)
+        ).all()
+    assert "order_update" in kinds
