@@ -308,3 +308,21 @@ def apply_waiting_reports(session: Session, provider_message_id: str, now: dt.da
             message.last_error = report.error
         report.applied_at = now
     return len(reports)
+
+
+RETRYABLE_STATES = ("failed", "dead")
+
+
+def retry(session: Session, message_id: int, *, now: dt.datetime) -> bool:
+    """Send a failed or dead message again (the call center's retry): pending, tries anew.
+
+    False when it is not failed or dead any more (sent meanwhile, or retried already).
+    """
+    return bool(
+        session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, OutboundMessage.state.in_(RETRYABLE_STATES))
+            .values(state="pending", attempts=0, next_try_at=now, claimed_by=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )

@@ -462,3 +462,34 @@ def couriers_without_a_job(session: Session) -> Sequence[Courier]:
         .where(Courier.id.not_in(busy))
         .order_by(Courier.available.desc(), Courier.market_id, Courier.name)
     ).all()
+
+
+def troubled_messages(session: Session, limit: int = 100) -> Sequence[OutboundMessage]:
+    """Outbox messages that failed at the provider or ran out of tries, newest first."""
+    return session.scalars(
+        select(OutboundMessage)
+        .where(OutboundMessage.state.in_(("failed", "dead")))
+        .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def sms_thread(
+    session: Session, phone: str, limit: int = 100
+) -> list[tuple[dt.datetime, str, str, str]]:
+    """Every SMS from and to one number, oldest first: (time, "in" | "out", text, state)."""
+    inbound = session.execute(
+        select(InboundMessage.received_at, InboundMessage.body, InboundMessage.state)
+        .where(InboundMessage.phone == phone)
+        .order_by(InboundMessage.received_at.desc())
+        .limit(limit)
+    ).all()
+    outbound = session.execute(
+        select(OutboundMessage.created_at, OutboundMessage.body, OutboundMessage.state)
+        .where(OutboundMessage.to == phone)
+        .order_by(OutboundMessage.created_at.desc())
+        .limit(limit)
+    ).all()
+    thread = [(at, "in", body, state) for at, body, state in inbound]
+    thread += [(at, "out", body, state) for at, body, state in outbound]
+    return sorted(thread, key=lambda entry: entry[0])[-limit:]

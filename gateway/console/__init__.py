@@ -72,7 +72,11 @@ def init_console(app: Flask, settings: Settings) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
-    from gateway.console import dispatch_views, views  # noqa: F401  (pages, on the blueprint)
+    from gateway.console import (  # noqa: F401  (their pages, on the blueprint)
+        dispatch_views,
+        message_views,
+        views,
+    )
 
     app.register_blueprint(blueprint)
 

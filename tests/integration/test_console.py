@@ -372,3 +372,52 @@ def test_the_board_offers_again_only_when_someone_is_free(app, operator, db: Ses
     db.rollback()
     assert db.get(Order, order_id).state == "offered"
     assert phones.inbox("+6281311110001")[-1].endswith(f"Balas YA {number}")
+
+
+# ---------------------------------------------------------------- messages
+
+
+def dead_message(app) -> int:
+    from orders.outbox import enqueue_sms
+
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        message = enqueue_sms(
+            session,
+            to=CUSTOMER,
+            body="Telepasar: uji",
+            kind="reply",
+            now=app.config["TELEPASAR_CLOCK"](),
+        )
+        session.flush()
+        message.state, message.attempts, message.last_error = "dead", 6, "Twilio 21610: opted out"
+        return message.id
+
+
+def test_dead_sms_are_listed_with_their_error_and_sent_again(app, operator, db: Session):
+    from storage.models import OutboundMessage
+
+    message_id = dead_message(app)
+    page = operator.get("/console/messages").get_data(as_text=True)
+    assert "Twilio 21610: opted out" in page and "dead (6)" in page
+    assert "+62812****7890" in page and "0812-3456-7890" not in page  # masked for operators
+    again = operator.post(
+        f"/console/messages/{message_id}/retry",
+        data={"csrf_token": token(operator, "/console/messages")},
+    )
+    assert again.status_code == 302
+    db.rollback()
+    message = db.get(OutboundMessage, message_id)
+    assert (message.state, message.attempts) == ("pending", 0)
+    assert "SMS akan dikirim ulang oleh worker." in operator.get("/console/messages").get_data(
+        as_text=True
+    )
+
+
+def test_an_admin_sees_whole_numbers_and_a_thread(app, admin):
+    dead_message(app)
+    Phones(app).send(CUSTOMER, "BANTUAN")
+    assert "0812-3456-7890" in admin.get("/console/messages").get_data(as_text=True)
+    thread = admin.get("/console/messages/thread?phone=0812 3456 7890").get_data(as_text=True)
+    assert "SMS dengan nomor 0812-3456-7890" in thread
+    assert "BANTUAN" in thread and "Telepasar: PASAR daftar pasar" in thread
+    assert thread.index("BANTUAN") < thread.index("Telepasar: PASAR daftar pasar")

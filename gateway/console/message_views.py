@@ -1,0 +1,67 @@
+"""The console's messages: failed and dead SMS with a retry button; one number's SMS thread.
+
+Phone numbers are shown masked to operators and whole to admins.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from gateway.console import blueprint, words
+from gateway.console.views import LogoutForm
+from gateway.current import current_database, current_settings, current_time
+from orders.errors import InvalidPhone
+from orders.outbox import retry
+from orders.phones import friendly_phone, mask_phone, normalize_phone
+from storage import queries
+
+
+class RetryForm(FlaskForm):
+    pass
+
+
+def shown_phone(phone: str) -> str:
+    """A number as this staff member may see it: whole for admins, masked for operators."""
+    return friendly_phone(phone) if current_user.is_admin else mask_phone(phone)
+
+
+@blueprint.get("/messages")
+def messages() -> ResponseReturnValue:
+    with current_database().readers() as session:
+        troubled = queries.troubled_messages(session)
+        return render_template(
+            "console/messages.html",
+            troubled=troubled,
+            shown_phone=shown_phone,
+            retry_form=RetryForm(),
+            logout_form=LogoutForm(),
+        )
+
+
+@blueprint.post("/messages/<int:message_id>/retry")
+def retry_message(message_id: int) -> ResponseReturnValue:
+    with current_database().unit_of_work() as session:
+        again = retry(session, message_id, now=current_time())
+    flash(words("messages.retrying" if again else "messages.not_retryable"))
+    return redirect(url_for("console.messages"))
+
+
+@blueprint.get("/messages/thread")
+def thread() -> ResponseReturnValue:
+    raw = request.args.get("phone", "").strip()
+    try:
+        phone = normalize_phone(raw, current_settings().phone_region)
+    except InvalidPhone:
+        flash(words("bad_phone", phone=raw[:40]))
+        return redirect(url_for("console.messages"))
+    with current_database().readers() as session:
+        entries = queries.sms_thread(session, phone)
+    return render_template(
+        "console/thread.html",
+        entries=entries,
+        phone=shown_phone(phone),
+        logout_form=LogoutForm(),
+    )
