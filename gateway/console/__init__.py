@@ -75,6 +75,7 @@ def init_console(app: Flask, settings: Settings) -> None:
     from gateway.console import (  # noqa: F401  (their pages, on the blueprint)
         dispatch_views,
         message_views,
+        register_views,
         views,
     )
 

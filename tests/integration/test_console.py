@@ -1,4 +1,5 @@
-"""The call-center console's accounts and caller lookup, through the Flask test client.
+"""The call-center console through the Flask test client: accounts, caller lookup, order
+entry and the dispatch board, messages, the register and its CSV.
 
 Forms are posted as a browser posts them: the page is fetched first and its CSRF token sent
 back. Every URL but the login page needs a login; admin pages refuse operators.
@@ -421,3 +422,163 @@ def test_an_admin_sees_whole_numbers_and_a_thread(app, admin):
     assert "SMS dengan nomor 0812-3456-7890" in thread
     assert "BANTUAN" in thread and "Telepasar: PASAR daftar pasar" in thread
     assert thread.index("BANTUAN") < thread.index("Telepasar: PASAR daftar pasar")
+
+
+# ---------------------------------------------------------------- the register
+
+
+def test_the_register_is_for_admins_only(operator):
+    assert operator.get("/console/register").status_code == 403
+    assert operator.get("/console/register/items.csv").status_code == 403
+    refused = operator.post(
+        "/console/register/import", data={"csrf_token": token(operator, "/console/")}
+    )
+    assert refused.status_code == 403
+
+
+def test_an_admin_edits_prices_hours_phones_and_couriers(app, admin, db: Session):
+    from storage.models import Courier, Item, Market, Vendor
+
+    page = admin.get("/console/register?q=tomat").get_data(as_text=True)
+    assert "B04" in page and "Tomat" in page
+    b04 = db.scalars(select(Item).where(Item.code == "B04")).one()
+    csrf = token(admin, "/console/register")
+    admin.post(
+        f"/console/register/items/{b04.id}",
+        data={"price": "15.000", "available": "tidak", "csrf_token": csrf},
+    )
+    ab1 = db.scalars(select(Vendor).where(Vendor.code == "AB1")).one()
+    admin.post(
+        f"/console/register/traders/{ab1.id}",
+        data={"name": "Bu Komang", "phone": "0852 0000 0001", "csrf_token": csrf},
+    )
+    ab = db.scalars(select(Market).where(Market.code == "AB")).one()
+    admin.post(
+        f"/console/register/markets/{ab.id}",
+        data={
+            "opens_at": "05:30",
+            "closes_at": "13:00",
+            "delivery_fee": "12000",
+            "csrf_token": csrf,
+        },
+    )
+    admin.post(
+        "/console/register/couriers",
+        data={"name": "Pak Made", "phone": "081311110001", "market": "AB", "csrf_token": csrf},
+    )
+    db.rollback()
+    assert (db.get(Item, b04.id).price, db.get(Item, b04.id).available) == (15_000, False)
+    assert db.get(Vendor, ab1.id).phone == "+6285200000001"
+    market = db.get(Market, ab.id)
+    assert (market.opens_at, market.delivery_fee) == (dt.time(5, 30), 12_000)
+    assert db.scalars(select(Courier.name)).one() == "Pak Made"
+    # Every channel sees it at once: the SMS menu no longer offers the sold-out item.
+    assert "Tomat" not in Phones(app).send(CUSTOMER, "MENU AB1")
+    bad = admin.post(
+        f"/console/register/markets/{ab.id}",
+        data={"opens_at": "14:00", "closes_at": "06:00", "delivery_fee": "1", "csrf_token": csrf},
+    )
+    assert bad.status_code == 302
+    assert "Jam buka harus sebelum jam tutup" in admin.get("/console/register").get_data(
+        as_text=True
+    )
+
+
+def test_items_export_and_import_round_trip(admin):
+    exported = admin.get("/console/register/items.csv")
+    assert exported.headers["Content-Disposition"] == "attachment; filename=telepasar-items.csv"
+    text = exported.get_data(as_text=True)
+    assert text.splitlines()[0] == "code,trader,name,name_en,unit,price,available"
+    assert "B04,AB1,Tomat,Tomatoes,kg,14000,ya" in text
+    assert len(text.splitlines()) == 80  # the header and 79 items
+
+
+def upload(client: FlaskClient, kind: str, text: str, **extra: str):
+    import io
+
+    return client.post(
+        "/console/register/import",
+        data={
+            "kind": kind,
+            "file": (io.BytesIO(text.encode()), f"{kind}.csv"),
+            "csrf_token": token(client, "/console/register"),
+            **extra,
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_import_with_one_bad_row_imports_nothing_and_names_the_row(admin, db: Session):
+    from storage.models import Item
+
+    csv_text = (
+        "code,trader,name,name_en,unit,price,available\n"
+        "B04,AB1,Tomat,Tomatoes,kg,15000,ya\n"
+        "B90,AB1,Terong,Eggplant,kg,12000,ya\n"
+        "B91,AB9,Labu,Pumpkin,biji,-5,mungkin\n"
+    )
+    preview = upload(admin, "items", csv_text)
+    assert preview.status_code == 400
+    page = preview.get_data(as_text=True)
+    assert "Tidak ada yang diimpor" in page
+    assert "trader &#39;AB9&#39; is not registered" in page
+    assert "unit &#39;biji&#39;" in page and "price &#39;-5&#39;" in page
+    assert '<tr class="wrong"><td>4</td>' in page  # the row is named by its line
+    forced = admin.post(
+        "/console/register/import",
+        data={
+            "kind": "items",
+            "content": csv_text,
+            "confirm": "1",
+            "csrf_token": token(admin, "/console/register"),
+        },
+    )
+    assert forced.status_code == 400  # a confirm of a wrong file is checked again
+    db.rollback()
+    assert db.scalars(select(Item).where(Item.code == "B90")).first() is None
+    assert db.scalars(select(Item.price).where(Item.code == "B04")).one() == 14_000
+
+
+def test_a_good_import_is_previewed_then_applied_whole(admin, db: Session):
+    from storage.models import Item, Vendor
+
+    traders = "code,market,name,category,phone\nAB7,AB,Men Rai,sayur,0852 0000 0007\n"
+    preview = upload(admin, "traders", traders)
+    assert preview.status_code == 200 and "Semua 1 baris benar." in preview.get_data(as_text=True)
+    applied = admin.post(
+        "/console/register/import",
+        data={
+            "kind": "traders",
+            "content": traders,
+            "confirm": "1",
+            "csrf_token": token(admin, "/console/register"),
+        },
+    )
+    assert applied.status_code == 302
+    items = (
+        "code,trader,name,name_en,unit,price,available\n"
+        "B90,AB7,Terong,Eggplant,kg,12.000,ya\n"
+        "B04,AB1,Tomat,Tomatoes,kg,15000,tidak\n"
+    )
+    assert upload(admin, "items", items).status_code == 200
+    admin.post(
+        "/console/register/import",
+        data={
+            "kind": "items",
+            "content": items,
+            "confirm": "1",
+            "csrf_token": token(admin, "/console/register"),
+        },
+    )
+    assert "2 baris diimpor." in admin.get("/console/register").get_data(as_text=True)
+    db.rollback()
+    assert db.scalars(select(Vendor.phone).where(Vendor.code == "AB7")).one() == "+6285200000007"
+    terong = db.scalars(select(Item).where(Item.code == "B90")).one()
+    assert (terong.price, terong.vendor.code, terong.available) == (12_000, "AB7", True)
+    assert db.scalars(select(Item.available).where(Item.code == "B04")).one() is False
+
+
+def test_a_file_without_the_columns_is_refused(admin):
+    refused = upload(admin, "items", "kode;nama\nB04;Tomat\n")
+    assert refused.status_code == 400
+    assert "the first line must name the columns" in refused.get_data(as_text=True)

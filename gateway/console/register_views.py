@@ -1,0 +1,206 @@
+"""The market office's register (admin only): markets, traders, items, couriers; CSV.
+
+Lists with a search; hours and fees, traders' phones, prices and stock, couriers edited in
+place; couriers added; traders and items exported and imported as CSV, with a preview that
+names each wrong row, and nothing imported unless every row is right.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from gateway.console import blueprint, require_admin, words
+from gateway.console.views import LogoutForm
+from gateway.current import current_clock, current_database, current_settings
+from orders import catalog_csv
+from orders.errors import InvalidPhone
+from orders.phones import friendly_phone, normalize_phone
+from orders.register import RegisterError, register_courier
+from storage import queries
+from storage.models import Courier, Item, Market, Vendor
+
+MAX_UPLOAD = 1_000_000  # bytes: a register of tens of thousands of items fits
+
+
+class RegisterForm(FlaskForm):
+    pass
+
+
+@blueprint.before_request
+def _admins_only() -> None:
+    if request.endpoint and request.endpoint.startswith("console.register"):
+        require_admin()
+
+
+@blueprint.get("/register")
+def register() -> ResponseReturnValue:
+    words_sought = request.args.get("q", "").strip()[:40]
+    with current_database().readers() as session:
+        markets = session.scalars(select(Market).order_by(Market.position)).all()
+        vendors = session.scalars(select(Vendor).join(Vendor.market).order_by(Vendor.code)).all()
+        items = (
+            queries.search_items(session, words_sought, limit=200)
+            if words_sought
+            else session.scalars(select(Item).order_by(Item.code).limit(200)).all()
+        )
+        couriers = queries.all_couriers(session)
+        jobs = {c.id: queries.courier_job(session, c.id) for c in couriers}
+        if words_sought:
+            lowered = words_sought.lower()
+            vendors = [v for v in vendors if lowered in f"{v.code} {v.name}".lower()]
+            couriers = [c for c in couriers if lowered in f"{c.name} {c.phone}".lower()]
+        return render_template(
+            "console/register.html",
+            q=words_sought,
+            markets=markets,
+            vendors=vendors,
+            items=items,
+            couriers=couriers,
+            jobs=jobs,
+            friendly_phone=friendly_phone,
+            form=RegisterForm(),
+            logout_form=LogoutForm(),
+        )
+
+
+@blueprint.post("/register/markets/<int:market_id>")
+def register_market(market_id: int) -> ResponseReturnValue:
+    try:
+        opens = dt.time.fromisoformat(request.form.get("opens_at", ""))
+        closes = dt.time.fromisoformat(request.form.get("closes_at", ""))
+        fee = int(request.form.get("delivery_fee", ""))
+    except ValueError:
+        return _back("register.bad_market")
+    if not (opens < closes and 0 <= fee <= 100_000):
+        return _back("register.bad_market")
+    with current_database().unit_of_work() as session:
+        market = session.get(Market, market_id)
+        if market is None:
+            return _back("board.not_found")
+        market.opens_at, market.closes_at, market.delivery_fee = opens, closes, fee
+    return _back("register.saved")
+
+
+@blueprint.post("/register/traders/<int:vendor_id>")
+def register_trader(vendor_id: int) -> ResponseReturnValue:
+    name = " ".join(request.form.get("name", "").split())[:80]
+    raw_phone = request.form.get("phone", "").strip()
+    try:
+        phone = normalize_phone(raw_phone, current_settings().phone_region) if raw_phone else None
+    except InvalidPhone:
+        return _back("register.bad_phone")
+    if not name:
+        return _back("register.bad_name")
+    with current_database().unit_of_work() as session:
+        vendor = session.get(Vendor, vendor_id)
+        if vendor is None:
+            return _back("board.not_found")
+        vendor.name, vendor.phone = name, phone
+    return _back("register.saved")
+
+
+@blueprint.post("/register/items/<int:item_id>")
+def register_item(item_id: int) -> ResponseReturnValue:
+    price = request.form.get("price", "").replace(".", "").strip()
+    if not price.isdigit() or not catalog_csv.MIN_PRICE <= int(price) <= catalog_csv.MAX_PRICE:
+        return _back("register.bad_price")
+    with current_database().unit_of_work() as session:
+        item = session.get(Item, item_id)
+        if item is None:
+            return _back("board.not_found")
+        item.price, item.available = int(price), request.form.get("available") == "ya"
+    return _back("register.saved")
+
+
+@blueprint.post("/register/couriers")
+def register_new_courier() -> ResponseReturnValue:
+    try:
+        with current_database().unit_of_work() as session:
+            register_courier(
+                session,
+                phone=request.form.get("phone", ""),
+                name=request.form.get("name", ""),
+                market=request.form.get("market", ""),
+                region=current_settings().phone_region,
+                now=current_clock()(),
+            )
+    except (RegisterError, InvalidPhone) as exc:
+        flash(str(exc))
+        return redirect(url_for("console.register"))
+    return _back("register.saved")
+
+
+@blueprint.post("/register/couriers/<int:courier_id>")
+def register_courier_edit(courier_id: int) -> ResponseReturnValue:
+    with current_database().unit_of_work() as session:
+        courier = session.get(Courier, courier_id)
+        if courier is None:
+            return _back("board.not_found")
+        courier.available = request.form.get("available") == "ya"
+        courier.updated_at = current_clock()()
+    return _back("register.saved")
+
+
+@blueprint.get("/register/<kind>.csv")
+def register_export(kind: str) -> ResponseReturnValue:
+    exporters = {"traders": catalog_csv.export_traders, "items": catalog_csv.export_items}
+    if kind not in exporters:
+        return _back("board.not_found")
+    with current_database().readers() as session:
+        text = exporters[kind](session)
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=telepasar-{kind}.csv"},
+    )
+
+
+@blueprint.post("/register/import")
+def register_import() -> ResponseReturnValue:
+    """Preview an upload (`file`), or apply what was previewed (`content`, `confirm`)."""
+    kind = request.form.get("kind", "")
+    if kind not in ("traders", "items"):
+        return _back("board.not_found")
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            return _back("register.too_big")
+        content = raw.decode("utf-8-sig", errors="replace")
+    else:
+        content = request.form.get("content", "")
+    confirm = request.form.get("confirm") == "1"
+    with current_database().unit_of_work() as session:
+        checked = _check(session, kind, content)
+        if confirm and checked.ok:
+            count = (catalog_csv.apply_traders if kind == "traders" else catalog_csv.apply_items)(
+                session, checked
+            )
+            flash(words("register.imported", count=count))
+            return redirect(url_for("console.register"))
+    status = 200 if checked.ok else 400
+    page = render_template(
+        "console/import_preview.html",
+        kind=kind,
+        checked=checked,
+        content=content,
+        form=RegisterForm(),
+        logout_form=LogoutForm(),
+    )
+    return page, status
+
+
+def _check(session, kind: str, content: str) -> catalog_csv.Checked:  # type: ignore[no-untyped-def]
+    if kind == "traders":
+        return catalog_csv.read_traders(session, content, current_settings().phone_region)
+    return catalog_csv.read_items(session, content)
+
+
+def _back(key: str) -> ResponseReturnValue:
+    flash(words(key))
+    return redirect(url_for("console.register", q=request.args.get("q", "")) + "")

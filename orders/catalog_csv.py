@@ -1,0 +1,211 @@
+"""The register of traders and items as CSV: export, and an import that is all or nothing.
+
+An import is read and checked first (`read_traders`, `read_items`): every row gets its
+line number, what it would do (`add` or `change`) and what is wrong with it. Only a file
+with no wrong row is applied (`apply_traders`, `apply_items`), in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orders.errors import InvalidPhone
+from orders.phones import normalize_phone
+from storage.models import Item, Market, Vendor
+
+TRADER_COLUMNS = ("code", "market", "name", "category", "phone")
+ITEM_COLUMNS = ("code", "trader", "name", "name_en", "unit", "price", "available")
+UNITS = ("kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor", "buah", "sisir")
+CATEGORIES = (
+    "sayur", "buah", "daging", "ikan", "bumbu", "sembako", "banten", "jajan", "warung", "toko",
+)  # fmt: skip
+TRADER_CODE = re.compile(r"^[A-Z]{2}\d{1,2}$")
+ITEM_CODE = re.compile(r"^[A-Z]\d{2}$")
+YES = {"1", "ya", "yes", "true", "ada"}
+NO = {"0", "tidak", "no", "false", "habis"}
+MIN_PRICE, MAX_PRICE = 100, 10_000_000
+MAX_ROWS = 5000
+
+
+@dataclass
+class Row:
+    """One row of an imported file: its line, its values, what it does, what is wrong."""
+
+    line: int
+    values: dict[str, str]
+    action: str = "add"  # add | change
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    """A whole file, read and checked."""
+
+    rows: list[Row]
+    problem: str | None = None  # wrong with the file as a whole (columns, size)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not any(row.errors for row in self.rows)
+
+
+def export_traders(session: Session) -> str:
+    rows = session.scalars(
+        select(Vendor).join(Vendor.market).order_by(Market.position, Vendor.code)
+    )
+    return _csv(
+        TRADER_COLUMNS,
+        ((v.code, v.market.code, v.name, v.category, v.phone or "") for v in rows),
+    )
+
+
+def export_items(session: Session) -> str:
+    rows = session.scalars(select(Item).join(Item.vendor).order_by(Item.code))
+    return _csv(
+        ITEM_COLUMNS,
+        (
+            (
+                i.code,
+                i.vendor.code,
+                i.name,
+                i.name_en,
+                i.unit,
+                str(i.price),
+                "ya" if i.available else "tidak",
+            )
+            for i in rows
+        ),
+    )
+
+
+def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
+    checked = _read(text, TRADER_COLUMNS)
+    markets = {m.code: m for m in session.scalars(select(Market))}
+    existing = {v.code for v in session.scalars(select(Vendor))}
+    seen: set[str] = set()
+    for row in checked.rows:
+        v = row.values
+        code = v["code"] = v["code"].upper()
+        _check_code(row, code, TRADER_CODE, "AB1", seen)
+        row.action = "change" if code in existing else "add"
+        v["market"] = v["market"].upper()
+        if v["market"] not in markets:
+            row.errors.append(f"market {v['market']!r} is not one of {', '.join(sorted(markets))}")
+        _check_name(row, "name", 80)
+        if v["category"] not in CATEGORIES:
+            row.errors.append(f"category {v['category']!r}: one of {', '.join(CATEGORIES)}")
+        if v["phone"]:
+            try:
+                v["phone"] = normalize_phone(v["phone"], region)
+            except InvalidPhone:
+                row.errors.append(f"phone {v['phone']!r} is not a phone number")
+    return checked
+
+
+def read_items(session: Session, text: str, *, max_price: int = MAX_PRICE) -> Checked:
+    checked = _read(text, ITEM_COLUMNS)
+    traders = {v.code for v in session.scalars(select(Vendor))}
+    existing = {i.code for i in session.scalars(select(Item))}
+    seen: set[str] = set()
+    for row in checked.rows:
+        v = row.values
+        code = v["code"] = v["code"].upper()
+        _check_code(row, code, ITEM_CODE, "B04", seen)
+        row.action = "change" if code in existing else "add"
+        v["trader"] = v["trader"].upper()
+        if v["trader"] not in traders:
+            row.errors.append(f"trader {v['trader']!r} is not registered")
+        _check_name(row, "name", 60)
+        _check_name(row, "name_en", 60)
+        if v["unit"] not in UNITS:
+            row.errors.append(f"unit {v['unit']!r}: one of {', '.join(UNITS)}")
+        price = v["price"].replace(".", "").replace("Rp", "").strip()
+        if not price.isdigit() or not MIN_PRICE <= int(price) <= max_price:
+            row.errors.append(f"price {v['price']!r}: whole rupiah, {MIN_PRICE} to {max_price}")
+        else:
+            v["price"] = price
+        if v["available"].lower() not in YES | NO:
+            row.errors.append(f"available {v['available']!r}: ya or tidak")
+    return checked
+
+
+def apply_traders(session: Session, checked: Checked) -> int:
+    """Add or change every trader of a checked file; the caller's transaction holds it all."""
+    assert checked.ok, "only a file with no wrong row is applied"
+    markets = {m.code: m for m in session.scalars(select(Market))}
+    vendors = {v.code: v for v in session.scalars(select(Vendor))}
+    for row in checked.rows:
+        v = row.values
+        vendor = vendors.get(v["code"]) or Vendor(code=v["code"])
+        vendor.market_id = markets[v["market"]].id
+        vendor.name, vendor.category, vendor.phone = v["name"], v["category"], v["phone"] or None
+        session.add(vendor)
+    return len(checked.rows)
+
+
+def apply_items(session: Session, checked: Checked) -> int:
+    """Add or change every item of a checked file; the caller's transaction holds it all."""
+    assert checked.ok, "only a file with no wrong row is applied"
+    vendors = {v.code: v for v in session.scalars(select(Vendor))}
+    items = {i.code: i for i in session.scalars(select(Item))}
+    for row in checked.rows:
+        v = row.values
+        item = items.get(v["code"]) or Item(code=v["code"])
+        item.vendor_id = vendors[v["trader"]].id
+        item.name, item.name_en, item.unit = v["name"], v["name_en"], v["unit"]
+        item.price, item.available = int(v["price"]), v["available"].lower() in YES
+        session.add(item)
+    return len(checked.rows)
+
+
+def _read(text: str, columns: tuple[str, ...]) -> Checked:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in columns if name not in header]
+    if missing:
+        return Checked(
+            [],
+            f"the first line must name the columns {', '.join(columns)}; "
+            f"missing: {', '.join(missing)}",
+        )
+    rows = []
+    for number, record in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            return Checked(rows, f"at most {MAX_ROWS} rows in one file")
+        values = {
+            name.strip().lower(): (value or "").strip()
+            for name, value in record.items()
+            if name is not None
+        }
+        rows.append(Row(number, {name: values.get(name, "") for name in columns}))
+    if not rows:
+        return Checked([], "the file has no rows under its header")
+    return Checked(rows)
+
+
+def _check_code(row: Row, code: str, shape: re.Pattern[str], example: str, seen: set[str]) -> None:
+    if not shape.match(code):
+        row.errors.append(f"code {code!r} is not like {example}")
+    if code in seen:
+        row.errors.append(f"code {code} is twice in the file")
+    seen.add(code)
+
+
+def _check_name(row: Row, column: str, longest: int) -> None:
+    if not 1 <= len(row.values[column]) <= longest:
+        row.errors.append(f"{column} must be 1 to {longest} characters")
+
+
+def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
