@@ -74,6 +74,7 @@ def init_console(app: Flask, settings: Settings) -> None:
     login_manager.login_view = "console.login"
     from gateway.console import (  # noqa: F401  (their pages, on the blueprint)
         dispatch_views,
+        glance_views,
         message_views,
         register_views,
         views,

@@ -582,3 +582,30 @@ def test_a_file_without_the_columns_is_refused(admin):
     refused = upload(admin, "items", "kode;nama\nB04;Tomat\n")
     assert refused.status_code == 400
     assert "the first line must name the columns" in refused.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------- today at a glance
+
+
+def test_today_at_a_glance_counts_and_times_orders(app, operator, clock):
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    first = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    clock.now += dt.timedelta(minutes=4)
+    phones.send("+6281311110001", f"YA {first}")
+    phones.send("+6281311110001", f"AMBIL {first}")
+    clock.now += dt.timedelta(minutes=26)
+    phones.send("+6281311110001", f"SELESAI {first}")
+    second = phones.order_by_sms("+6281234567891", lines="T01 1")
+    clock.now += dt.timedelta(minutes=2)
+    phones.send("+6281311110001", f"YA {second}")
+
+    page = operator.get("/console/glance").get_data(as_text=True)
+    rows = re.findall(r"<tr[^>]*><th>([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
+    figures = {label: (today, week) for label, today, week in rows}
+    assert figures["Pesanan"] == ("2", "2")
+    assert figures["Sampai dapat kurir (median / terlama)"][0] == "3.0 mnt / 4.0 mnt"
+    assert figures["Sampai di pintu (median / terlama)"][0] == "30.0 mnt / 30.0 mnt"
+    assert "sms: 2" in page
+    assert page.count("<rect ") == 7 + 2  # seven days, two markets
+    assert 'aria-label="Pesanan per pasar, 7 hari"' in page
