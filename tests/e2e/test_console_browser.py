@@ -3,7 +3,8 @@
 A staff member logs in, finds a caller by `0812...`, enters a two-item order with the
 keyboard alone (the search as you type, Enter to add, Ctrl+Enter to place), sees it on the
 dispatch board, gives it to a courier by hand; the customer's and the courier's SMS are in
-the outbox. Screenshots of order entry and of the board are saved in `test-artifacts/`.
+the outbox. An admin's CSV import with one bad row imports nothing and names the row.
+Screenshots of order entry, the board and the import preview are saved in `test-artifacts/`.
 
 Chromium is Debian's (`.ci/run` installs it); on a machine without it these tests are
 skipped, saying how to install it (CI fails instead).
@@ -21,7 +22,7 @@ from sqlalchemy import select
 
 from gateway import create_app
 from settings import PROJECT_ROOT, Settings
-from storage.models import Order, OutboundMessage
+from storage.models import Item, Order, OutboundMessage
 from tests.processes import start_gateway
 from tests.sms_phones import Phones
 
@@ -53,6 +54,7 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
     settings = Settings(database_url=f"sqlite:///{database}", secret_key="browser-test")
     app = create_app(settings)
     server, url = start_gateway(settings, tmp_path / "gateway.log")
+    ARTIFACTS.mkdir(exist_ok=True)
     yield url, app
     server.stop()
     app.extensions["telepasar_db"].engine.dispose()
@@ -77,7 +79,6 @@ def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site
     phones.send(CUSTOMER, "NAMA Ni Made Sari")
     phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
     phones.add_courier(COURIER, "Pak Made", ready=False)  # resting: the order waits for a hand
-    ARTIFACTS.mkdir(exist_ok=True)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{url}/console/")
@@ -127,3 +128,40 @@ def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site
             select(OutboundMessage.kind).where(OutboundMessage.to == CUSTOMER)
         ).all()
     assert "order_update" in kinds
+
+
+def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site, tmp_path):
+    url, app = site
+    result = app.test_cli_runner().invoke(
+        args=["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "items.csv"
+    bad.write_text(
+        "code,trader,name,name_en,unit,price,available\n"
+        "B90,AB1,Terong,Eggplant,kg,12000,ya\n"
+        "B91,AB1,Labu,Pumpkin,biji,8000,ya\n",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{url}/console/login")
+    focused(page, "username")
+    page.keyboard.type("kadek")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Cari penelepon')")
+
+    page.goto(f"{url}/console/register")
+    page.set_input_files("input[name=file]", str(bad))
+    page.click("button:has-text('Pratinjau impor')")
+    page.wait_for_selector("text=Tidak ada yang diimpor")
+    wrong = page.locator("tr.wrong")
+    assert wrong.count() == 1
+    assert wrong.locator("td").first.text_content() == "3"  # the file's line 3
+    assert "unit 'biji'" in wrong.text_content()
+    assert page.locator("button:has-text('Impor semua')").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)
+
+    with app.extensions["telepasar_db"].readers() as session:
+        assert session.scalars(select(Item).where(Item.code == "B90")).first() is None
