@@ -8,11 +8,13 @@ refreshes its table every few seconds (console.js); its buttons are forms with C
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length
 
@@ -169,28 +171,28 @@ def assign(order_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/orders/<int:order_id>/reoffer")
 def reoffer(order_id: int) -> ResponseReturnValue:
-    with current_database().unit_of_work() as session:
-        order = session.get(Order, order_id)
-        if order is None:
-            flash(words("board.not_found"))
-            return redirect(url_for("console.board"))
+    def offer_again(session: Session, order: Order) -> str:
         offered = dispatch.reoffer(session, order, now=current_time())
-        number = order.number
-    key = "board.reoffered" if offered else "board.nobody_free"
-    flash(words(key, number=number, count=offered))
-    return redirect(url_for("console.board"))
+        key = "board.reoffered" if offered else "board.nobody_free"
+        return words(key, number=order.number, count=offered)
+
+    return _on_order(order_id, offer_again)
 
 
 @blueprint.post("/orders/<int:order_id>/cancel")
 def cancel(order_id: int) -> ResponseReturnValue:
+    def call_off(session: Session, order: Order) -> str:
+        cancelled = dispatch.cancel_by_staff(session, order, now=current_time())
+        return words("board.cancelled" if cancelled else "board.order_moved", number=order.number)
+
+    return _on_order(order_id, call_off)
+
+
+def _on_order(order_id: int, work: Callable[[Session, Order], str]) -> ResponseReturnValue:
+    """Do one thing to an order in one transaction; say what came of it on the board."""
     with current_database().unit_of_work() as session:
         order = session.get(Order, order_id)
-        if order is None:
-            flash(words("board.not_found"))
-            return redirect(url_for("console.board"))
-        cancelled = dispatch.cancel_by_staff(session, order, now=current_time())
-        number = order.number
-    flash(words("board.cancelled" if cancelled else "board.order_moved", number=number))
+        flash(work(session, order) if order is not None else words("board.not_found"))
     return redirect(url_for("console.board"))
 
 
