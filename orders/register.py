@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -80,3 +81,41 @@ def find_market(session: Session, market: str) -> Market:
         many = "more than one market" if found else "no market"
         raise RegisterError(f"{many} matches {market!r}; the markets are: {known}")
     return found[0]
+
+
+MARKET_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def add_market(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    opens_at: dt.time,
+    closes_at: dt.time,
+    delivery_fee: int,
+) -> Market:
+    """A new market (or group of shops) that orders can come from."""
+    code = code.strip().upper()
+    name = " ".join(name.split())
+    if not MARKET_CODE.match(code):
+        raise RegisterError("a market code is two letters, like AB")
+    if session.scalar(select(Market).where(Market.code == code)) is not None:
+        raise RegisterError(f"the market code {code} is taken")
+    if not 1 <= len(name) <= 80:
+        raise RegisterError("a market needs a name (at most 80 characters)")
+    if not opens_at < closes_at:
+        raise RegisterError("a market opens before it closes")
+    if not 0 <= delivery_fee <= 100_000:
+        raise RegisterError("a delivery fee is 0 to Rp100.000")
+    position = (session.scalar(select(func.max(Market.position))) or 0) + 1
+    market = Market(
+        code=code,
+        name=name,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        delivery_fee=delivery_fee,
+        position=position,
+    )
+    session.add(market)
+    return market

@@ -7,7 +7,9 @@ names each wrong row, and nothing imported unless every row is right.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,7 +22,7 @@ from gateway.current import current_clock, current_database, current_settings
 from orders import catalog_csv
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
-from orders.register import RegisterError, register_courier
+from orders.register import RegisterError, add_market, register_courier
 from storage import queries
 from storage.models import Courier, Item, Market, Vendor
 
@@ -62,6 +64,8 @@ def register() -> ResponseReturnValue:
             items=items,
             couriers=couriers,
             jobs=jobs,
+            categories=catalog_csv.CATEGORIES,
+            units=catalog_csv.UNITS,
             friendly_phone=friendly_phone,
             form=RegisterForm(),
             logout_form=LogoutForm(),
@@ -114,6 +118,52 @@ def register_item(item_id: int) -> ResponseReturnValue:
         if item is None:
             return _back("board.not_found")
         item.price, item.available = int(price), request.form.get("available") == "ya"
+    return _back("register.saved")
+
+
+@blueprint.post("/register/markets")
+def register_new_market() -> ResponseReturnValue:
+    try:
+        opens = dt.time.fromisoformat(request.form.get("opens_at", ""))
+        closes = dt.time.fromisoformat(request.form.get("closes_at", ""))
+        fee = int(request.form.get("delivery_fee", ""))
+    except ValueError:
+        return _back("register.bad_market")
+    try:
+        with current_database().unit_of_work() as session:
+            add_market(
+                session,
+                code=request.form.get("code", ""),
+                name=request.form.get("name", ""),
+                opens_at=opens,
+                closes_at=closes,
+                delivery_fee=fee,
+            )
+    except RegisterError as exc:
+        flash(str(exc))
+        return redirect(url_for("console.register"))
+    return _back("register.saved")
+
+
+@blueprint.post("/register/<kind>/add")
+def register_add_row(kind: str) -> ResponseReturnValue:
+    """One trader or one item, checked exactly as a row of an imported file is."""
+    columns = {"traders": catalog_csv.TRADER_COLUMNS, "items": catalog_csv.ITEM_COLUMNS}
+    if kind not in columns:
+        return _back("board.not_found")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns[kind])
+    writer.writerow([request.form.get(name, "") for name in columns[kind]])
+    with current_database().unit_of_work() as session:
+        checked = _check(session, kind, out.getvalue())
+        if not checked.ok:
+            problems = checked.problem or "; ".join(checked.rows[0].errors)
+            flash(words("register.not_added", problems=problems))
+            return redirect(url_for("console.register"))
+        (catalog_csv.apply_traders if kind == "traders" else catalog_csv.apply_items)(
+            session, checked
+        )
     return _back("register.saved")
 
 

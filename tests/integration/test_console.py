@@ -609,3 +609,86 @@ def test_today_at_a_glance_counts_and_times_orders(app, operator, clock):
     assert "sms: 2" in page
     assert page.count("<rect ") == 7 + 2  # seven days, two markets
     assert 'aria-label="Pesanan per pasar, 7 hari"' in page
+
+
+def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, db: Session):
+    from storage.models import Item, Market, Vendor
+
+    csrf = token(admin, "/console/register")
+    admin.post(
+        "/console/register/markets",
+        data={
+            "code": "kr",
+            "name": "Pasar Karangsokong",
+            "opens_at": "05:00",
+            "closes_at": "11:00",
+            "delivery_fee": "8000",
+            "csrf_token": csrf,
+        },
+    )
+    admin.post(
+        "/console/register/traders/add",
+        data={
+            "code": "KR1",
+            "market": "KR",
+            "name": "Men Sari",
+            "category": "sayur",
+            "phone": "0852 0000 0009",
+            "csrf_token": csrf,
+        },
+    )
+    admin.post(
+        "/console/register/items/add",
+        data={
+            "code": "K01",
+            "trader": "KR1",
+            "name": "Terong",
+            "name_en": "Eggplant",
+            "unit": "kg",
+            "price": "12000",
+            "available": "ya",
+            "csrf_token": csrf,
+        },
+    )
+    refused = admin.post(
+        "/console/register/items/add",
+        data={
+            "code": "K02",
+            "trader": "KR1",
+            "name": "Labu",
+            "name_en": "Pumpkin",
+            "unit": "biji",
+            "price": "9000",
+            "available": "ya",
+            "csrf_token": csrf,
+        },
+    )
+    assert refused.status_code == 302
+    assert "Tidak ditambahkan: unit &#39;biji&#39;" in admin.get("/console/register").get_data(
+        as_text=True
+    )
+    twice = admin.post(
+        "/console/register/markets",
+        data={
+            "code": "KR",
+            "name": "X",
+            "opens_at": "05:00",
+            "closes_at": "11:00",
+            "delivery_fee": "0",
+            "csrf_token": csrf,
+        },
+    )
+    assert twice.status_code == 302
+    assert "the market code KR is taken" in admin.get("/console/register").get_data(as_text=True)
+    db.rollback()
+    market = db.scalars(select(Market).where(Market.code == "KR")).one()
+    assert (market.name, market.delivery_fee, market.opens_at) == (
+        "Pasar Karangsokong",
+        8_000,
+        dt.time(5),
+    )
+    assert db.scalars(select(Vendor.phone).where(Vendor.code == "KR1")).one() == "+6285200000009"
+    assert db.scalars(select(Item.price).where(Item.code == "K01")).one() == 12_000
+    assert db.scalars(select(Item).where(Item.code == "K02")).first() is None
+    # The new market is on every channel at once.
+    assert "Pasar Karangsokong" in Phones(app).send(CUSTOMER, "PASAR")
