@@ -83,6 +83,22 @@ def test_without_a_login_every_console_url_goes_to_the_login_page(client, method
     assert response.headers["Location"].startswith("/console/login?next=")
 
 
+def test_every_console_route_but_the_login_page_needs_a_login(app, client):
+    """Walk the app's URL map: a console page added later cannot forget its guard."""
+    open_pages = {"console.login", "console.static", "console.language"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("console.") or rule.endpoint in open_pages:
+            continue
+        path = rule.build({name: "1" for name in rule.arguments} | {"kind": "items"})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            assert response.status_code == 302, (method, path)
+            assert response.headers["Location"].startswith("/console/login?next="), path
+            checked += 1
+    assert checked >= 20
+
+
 def test_a_login_leads_where_the_staff_member_was_going(app, client):
     add_staff(app, "wayan", "operator")
     client.get("/console/callers?phone=081234567890")
