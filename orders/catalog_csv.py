@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -209,3 +209,23 @@ def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     writer.writerow(columns)
     writer.writerows(rows)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of register file: its columns, and how it is exported and applied."""
+
+    columns: tuple[str, ...]
+    export: Callable[[Session], str]
+    apply: Callable[[Session, Checked], int]
+
+
+KINDS = {
+    "traders": Kind(TRADER_COLUMNS, export_traders, apply_traders),
+    "items": Kind(ITEM_COLUMNS, export_items, apply_items),
+}
+
+
+def one_row(columns: tuple[str, ...], values: dict[str, str]) -> str:
+    """A file of one row (a trader or an item added by hand, checked as an import is)."""
+    return _csv(columns, [tuple(values.get(name, "") for name in columns)])

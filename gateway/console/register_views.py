@@ -7,14 +7,13 @@ names each wrong row, and nothing imported unless every row is right.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.console import blueprint, require_admin, words
 from gateway.console.views import LogoutForm
@@ -148,22 +147,17 @@ def register_new_market() -> ResponseReturnValue:
 @blueprint.post("/register/<kind>/add")
 def register_add_row(kind: str) -> ResponseReturnValue:
     """One trader or one item, checked exactly as a row of an imported file is."""
-    columns = {"traders": catalog_csv.TRADER_COLUMNS, "items": catalog_csv.ITEM_COLUMNS}
-    if kind not in columns:
+    if kind not in catalog_csv.KINDS:
         return _back("board.not_found")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns[kind])
-    writer.writerow([request.form.get(name, "") for name in columns[kind]])
+    columns = catalog_csv.KINDS[kind].columns
+    content = catalog_csv.one_row(columns, {name: request.form.get(name, "") for name in columns})
     with current_database().unit_of_work() as session:
-        checked = _check(session, kind, out.getvalue())
+        checked = _check(session, kind, content)
         if not checked.ok:
             problems = checked.problem or "; ".join(checked.rows[0].errors)
             flash(words("register.not_added", problems=problems))
             return redirect(url_for("console.register"))
-        (catalog_csv.apply_traders if kind == "traders" else catalog_csv.apply_items)(
-            session, checked
-        )
+        catalog_csv.KINDS[kind].apply(session, checked)
     return _back("register.saved")
 
 
@@ -198,11 +192,10 @@ def register_courier_edit(courier_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/register/<kind>.csv")
 def register_export(kind: str) -> ResponseReturnValue:
-    exporters = {"traders": catalog_csv.export_traders, "items": catalog_csv.export_items}
-    if kind not in exporters:
+    if kind not in catalog_csv.KINDS:
         return _back("board.not_found")
     with current_database().readers() as session:
-        text = exporters[kind](session)
+        text = catalog_csv.KINDS[kind].export(session)
     return Response(
         text,
         mimetype="text/csv",
@@ -214,7 +207,7 @@ def register_export(kind: str) -> ResponseReturnValue:
 def register_import() -> ResponseReturnValue:
     """Preview an upload (`file`), or apply what was previewed (`content`, `confirm`)."""
     kind = request.form.get("kind", "")
-    if kind not in ("traders", "items"):
+    if kind not in catalog_csv.KINDS:
         return _back("board.not_found")
     upload = request.files.get("file")
     if upload is not None and upload.filename:
@@ -228,9 +221,7 @@ def register_import() -> ResponseReturnValue:
     with current_database().unit_of_work() as session:
         checked = _check(session, kind, content)
         if confirm and checked.ok:
-            count = (catalog_csv.apply_traders if kind == "traders" else catalog_csv.apply_items)(
-                session, checked
-            )
+            count = catalog_csv.KINDS[kind].apply(session, checked)
             flash(words("register.imported", count=count))
             return redirect(url_for("console.register"))
     status = 200 if checked.ok else 400
@@ -245,7 +236,7 @@ def register_import() -> ResponseReturnValue:
     return page, status
 
 
-def _check(session, kind: str, content: str) -> catalog_csv.Checked:  # type: ignore[no-untyped-def]
+def _check(session: Session, kind: str, content: str) -> catalog_csv.Checked:
     if kind == "traders":
         return catalog_csv.read_traders(session, content, current_settings().phone_region)
     return catalog_csv.read_items(session, content)
