@@ -72,9 +72,25 @@ def handle_inbound(
             return _reply(ctx, ctx.text("sms.reply.flood"))
         log.info("SMS from %s ignored (flood)", mask_phone(phone))
         return None
-    parsed = parse(message.body)
+    parsed = _with_provider_words(ctx, parse(message.body))
     reply = COMMANDS[parsed.command](ctx, parsed)
     return _reply(ctx, reply) if reply else None
+
+
+def _with_provider_words(ctx: SmsContext, parsed: Parsed) -> Parsed:
+    """A provider's own opt-out and opt-in words, as that provider reads them (whole message).
+
+    Twilio opts a number in again on `YES` and still forwards it: our record follows, and
+    the `YES` goes on to confirm an order as well.
+    """
+    whole = " ".join(ctx.body.split()).upper()
+    if whole in ctx.channel.opt_out_words:
+        return Parsed("stop")
+    if whole in ctx.channel.opt_in_words:
+        if ctx.customer is not None:
+            ctx.customer.opted_out_at = None
+        return parsed if parsed.command != "unknown" else Parsed("start")
+    return parsed
 
 
 def _reply(ctx: SmsContext, text: str) -> str:
@@ -134,8 +150,6 @@ def _summary(ctx: SmsContext, priced: Quote) -> str:
 
 
 def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
-    if ctx.customer is not None and ctx.customer.opted_out_at is not None:
-        ctx.customer.opted_out_at = None  # YES is also Twilio's opt-in word
     pending = _pending(ctx)
     if ctx.courier is not None and not parsed.own_order:
         reply = sms_couriers.answer(ctx, parsed, accepting=True, own_pending=pending is not None)

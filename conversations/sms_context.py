@@ -26,6 +26,9 @@ class SmsSettings:
     rules: OrderRules
     default_language: str
     reply_via_outbox: bool  # False for Twilio, which takes the reply in its webhook answer
+    # A provider's own whole-message words (Twilio: STOPALL, UNSTOP, ...), upper case.
+    opt_out_words: frozenset[str] = frozenset()
+    opt_in_words: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -29,17 +29,32 @@ class NotStored(Exception):
     """What the provider sent could not be stored: it must not be acknowledged (503)."""
 
 
-def sms_settings(settings: Settings, *, reply_via_outbox: bool) -> SmsSettings:
-    """What the SMS channel needs from the settings."""
+def sms_settings(
+    settings: Settings,
+    *,
+    reply_via_outbox: bool,
+    opt_out_words: frozenset[str] = frozenset(),
+    opt_in_words: frozenset[str] = frozenset(),
+) -> SmsSettings:
+    """What the SMS channel needs from the settings (and from the provider: its own words)."""
     return SmsSettings(
         rules=OrderRules.from_settings(settings),
         default_language=settings.default_language,
         reply_via_outbox=reply_via_outbox,
+        opt_out_words=opt_out_words,
+        opt_in_words=opt_in_words,
     )
 
 
 def receive_sms(
-    *, provider: str, message_id: str, sender: str | None, body: str | None, via_outbox: bool
+    *,
+    provider: str,
+    message_id: str,
+    sender: str | None,
+    body: str | None,
+    via_outbox: bool,
+    opt_out_words: frozenset[str] = frozenset(),
+    opt_in_words: frozenset[str] = frozenset(),
 ) -> str | None:
     """Store one inbound SMS, then handle it; returns the reply text (None: nothing to say).
 
@@ -68,7 +83,12 @@ def receive_sms(
         raise NotStored(f"{provider} SMS not stored") from exc
     if inbound_id is None:
         return None  # a provider retry of a message stored already
-    channel = sms_settings(settings, reply_via_outbox=via_outbox)
+    channel = sms_settings(
+        settings,
+        reply_via_outbox=via_outbox,
+        opt_out_words=opt_out_words,
+        opt_in_words=opt_in_words,
+    )
     return answer_or_apologise(  # stored: the worker handles it later, the reply comes then
         f"{provider} SMS {inbound_id} (stored, left to the worker)",
         phone,

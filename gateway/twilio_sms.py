@@ -20,12 +20,13 @@ from settings import Settings
 blueprint = Blueprint("twilio_sms", __name__)
 blueprint.before_request(require_twilio_signature)
 
-# Words Twilio answers itself on long codes (and then blocks our messages to an opted-out
-# number): we act on them, but leave the answer to Twilio rather than send a second one.
-TWILIO_ANSWERS = {
-    "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT",
-    "START", "YES", "UNSTOP", "HELP", "INFO",
-}  # fmt: skip
+# Twilio's own opt-out and opt-in words on long codes (the whole message, any case): our
+# record follows what Twilio does with them.
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
+# Words Twilio answers itself (and then blocks our messages to an opted-out number): we act
+# on them, but leave the answer to Twilio rather than send a second one.
+TWILIO_ANSWERS = OPT_OUT_WORDS | OPT_IN_WORDS | {"HELP", "INFO"}
 
 
 def answers_itself(body: str) -> bool:
@@ -43,6 +44,8 @@ def sms() -> Response:
         sender=request.form.get("From"),
         body=body,
         via_outbox=False,
+        opt_out_words=OPT_OUT_WORDS,
+        opt_in_words=OPT_IN_WORDS,
     )
     response = MessagingResponse()
     if reply and not answers_itself(body):

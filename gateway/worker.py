@@ -45,6 +45,10 @@ FORGET_AFTER = dt.timedelta(days=7)  # a worker not heard from for this long is 
 ANSWERED_BY_PROVIDER: dict[str, Callable[[str], bool]] = {
     "twilio": twilio_sms.answers_itself,
 }
+# A provider's own opt-out and opt-in words (whole message).
+PROVIDER_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "twilio": (twilio_sms.OPT_OUT_WORDS, twilio_sms.OPT_IN_WORDS),
+}
 
 
 def pause(stop: threading.Event, seconds: float) -> None:
@@ -158,7 +162,13 @@ class Worker:
     def _handle(self, message: InboundMessage) -> bool:
         """Handle one stored SMS the web request could not; False when it failed again."""
         answered = ANSWERED_BY_PROVIDER.get(message.provider, lambda body: False)
-        channel = sms_settings(self.settings, reply_via_outbox=not answered(message.body))
+        opt_out, opt_in = PROVIDER_WORDS.get(message.provider, (frozenset(), frozenset()))
+        channel = sms_settings(
+            self.settings,
+            reply_via_outbox=not answered(message.body),
+            opt_out_words=opt_out,
+            opt_in_words=opt_in,
+        )
         now = self.clock()
         try:
             self.database.run(

@@ -1,7 +1,8 @@
 """The SMS keyword grammar: one table of keywords, forgiving of how people really type.
 
 Case does not matter; extra spaces and the separators `# , - :` are fine; a keyword of four
-letters or more may have one letter wrong, missing, extra or swapped (`PSEAN`, `BATL`).
+letters or more may have one letter wrong, missing, extra or swapped (`PSEAN`, `BATL`), but
+never STOP or START: opting out or in takes the exact word.
 Indonesian keywords come first, English ones are aliases. Pure: no database, no provider.
 """
 
@@ -37,9 +38,10 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("name", ("NAMA", "NAME"), "text"),
     Keyword("language", ("BAHASA", "LANG", "LANGUAGE", "BASA"), "language"),
     Keyword("help", ("BANTUAN", "HELP", "INFO", "TOLONG"), "nothing"),
-    # Twilio's own opt-out and opt-in words, so our record agrees with what Twilio does.
-    Keyword("stop", ("STOP", "BERHENTI", "STOPALL", "UNSUBSCRIBE", "END", "QUIT"), "nothing"),
-    Keyword("start", ("START", "MULAI", "UNSTOP"), "nothing"),
+    # Opting out and back in: exact words only, never a typo's guess (a provider's own extra
+    # words, such as Twilio's STOPALL or UNSTOP, live beside that provider's adapter).
+    Keyword("stop", ("STOP", "BERHENTI"), "nothing"),
+    Keyword("start", ("START", "MULAI"), "nothing"),
     # Couriers
     Keyword("ready", ("SIAP", "ON", "READY"), "nothing"),
     Keyword("rest", ("ISTIRAHAT", "OFF"), "nothing"),
@@ -53,6 +55,8 @@ KEYWORDS: tuple[Keyword, ...] = (
 # What a customer adds to a bare YA / TIDAK to mean their own pending order, not an offer.
 OWN_ORDER_WORDS = ("PESAN", "ORDER", "BELI")
 WORDS = {word: keyword for keyword in KEYWORDS for word in keyword.words}
+# Never matched through a typo: "STOK tomat" asks about tomatoes, it does not opt out.
+EXACT_ONLY = frozenset({"stop", "start"})
 TYPO_MIN_LENGTH = 4  # shorter words (YA, NO, END) must be exact: one letter is too much
 NEAR_ENOUGH = 0.5  # a suggestion shares at least half its letters with what was sent
 
@@ -103,14 +107,13 @@ def parse(message: str) -> Parsed:
         if CODE.match(SEPARATORS.split(text.upper())[0]):
             return Parsed("unknown", suggestion="PESAN")  # "B12 2": an order without its keyword
         return Parsed("unknown", suggestion=nearest_keyword(word))
-    if keyword.command == "cancel" and not rest and word == "CANCEL":
-        keyword = WORDS["STOP"]  # bare CANCEL is an opt-out word at Twilio
     return ARGUMENTS[keyword.takes](keyword.command, rest)
 
 
 def nearest_keyword(word: str) -> str:
     """The taught keyword (Indonesian) closest to `word`, or BANTUAN when none is close."""
-    best = min(WORDS, key=lambda known: DamerauLevenshtein.normalized_distance(word, known))
+    guessable = [known for known in WORDS if WORDS[known].command not in EXACT_ONLY]
+    best = min(guessable, key=lambda known: DamerauLevenshtein.normalized_distance(word, known))
     if DamerauLevenshtein.normalized_distance(word, best) > NEAR_ENOUGH:
         return WORDS["BANTUAN"].words[0]
     return WORDS[best].words[0]
@@ -124,7 +127,9 @@ def _keyword(word: str) -> Keyword | None:
     close = {
         WORDS[known]
         for known in WORDS
-        if len(known) >= TYPO_MIN_LENGTH and DamerauLevenshtein.distance(word, known) <= 1
+        if len(known) >= TYPO_MIN_LENGTH
+        and WORDS[known].command not in EXACT_ONLY
+        and DamerauLevenshtein.distance(word, known) <= 1
     }
     return close.pop() if len(close) == 1 else None
 

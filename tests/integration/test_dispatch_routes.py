@@ -8,38 +8,18 @@ provider through that provider's SDK, sent by the outbox worker.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Order
 from tests.fake_providers import FakeProviders
-from tests.provider_sms import android_sms, at_sms, run_worker, twilio_sms
+from tests.provider_sms import run_worker, sender
 from tests.sms_phones import Phones
 
 CUSTOMER = "+6281234567890"
 MADE, KETUT = "+6281311110001", "+6281311110002"
 BU_KOMANG = "+6285200000001"  # trader AB1: Tomat is B04
-_ids = itertools.count(1)
-
-
-def sender(provider: str, client) -> Callable[[str, str], str | None]:
-    """Text from a phone through `provider`'s webhook; returns the reply given in the answer."""
-
-    def send(phone: str, body: str) -> str | None:
-        n = next(_ids)
-        if provider == "twilio":
-            return twilio_sms(client, body, f"SM{n:032x}", phone=phone)
-        if provider == "africastalking":
-            at_sms(client, body, f"ATXid_{n}", phone=phone)
-            return None
-        assert android_sms(client, body, f"d{n}", phone=phone).status_code == 200
-        return None
-
-    return send
 
 
 @pytest.mark.parametrize("provider", ["twilio", "africastalking", "android"])
