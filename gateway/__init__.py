@@ -22,6 +22,8 @@ from settings import Settings, SettingsError
 from storage.clock import Clock, system_clock
 from storage.database import Database
 
+MAX_REQUEST_BYTES = 64 * 1024
+
 BLUEPRINTS = (
     health.blueprint,
     africastalking_ussd.blueprint,
@@ -56,7 +58,12 @@ def _build(settings: Settings, clock: Clock) -> Flask:
     )
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=settings.secret_key, TELEPASAR_SETTINGS=settings, TELEPASAR_CLOCK=clock
+        SECRET_KEY=settings.secret_key,
+        TELEPASAR_SETTINGS=settings,
+        TELEPASAR_CLOCK=clock,
+        # Every provider's form or JSON is far smaller; a larger body is refused with 413
+        # before it is read (the console's CSV upload has its own, larger limit).
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions["telepasar_db"] = database
     for blueprint in BLUEPRINTS:

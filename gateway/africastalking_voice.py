@@ -16,7 +16,7 @@ from flask import Blueprint, Response, request
 
 from conversations.menu_turns import VoiceReply
 from gateway.current import current_settings
-from gateway.edge import answer_or_apologise, caller_phone
+from gateway.edge import answer_or_apologise, caller_phone, xml_text
 from gateway.security import require_url_token
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -112,7 +112,7 @@ def _speak(parent: ET.Element, reply: VoiceReply, settings: Settings) -> None:
             for path in paths:
                 _play(parent, public_url("voice_audio.synthesized", filename=path))
         else:  # English, or audio not made yet (prompts-synth): better read badly than silence
-            ET.SubElement(parent, "Say").text = utterance.speech
+            ET.SubElement(parent, "Say").text = xml_text(utterance.speech)
 
 
 def _play(parent: ET.Element, url: str) -> None:

@@ -1,13 +1,19 @@
-"""Logging for the gateway: every line passes through a filter that masks phone numbers.
+"""Logging for the gateway: every line passes through a filter that masks phone numbers
+and webhook tokens.
 
 Our own messages mask numbers already (`mask_phone`); this catches what others write, such
-as a database error whose detail repeats a duplicate phone number.
+as a database error whose detail repeats a duplicate phone number, or the access log's
+`?token=` of Africa's Talking's webhooks. Numbers are found by `phonenumbers`' own matcher
+(so `+62 812 3456 7890` and `0812-3456-7890` are found too), and digit runs that look like
+E.164 numbers without their `+`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+
+import phonenumbers
 
 from orders.phones import mask_phone
 
@@ -16,8 +22,16 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 PHONE_LIKE = re.compile(r"(?<![\d*])(?:\+?62|0)8\d{7,11}(?!\d)|(?<![\d*])\+\d{10,14}(?!\d)")
 
 
+TOKEN = re.compile(r"((?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
-    """The text with every phone number in it masked."""
+    """The text with every phone number and every `token=` value in it masked."""
+    text = TOKEN.sub(r"\1***", text)
+    found = phonenumbers.PhoneNumberMatcher(text, "ID")
+    for match in sorted(found, key=lambda m: m.start, reverse=True):
+        digits = re.sub(r"[^\d+]", "", match.raw_string)
+        text = text[: match.start] + mask_phone(digits) + text[match.end :]
     return PHONE_LIKE.sub(lambda match: mask_phone(match.group()), text)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conversations.sms_commands import SmsSettings, handle_inbound
 from gateway.current import current_database, current_settings, current_time
-from gateway.edge import answer_or_apologise, caller_phone
+from gateway.edge import answer_or_apologise, caller_phone, storable
 from orders.inbox import store_inbound
 from orders.outbox import record_delivery
 from orders.phones import mask_phone
@@ -74,7 +74,7 @@ def receive_sms(
                 provider=provider,
                 message_id=message_id[:120],
                 phone=phone,
-                body=(body or "")[:MAX_BODY],
+                body=storable(body or "")[:MAX_BODY],
                 now=now,
             )
         )

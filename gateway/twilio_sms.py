@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from gateway.edge import xml_text
 from gateway.security import require_twilio_signature
 from gateway.sms import receive_delivery_report, receive_sms
 from orders.outbox import SendError, SentMessage
@@ -49,7 +50,7 @@ def sms() -> Response:
     )
     response = MessagingResponse()
     if reply and not answers_itself(body):
-        response.message(reply)
+        response.message(xml_text(reply))
     return Response(str(response), mimetype="text/xml")
 
 

@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
 from conversations.menu_turns import VoiceReply
 from gateway.current import current_settings
-from gateway.edge import answer_or_apologise, caller_phone
+from gateway.edge import answer_or_apologise, caller_phone, xml_text
 from gateway.security import require_twilio_signature
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -137,7 +137,7 @@ def _goodbye(settings: Settings, key: str) -> VoiceResponse:
 
 def _say(response, text: str, lang: str, settings: Settings) -> None:
     voice = settings.twilio_voice if lang != "en" else ENGLISH_VOICE
-    response.say(text, language=SAY_LANGUAGES[lang], voice=voice)
+    response.say(xml_text(text), language=SAY_LANGUAGES[lang], voice=voice)
 
 
 def _twiml(response: VoiceResponse) -> Response:

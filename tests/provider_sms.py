@@ -71,7 +71,7 @@ def android_event(
         "deviceId": "dev-1",
         "webhookId": "wh-1",
         "payload": {
-            "messageId": hashlib.sha1(body.encode()).hexdigest()[:16],
+            "messageId": hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest()[:16],
             "message": body,
             "phoneNumber": phone,
             "simNumber": 1,

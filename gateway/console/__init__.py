@@ -35,6 +35,7 @@ blueprint = Blueprint(
 )
 csrf = CSRFProtect()
 login_manager = LoginManager()
+UPLOAD_BYTES = 2 * 1024 * 1024
 OPEN_ENDPOINTS = {"console.login", "console.static", "console.language"}
 
 
@@ -87,6 +88,8 @@ def init_console(app: Flask, settings: Settings) -> None:
 def _guard() -> Response | None:
     """A login for every page but the login page; a CSRF token on every form posted."""
     g.lang = cookie.get("console_lang", "id")
+    if request.endpoint == "console.register_import":
+        request.max_content_length = UPLOAD_BYTES  # a CSV register, before the form is read
     if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":

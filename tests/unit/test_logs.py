@@ -31,3 +31,22 @@ def test_other_numbers_are_left_alone(line):
 
 def test_an_already_masked_number_stays_as_it_is():
     assert redact("[SMS to +62812****7890]") == "[SMS to +62812****7890]"
+
+
+@pytest.mark.parametrize(
+    ("line", "hidden"),
+    [
+        ("from +62 812 3456 7890 failed", "3456 7890"),
+        ("from 0812-3456-7890 failed", "3456-7890"),
+        ("from 0812.3456.7890 failed", "3456.7890"),
+        ("call (0363) 21234", "21234"),
+    ],
+)
+def test_numbers_written_with_spaces_dots_or_dashes_are_masked(line, hidden):
+    assert hidden not in redact(line)
+
+
+def test_webhook_tokens_never_reach_the_log():
+    line = '127.0.0.1 - - "POST /africastalking/sms?token=s3cr3t-AT&x=1 HTTP/1.1" 200 -'
+    assert "s3cr3t" not in redact(line)
+    assert "token=***&x=1" in redact(line)

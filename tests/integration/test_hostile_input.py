@@ -1,0 +1,52 @@
+"""What an attacker or a confused user sends, answered with a valid reply (issue 11, part).
+
+Control characters typed into an SMS never make a TwiML reply invalid; a lone surrogate or a
+NUL in a message is stored (as U+FFFD), not lost; a body over 64 KB is refused with 413; the
+console's CSV upload has its own larger limit.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import InboundMessage
+from tests.provider_sms import android_sms, twilio_sms
+
+CUSTOMER = "+6281234567890"
+
+
+def test_control_characters_echoed_into_twiml_leave_it_well_formed(app_for):
+    client = app_for("twilio").test_client()
+    for n, body in enumerate(["PESAN \x01B99 2", "CARI tom\x02at\x1f", "MENU A\x0bB"]):
+        reply = twilio_sms(client, body, f"SM{n:032x}")  # parses the TwiML: fails if invalid
+        assert reply and "\x01" not in reply and "\x02" not in reply
+
+
+def test_a_lone_surrogate_or_nul_in_an_sms_is_stored_not_lost(app_for, db: Session):
+    client = app_for("android").test_client()
+    assert android_sms(client, "CARI tomat\ud800", "sur1").status_code == 200
+    assert android_sms(client, "NAMA Ni\x00 Made", "nul1").status_code == 200
+    bodies = db.scalars(select(InboundMessage.body).order_by(InboundMessage.id)).all()
+    assert bodies == ["CARI tomat\ufffd", "NAMA Ni\ufffd Made"]
+
+
+def test_a_body_over_64_kb_is_refused_before_it_is_read(client):
+    response = client.post("/africastalking/sms", data={"from": CUSTOMER, "text": "x" * 70_000})
+    assert response.status_code == 413
+    big_json = json.dumps({"event": "sms:received", "payload": {"message": "y" * 70_000}})
+    assert (
+        client.post("/android/sms", data=big_json, content_type="application/json").status_code
+        == 413
+    )
+
+
+def test_an_xml_reply_stays_parseable_for_a_name_with_control_characters(app_for):
+    client = app_for("twilio").test_client()
+    twilio_sms(client, "NAMA Ni\x07 Made\x1b Sari", "SM" + "a" * 32)
+    reply = twilio_sms(client, "STATUS", "SM" + "b" * 32)
+    assert reply is not None
+    ET.fromstring(f"<r>{reply}</r>".replace("&", "&amp;"))
