@@ -11,6 +11,7 @@ a message is known by the event id, the messageId and the time it was received t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import requests
@@ -32,10 +33,10 @@ DELIVERY_EVENTS = {"sms:delivered": True, "sms:failed": False}
 def sms() -> Response:
     """Parse, hand to the SMS channel; the reply goes back through the phone (outbox)."""
     require_android_signature(current_settings().android_webhook_key)
-    event = request.get_json(silent=True)
-    if not isinstance(event, dict):
-        return Response("", status=200)
-    payload = event.get("payload") if isinstance(event.get("payload"), dict) else {}
+    event = _event(request.get_data())
+    if event is None:
+        return Response("not an SMS Gateway for Android event\n", status=400)
+    payload = event.get("payload", {})
     if event.get("event") in DELIVERY_EVENTS:
         receive_delivery_report(
             provider="android",
@@ -60,6 +61,26 @@ def sms() -> Response:
         via_outbox=True,
     )
     return Response("", status=200)
+
+
+# The app documents every field it posts as a string (`simNumber` a number).
+TEXT_FIELDS = ("id", "deviceId", "webhookId", "event")
+PAYLOAD_TEXT_FIELDS = ("messageId", "message", "phoneNumber", "sender", "receivedAt", "reason")
+
+
+def _event(raw: bytes) -> dict[str, Any] | None:
+    """The webhook's JSON when it has the documented shape and types; None otherwise."""
+    try:
+        event = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
+        return None
+    if not isinstance(event, dict) or not isinstance(event.get("payload", {}), dict):
+        return None
+    fields = [(event, TEXT_FIELDS), (event.get("payload", {}), PAYLOAD_TEXT_FIELDS)]
+    for part, names in fields:
+        if any(name in part and not isinstance(part[name], str | None) for name in names):
+            return None
+    return event
 
 
 # ---------------------------------------------------------------- outbound

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 
 from flask import abort, request
 from twilio.request_validator import RequestValidator
@@ -11,6 +12,7 @@ from twilio.request_validator import RequestValidator
 from gateway.current import current_settings, current_time
 
 log = logging.getLogger(__name__)
+ANDROID_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 ANDROID_MAX_AGE_SECONDS = 300
 # Twilio's connection overrides: retry a webhook 3 times on a connect or read timeout or a
 # 5xx (what `/twilio/sms` answers when it could not store a message).
@@ -60,8 +62,13 @@ def require_android_signature(key: str) -> None:
     timestamp = request.headers.get("X-Timestamp", "")
     signature = request.headers.get("X-Signature", "")
     now = current_time().timestamp()
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > ANDROID_MAX_AGE_SECONDS:
+    # At most 12 ASCII digits: `isdigit()` also passes "²", and int() of 5,000 digits fails.
+    if (
+        not ANDROID_TIMESTAMP.fullmatch(timestamp)
+        or abs(now - int(timestamp)) > ANDROID_MAX_AGE_SECONDS
+    ):
         abort(403)
     expected = hmac.new(key.encode(), request.get_data() + timestamp.encode(), "sha256")
-    if not hmac.compare_digest(expected.hexdigest(), signature.lower()):
+    given = signature.strip().lower().encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(expected.hexdigest().encode(), given):  # bytes: any header
         abort(403)

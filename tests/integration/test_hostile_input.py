@@ -50,3 +50,50 @@ def test_an_xml_reply_stays_parseable_for_a_name_with_control_characters(app_for
     reply = twilio_sms(client, "STATUS", "SM" + "b" * 32)
     assert reply is not None
     ET.fromstring(f"<r>{reply}</r>".replace("&", "&amp;"))
+
+
+# ---------------------------------------------------------------- /android/sms, signed
+
+
+def signed_post(client, raw: bytes, *, timestamp: str | None = None, signature: str | None = None):
+    import hashlib  # noqa: F401  (hmac below)
+    import hmac
+
+    from tests.provider_sms import ANDROID_KEY, phone_time
+
+    stamp = timestamp if timestamp is not None else str(phone_time(client))
+    sign = signature
+    if sign is None:
+        sign = hmac.new(ANDROID_KEY.encode(), raw + stamp.encode(), "sha256").hexdigest()
+    return client.post(
+        "/android/sms",
+        data=raw,
+        content_type="application/json",
+        headers={"X-Timestamp": stamp, "X-Signature": sign},
+    )
+
+
+def test_android_headers_of_any_shape_get_403_never_500(app_for):
+    client = app_for("android").test_client()
+    raw = b'{"event": "sms:received"}'
+    for timestamp in ("9" * 400, "9" * 5000, "\u00b2", "12.5", "-1", ""):
+        assert signed_post(client, raw, timestamp=timestamp).status_code == 403, timestamp[:8]
+    for signature in ("\u00e9" * 64, "zz", "", "a" * 5000):
+        assert signed_post(client, raw, signature=signature).status_code == 403
+
+
+def test_android_json_of_the_wrong_types_gets_400_never_500(app_for, db: Session):
+    client = app_for("android").test_client()
+    deep = ("[" * 20_000 + "]" * 20_000).encode()  # deeper than Python parses, under 64 KB
+    wrong = [
+        b"not json",
+        b"\xff\xfe",
+        deep,
+        json.dumps({"event": ["sms:received"]}).encode(),
+        json.dumps({"event": "sms:received", "payload": "text"}).encode(),
+        json.dumps({"event": "sms:received", "payload": {"phoneNumber": 6281234567890}}).encode(),
+        json.dumps({"event": "sms:received", "payload": {"message": {"a": 1}}}).encode(),
+    ]
+    for raw in wrong:
+        assert signed_post(client, raw).status_code == 400, raw[:40]
+    assert db.scalars(select(InboundMessage)).all() == []
