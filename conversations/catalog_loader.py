@@ -48,8 +48,12 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
     return InMemoryCatalog(tuple(markets), tuple(vendors), tuple(items))
 
 
-def load_caller(session: Session, phone: str) -> Caller:
-    """What we know of the person with this number (nothing for a first call)."""
+def load_caller(session: Session, phone: str, *, starting: bool = False) -> Caller:
+    """What we know of the person with this number (nothing for a first call).
+
+    Their order on its way is read only when a session is `starting`: the first screen is
+    the only one that tells it, so later hops do not pay for the query.
+    """
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
         return Caller(phone=phone)
@@ -58,7 +62,7 @@ def load_caller(session: Session, phone: str) -> Caller:
     if order is not None:
         lines = tuple((line.item_id, line.quantity) for line in order.lines)
         last = LastOrder(market_id=order.market_id, lines=lines, total=order.total)
-    on_its_way = queries.open_order_of(session, customer.id)
+    on_its_way = queries.open_order_of(session, customer.id) if starting else None
     open_order = None
     if on_its_way is not None:
         courier = on_its_way.courier.name if on_its_way.courier else None

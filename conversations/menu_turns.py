@@ -49,7 +49,7 @@ def ussd_turn(
     convo = queries.conversation(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done")  # a repeat: same screen
-    ctx = _context(session, phone, USSD, rules, default_language, now)
+    ctx = _context(session, phone, USSD, rules, default_language, now, starting=convo is None)
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
         convo = Conversation(
@@ -76,11 +76,14 @@ def _context(
     rules: OrderRules,
     default_language: str,
     now: dt.datetime,
+    *,
+    starting: bool = False,
 ) -> Context:
-    """What the menus may know for this caller on this channel, now."""
+    """What the menus may know for this caller on this channel, now (at a session's start,
+    also the order they have on its way)."""
     return Context(
         catalog=load_catalog(session, now),
-        caller=load_caller(session, phone),
+        caller=load_caller(session, phone, starting=starting),
         profile=profile,
         rules=rules,
         default_language=default_language,
@@ -186,7 +189,7 @@ def voice_turn(
     """
     convo = queries.conversation(session, "voice", call_id)
     if convo is None:
-        ctx = _context(session, phone, VOICE, rules, default_language, now)
+        ctx = _context(session, phone, VOICE, rules, default_language, now, starting=True)
         state = engine.start(ctx)
         convo = Conversation(
             channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
@@ -242,7 +245,7 @@ def sms_menu_turn(
     Returns None when this number has no menu session going (or, for `typed` text, when its
     screen does not ask for text), so the message is read as a keyword SMS instead.
     """
-    ctx = _context(session, phone, SMS_MENU, rules, default_language, now)
+    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, starting=start)
     convo = queries.conversation(session, "smsmenu", phone)
     if start:
         if convo is None:

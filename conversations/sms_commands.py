@@ -200,11 +200,12 @@ def _requote_if_changed(
     names the change and quotes what can be ordered now, for a new YA.
     """
     catalog = ctx.catalog()
-    gone = [i for i, _, _ in lines if (item := catalog.item(i)) is None or not item.available]
+    now_sold = {i: catalog.item(i) for i, _, _ in lines}
+    gone = [i for i, item in now_sold.items() if item is None or not item.available]
     repriced = [
         i
         for i, _, price in lines
-        if i not in gone and price is not None and catalog.item(i).price != price  # type: ignore[union-attr]
+        if i not in gone and price is not None and (item := now_sold[i]) and item.price != price
     ]
     if not gone and not repriced:
         return None

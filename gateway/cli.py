@@ -157,9 +157,10 @@ def courier_list() -> None:
     """Every courier: market, name, phone, available or resting, the job in hand."""
     with current_database().readers() as session:
         couriers = queries.all_couriers(session)
+        jobs = queries.jobs_by_courier(session)
         rows = []
         for courier in couriers:
-            job = queries.courier_job(session, courier.id)
+            job = jobs.get(courier.id)
             rows.append(
                 (
                     courier.market.code,

@@ -33,7 +33,7 @@ from orders.phones import friendly_phone, mask_phone
 from orders.rules import DispatchPolicy
 from storage import queries
 from storage.models import Courier, Offer, Order, OrderLine, Vendor
-from voice_prompts import Digits, Money, PromptCatalog, Text, default_catalog
+from voice_prompts import Digits, Money, Text, default_catalog
 
 log = logging.getLogger(__name__)
 
@@ -262,7 +262,7 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
         )
         enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
-    sheet = _prompts().render(job_sheet(session, order, courier.language), courier.language)
+    sheet = default_catalog().render(job_sheet(session, order, courier.language), courier.language)
     enqueue_sms(session, to=courier.phone, body=sheet, kind="order_update", order=order, now=now)
 
 
@@ -669,7 +669,7 @@ def _tell_customer(
     """An SMS about the order to the customer, in their language."""
     message = text if isinstance(text, Text) else Text.of(text, number=order.number, **params)
     lang = order.customer.language or "id"
-    body = _prompts().render(message, lang)
+    body = default_catalog().render(message, lang)
     enqueue_sms(
         session, to=order.customer.phone, body=body, kind="order_update", order=order, now=now
     )
@@ -682,8 +682,4 @@ def _language_of(session: Session, phone: str) -> str:
 
 
 def _render(lang: str, key: str, **params: object) -> str:
-    return _prompts().render(Text.of(key, **params), lang)
-
-
-def _prompts() -> PromptCatalog:
-    return default_catalog()
+    return default_catalog().render(Text.of(key, **params), lang)

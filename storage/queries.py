@@ -273,6 +273,14 @@ def free_couriers(
     return session.scalars(query.order_by(Courier.id)).all()
 
 
+def jobs_by_courier(session: Session) -> dict[int, Order]:
+    """Every courier's job in hand, keyed by courier id (one query for a whole list)."""
+    jobs = session.scalars(
+        select(Order).where(Order.state.in_(ACTIVE_JOB_STATES), Order.courier_id.is_not(None))
+    )
+    return {order.courier_id: order for order in jobs if order.courier_id is not None}
+
+
 def courier_job(session: Session, courier_id: int) -> Order | None:
     """The order a courier has taken and not delivered yet."""
     return session.scalar(

@@ -35,7 +35,7 @@ blueprint = Blueprint(
 )
 csrf = CSRFProtect()
 login_manager = LoginManager()
-UPLOAD_BYTES = 2 * 1024 * 1024
+UPLOAD_BYTES = 2 * 1024 * 1024  # a register of tens of thousands of items fits
 OPEN_ENDPOINTS = {"console.login", "console.static", "console.language"}
 
 
@@ -128,6 +128,12 @@ def _local_time(moment: dt.datetime) -> str:
 @blueprint.errorhandler(CSRFError)
 def _bad_form(error: CSRFError) -> tuple[str, int]:
     return render_template("console/error.html", message=words("bad_form")), 400
+
+
+@blueprint.errorhandler(413)
+def _too_big(error: Exception) -> tuple[str, int]:
+    """A CSV over UPLOAD_BYTES (or any console form over the app's limit)."""
+    return render_template("console/error.html", message=words("register.too_big")), 413
 
 
 @blueprint.errorhandler(403)

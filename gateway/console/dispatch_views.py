@@ -22,19 +22,20 @@ from gateway.console import blueprint, words
 from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
 from menus.customer_details import tidy
-from orders import dispatch
-from orders.errors import (
+from orders import (
     BadQuantity,
     EmptyOrder,
     InvalidPhone,
     ItemUnavailable,
     MixedMarkets,
     OrderError,
+    OrderLineRequest,
+    OrderRules,
     OrderTooLarge,
+    dispatch,
+    place_order,
 )
 from orders.phones import friendly_phone, normalize_phone
-from orders.rules import OrderRules
-from orders.service import OrderLineRequest, place_order
 from storage import queries
 from storage.models import Courier, Order
 from voice_prompts import format_rupiah

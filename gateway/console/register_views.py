@@ -25,8 +25,6 @@ from orders.register import RegisterError, add_market, register_courier
 from storage import queries
 from storage.models import Courier, Item, Market, Vendor
 
-MAX_UPLOAD = 1_000_000  # bytes: a register of tens of thousands of items fits
-
 
 class RegisterForm(FlaskForm):
     pass
@@ -50,7 +48,7 @@ def register() -> ResponseReturnValue:
             else session.scalars(select(Item).order_by(Item.code).limit(200)).all()
         )
         couriers = queries.all_couriers(session)
-        jobs = {c.id: queries.courier_job(session, c.id) for c in couriers}
+        jobs = queries.jobs_by_courier(session)
         if words_sought:
             lowered = words_sought.lower()
             vendors = [v for v in vendors if lowered in f"{v.code} {v.name}".lower()]
@@ -211,10 +209,7 @@ def register_import() -> ResponseReturnValue:
         return _back("board.not_found")
     upload = request.files.get("file")
     if upload is not None and upload.filename:
-        raw = upload.read(MAX_UPLOAD + 1)
-        if len(raw) > MAX_UPLOAD:
-            return _back("register.too_big")
-        content = raw.decode("utf-8-sig", errors="replace")
+        content = upload.read().decode("utf-8-sig", errors="replace")  # size: UPLOAD_BYTES
     else:
         content = request.form.get("content", "")
     confirm = request.form.get("confirm") == "1"

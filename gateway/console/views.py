@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -28,9 +29,13 @@ from storage.models import Customer
 
 log = logging.getLogger(__name__)
 
-# Checked against when the username is unknown, so that a wrong name costs the same time
-# as a wrong password and does not tell which it was.
-_NOBODY = generate_password_hash("not anybody's password")
+
+@cache
+def _nobody() -> str:
+    """A hash checked when the username is unknown, so that a wrong name costs the same time
+    as a wrong password and does not tell which it was (made on the first login, not at
+    import: hashing is slow on purpose)."""
+    return generate_password_hash("not anybody's password")
 
 
 class LoginForm(FlaskForm):
@@ -64,7 +69,7 @@ def login() -> ResponseReturnValue:
             message = words("login_wait", seconds=wait)
             return render_template("console/login.html", form=form, error=message), 429
         staff = staff_by_username(session, username)
-        hashed = staff.password_hash if staff is not None else _NOBODY
+        hashed = staff.password_hash if staff is not None else _nobody()
         if not check_password_hash(hashed, form.password.data or "") or staff is None:
             record_failure(session, username=username, address=address, now=now)
             log.warning("console login failed for %r from %s", username, address)

@@ -708,3 +708,12 @@ def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, d
     assert db.scalars(select(Item).where(Item.code == "K02")).first() is None
     # The new market is on every channel at once.
     assert "Pasar Karangsokong" in Phones(app).send(CUSTOMER, "PASAR")
+
+
+def test_a_csv_over_the_upload_limit_is_refused_with_a_page_saying_so(admin):
+    refused = admin.post(
+        "/console/register/import",
+        data={"kind": "items", "content": "x" * (2 * 1024 * 1024), "csrf_token": "any"},
+    )
+    assert refused.status_code == 413
+    assert "Berkas terlalu besar (paling besar 2 MB)." in refused.get_data(as_text=True)

@@ -90,7 +90,7 @@ def test_the_first_ya_wins_and_everyone_hears_what_they_need(couriers: Phones, d
         "Banjar Kauh, Desa Bugbug. Bu Komang (los AB1): Tomat 2 kg = Rp28.000; Pak Wayan "
         "(los AB2): Beras premium 1 kg = Rp16.000. Bayar pedagang Rp44.000, tagih pelanggan "
         f"Rp54.000. Kirim AMBIL {number} setelah belanja."
-    ) or job.startswith(f"Pesanan {number} untuk Anda.")
+    )
     order = order_row(db, number)
     assert (order.state, order.courier.name) == ("assigned", "Bli Ketut")
     assert couriers.inbox(MADE)[-1] == f"Pesanan {number} sudah diambil kurir lain."
