@@ -13,18 +13,46 @@ import hashlib
 from flask import Blueprint, Response, request
 
 from gateway.current import current_settings
+from gateway.edge import (
+    COUNT,
+    PHONE,
+    PROVIDER_ID,
+    WORD,
+    field,
+    refuse_malformed,
+    required,
+    text_field,
+)
 from gateway.security import require_url_token
-from gateway.sms import receive_delivery_report, receive_sms
+from gateway.sms import MAX_BODY, receive_delivery_report, receive_sms
 from orders.outbox import SendError, SentMessage
 from settings import Settings
 
 blueprint = Blueprint("africastalking_sms", __name__)
 
+SMS_FIELDS = {
+    "from": required(PHONE),
+    "to": PHONE,
+    "text": text_field(MAX_BODY),
+    "date": field("[0-9 :.TZ+-]{0,40}"),
+    "id": PROVIDER_ID,
+    "linkId": field("[A-Za-z0-9_.:-]{0,100}"),
+}
+DELIVERY_FIELDS = {
+    "id": required(PROVIDER_ID),
+    "status": required(WORD),
+    "phoneNumber": PHONE,
+    "networkCode": field("[0-9]{0,10}"),
+    "failureReason": field("[A-Za-z_ -]{0,60}"),
+    "retryCount": COUNT,
+}
+
 
 @blueprint.post("/africastalking/sms")
 def sms() -> Response:
-    """Parse, hand to the SMS channel; the reply is queued in the outbox."""
+    """Check, hand to the SMS channel; the reply is queued in the outbox."""
     require_url_token(current_settings().at_webhook_token)
+    refuse_malformed("Africa's Talking", SMS_FIELDS)
     form = request.form
     message_id = form.get("id") or _fallback_id(
         form.get("from"), form.get("date"), form.get("text")
@@ -52,12 +80,13 @@ FINAL_STATUSES = {"Success": True, "Rejected": False, "Failed": False}
 def delivery() -> Response:
     """A delivery report: `id, status, phoneNumber, networkCode, failureReason, retryCount`."""
     require_url_token(current_settings().at_webhook_token)
-    report_status = request.form.get("status", "")
+    refuse_malformed("Africa's Talking", DELIVERY_FIELDS)
+    report_status = request.form["status"]
     if report_status in FINAL_STATUSES:
         reason = request.form.get("failureReason")
         receive_delivery_report(
             provider="africastalking",
-            provider_message_id=request.form.get("id", ""),
+            provider_message_id=request.form["id"],
             delivered=FINAL_STATUSES[report_status],
             error=f"Africa's Talking {report_status}: {reason}" if reason else None,
         )

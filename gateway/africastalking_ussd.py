@@ -11,29 +11,43 @@ from flask import Blueprint, Response, request
 
 from conversations.menu_turns import ussd_turn
 from gateway.current import current_database, current_settings, current_time
-from gateway.edge import answer_or_apologise, caller_phone
+from gateway.edge import (
+    PHONE,
+    PROVIDER_ID,
+    answer_or_apologise,
+    caller_phone,
+    field,
+    refuse_malformed,
+    required,
+    text_field,
+)
 from gateway.security import require_url_token
 from orders.rules import OrderRules
 from voice_prompts import Text, default_catalog
 
 blueprint = Blueprint("africastalking_ussd", __name__)
 
-MAX_SESSION_ID = 120
 MAX_TEXT = 2000  # the whole input history of one session; anything longer is not a person
+USSD_FIELDS = {
+    "sessionId": required(PROVIDER_ID),
+    "phoneNumber": required(PHONE),
+    "serviceCode": field("[0-9*#]{0,40}"),
+    "networkCode": field("[0-9]{0,10}"),
+    "text": text_field(MAX_TEXT),
+}
 
 
 @blueprint.post("/africastalking/ussd")
 def ussd() -> Response:
-    """One USSD step: parse, hand to the conversation, answer CON/END."""
+    """One USSD step: check, hand to the conversation, answer CON/END."""
     settings = current_settings()
     require_url_token(settings.at_webhook_token)
-    session_id = request.form.get("sessionId", "").strip()
+    refuse_malformed("Africa's Talking", USSD_FIELDS)
+    session_id = request.form["sessionId"]
     text = request.form.get("text", "")
-    phone = caller_phone(request.form.get("phoneNumber"))
+    phone = caller_phone(request.form["phoneNumber"])
     if phone is None:
         return _end("error.bad_phone", settings.default_language)
-    if not session_id or len(session_id) > MAX_SESSION_ID or len(text) > MAX_TEXT:
-        return _end("error.system", settings.default_language)
     now = current_time()
 
     def answer() -> Response:

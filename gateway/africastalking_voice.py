@@ -16,7 +16,19 @@ from flask import Blueprint, Response, request
 
 from conversations.menu_turns import VoiceReply
 from gateway.current import current_settings
-from gateway.edge import answer_or_apologise, caller_phone, xml_text
+from gateway.edge import (
+    DIGITS_PRESSED,
+    PHONE,
+    PROVIDER_ID,
+    URL,
+    WORD,
+    answer_or_apologise,
+    caller_phone,
+    field,
+    refuse_malformed,
+    required,
+    xml_text,
+)
 from gateway.security import require_url_token
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -34,21 +46,30 @@ from voice_prompts.synth import clip_path
 
 blueprint = Blueprint("africastalking_voice", __name__)
 
+VOICE_FIELDS = {
+    "isActive": field("[01]"),
+    "sessionId": required(PROVIDER_ID),
+    "callerNumber": required(PHONE),
+    "destinationNumber": PHONE,
+    "direction": WORD,
+    "dtmfDigits": DIGITS_PRESSED,
+    "recordingUrl": URL,
+}
+
 
 @blueprint.post("/africastalking/voice")
 def voice() -> Response:
-    """One step of a call: parse, hand to the conversation, answer voice XML."""
+    """One step of a call: check, hand to the conversation, answer voice XML."""
     settings = current_settings()
     require_url_token(settings.at_webhook_token)
+    refuse_malformed("Africa's Talking", VOICE_FIELDS)
     if request.form.get("isActive", "1") == "0":
         return _xml(ET.Element("Response"))  # the call has ended: nothing to say
     lang = settings.default_language
-    phone = caller_phone(request.form.get("callerNumber"))
+    phone = caller_phone(request.form["callerNumber"])
     if phone is None:
         return _xml(_goodbye(settings, "error.bad_phone", lang))
-    session_id = request.form.get("sessionId", "").strip()[:120]
-    if not session_id:
-        return _xml(_goodbye(settings, "error.system", lang))
+    session_id = request.form["sessionId"]
 
     def answer() -> Response:
         reply = answer_call(

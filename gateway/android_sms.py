@@ -18,8 +18,9 @@ import requests
 from flask import Blueprint, Response, request
 
 from gateway.current import current_settings
+from gateway.edge import PHONE, field, malformed, refuse, required, text_field
 from gateway.security import require_android_signature
-from gateway.sms import receive_delivery_report, receive_sms
+from gateway.sms import MAX_BODY, receive_delivery_report, receive_sms
 from orders.outbox import SendError, SentMessage
 from settings import Settings
 
@@ -31,55 +32,70 @@ DELIVERY_EVENTS = {"sms:delivered": True, "sms:failed": False}
 
 @blueprint.post("/android/sms")
 def sms() -> Response:
-    """Parse, hand to the SMS channel; the reply goes back through the phone (outbox)."""
+    """Check, hand to the SMS channel; the reply goes back through the phone (outbox)."""
     require_android_signature(current_settings().android_webhook_key)
     event = _event(request.get_data())
-    if event is None:
-        return Response("not an SMS Gateway for Android event\n", status=400)
-    payload = event.get("payload", {})
-    if event.get("event") in DELIVERY_EVENTS:
+    payload = event.get("payload") or {}
+    if event["event"] in DELIVERY_EVENTS:
         receive_delivery_report(
             provider="android",
-            provider_message_id=str(payload.get("messageId") or ""),
+            provider_message_id=payload.get("messageId") or "",
             delivered=DELIVERY_EVENTS[event["event"]],
             error=f"SMS Gateway for Android: {payload.get('reason') or 'failed'}"
             if event["event"] == "sms:failed"
             else None,
         )
         return Response("", status=200)
-    if event.get("event") != "sms:received":
+    if event["event"] != "sms:received":
         return Response("", status=200)  # sms:sent and others: nothing to do
     message_id = "|".join(
-        str(part or "")
-        for part in (event.get("id"), payload.get("messageId"), payload.get("receivedAt"))
+        part or "" for part in (event["id"], payload.get("messageId"), payload.get("receivedAt"))
     )
     receive_sms(
         provider="android",
         message_id=message_id,
         sender=payload.get("phoneNumber") or payload.get("sender"),
-        body=str(payload.get("message") or ""),
+        body=payload.get("message") or "",
         via_outbox=True,
     )
     return Response("", status=200)
 
 
-# The app documents every field it posts as a string (`simNumber` a number).
-TEXT_FIELDS = ("id", "deviceId", "webhookId", "event")
-PAYLOAD_TEXT_FIELDS = ("messageId", "message", "phoneNumber", "sender", "receivedAt", "reason")
+# What the app documents it posts: every field a string (`simNumber` a number, not used). The
+# ids are short enough that event id, messageId and receivedAt together stay one key of at
+# most 120 characters.
+PROVIDER = "SMS Gateway for Android"
+ANDROID_ID = field("[A-Za-z0-9_.:-]{1,40}")
+EVENT_FIELDS = {
+    "event": required(field("[a-z]{1,20}:[a-z]{1,20}")),
+    "id": required(ANDROID_ID),
+    "deviceId": ANDROID_ID,
+    "webhookId": ANDROID_ID,
+}
+PAYLOAD_FIELDS = {
+    "messageId": ANDROID_ID,
+    "message": text_field(MAX_BODY),
+    "phoneNumber": PHONE,
+    "sender": PHONE,
+    "receivedAt": field("[0-9T:.+ Z-]{1,35}"),
+    "reason": text_field(200),
+}
 
 
-def _event(raw: bytes) -> dict[str, Any] | None:
-    """The webhook's JSON when it has the documented shape and types; None otherwise."""
+def _event(raw: bytes) -> dict[str, Any]:
+    """The webhook's JSON, or a 400 unless it has the documented shape and types."""
     try:
         event = json.loads(raw)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested beyond reason
-        return None
-    if not isinstance(event, dict) or not isinstance(event.get("payload", {}), dict):
-        return None
-    fields = [(event, TEXT_FIELDS), (event.get("payload", {}), PAYLOAD_TEXT_FIELDS)]
-    for part, names in fields:
-        if any(name in part and not isinstance(part[name], str | None) for name in names):
-            return None
+        refuse(PROVIDER, "the body (not JSON)")
+    if not isinstance(event, dict):
+        refuse(PROVIDER, "the body (not a JSON object)")
+    payload = event.get("payload") or {}
+    if not isinstance(payload, dict):
+        refuse(PROVIDER, "payload")
+    wrong = malformed(EVENT_FIELDS, event) or malformed(PAYLOAD_FIELDS, payload)
+    if wrong is not None:
+        refuse(PROVIDER, wrong)
     return event
 
 

@@ -22,7 +22,9 @@ from orders.rules import OrderRules
 from settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_BODY = 2000  # longer than any SMS a phone sends (a 10-part message is 1,530 characters)
+# The longest SMS text the adapters accept: longer than any a phone sends (a 10-part message
+# is 1,530 characters).
+MAX_BODY = 2000
 
 
 class NotStored(Exception):
@@ -58,8 +60,10 @@ def receive_sms(
 ) -> str | None:
     """Store one inbound SMS, then handle it; returns the reply text (None: nothing to say).
 
-    Raises NotStored when the message could not be stored. Once stored, a failure to handle
-    it is logged and left to the worker, which handles it later (once, by its provider id).
+    The adapter has checked the fields: `message_id` is at most 120 characters, `body` at
+    most MAX_BODY. Raises NotStored when the message could not be stored. Once stored, a
+    failure to handle it is logged and left to the worker, which handles it later (once, by
+    its provider id).
     """
     settings = current_settings()
     phone = caller_phone(sender)
@@ -72,9 +76,9 @@ def receive_sms(
             lambda session: store_inbound(
                 session,
                 provider=provider,
-                message_id=message_id[:120],
+                message_id=message_id,
                 phone=phone,
-                body=storable(body or "")[:MAX_BODY],
+                body=storable(body or ""),
                 now=now,
             )
         )

@@ -15,7 +15,17 @@ from twilio.twiml.voice_response import Gather, Record, VoiceResponse
 
 from conversations.menu_turns import VoiceReply
 from gateway.current import current_settings
-from gateway.edge import answer_or_apologise, caller_phone, xml_text
+from gateway.edge import (
+    PHONE,
+    URL,
+    WORD,
+    answer_or_apologise,
+    caller_phone,
+    field,
+    refuse_malformed,
+    required,
+    xml_text,
+)
 from gateway.security import require_twilio_signature
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -38,17 +48,29 @@ ENGLISH_VOICE = "Google.en-GB-Standard-A"
 
 blueprint.before_request(require_twilio_signature)
 
+# What Twilio posts to a voice webhook (FACTS.md); the sids by their exact shape, as for SMS.
+# `Digits` after a <Record> is the key that ended it, or "hangup".
+VOICE_FIELDS = {
+    "CallSid": required(field("CA[0-9a-f]{32}")),
+    "AccountSid": required(field("AC[0-9a-f]{32}")),
+    "From": required(PHONE),
+    "To": PHONE,
+    "CallStatus": WORD,
+    "Digits": field("[0-9*#]{0,64}|hangup"),
+    "RecordingUrl": URL,
+    "RecordingSid": field("RE[0-9a-f]{32}"),
+}
+
 
 @blueprint.post("/twilio/voice")
 def voice() -> Response:
-    """One step of a call: parse, hand to the conversation, answer TwiML."""
+    """One step of a call: check, hand to the conversation, answer TwiML."""
+    refuse_malformed("Twilio", VOICE_FIELDS)
     settings = current_settings()
-    phone = caller_phone(request.form.get("From"))
+    phone = caller_phone(request.form["From"])
     if phone is None:
         return _twiml(_goodbye(settings, "error.bad_phone"))
-    call_sid = request.form.get("CallSid", "").strip()[:120]
-    if not call_sid:
-        return _twiml(_goodbye(settings, "error.system"))
+    call_sid = request.form["CallSid"]
 
     def answer() -> Response:
         reply = answer_call(

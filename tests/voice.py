@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
@@ -13,13 +14,21 @@ PUBLIC_BASE_URL = "https://telepasar.example"
 TWILIO_AUTH_TOKEN = "twilio-test-token"
 
 
+def twilio_sid(prefix: str, name: str) -> str:
+    """A sid of Twilio's shape (`prefix` and 32 hex), the same for the same `name`."""
+    return prefix + hashlib.md5(name.encode()).hexdigest()
+
+
+ACCOUNT_SID = twilio_sid("AC", "account")
+
+
 @dataclass
 class TwilioCall:
     """One call: `start()` posts the incoming call, `press()` answers the current <Gather>."""
 
     client: FlaskClient
     caller: str = "+6281234567890"
-    call_sid: str = "CA0000000000000000000000000000001"
+    call_sid: str = twilio_sid("CA", "1")
     token: str = TWILIO_AUTH_TOKEN
     twiml: ET.Element | None = None
     said: list[str] = field(default_factory=list)
@@ -37,7 +46,12 @@ class TwilioCall:
         """Answer the current <Record> with a recording, ended with #."""
         return self.post(
             self.action("Record"),
-            {"RecordingUrl": url, "RecordingDuration": "9", "RecordingSid": "RE1", "Digits": "#"},
+            {
+                "RecordingUrl": url,
+                "RecordingDuration": "9",
+                "RecordingSid": twilio_sid("RE", url),
+                "Digits": "#",
+            },
         )
 
     def silence(self) -> ET.Element:
@@ -57,7 +71,7 @@ class TwilioCall:
         """Every field Twilio posts for this call, with `form` added."""
         return {
             "CallSid": self.call_sid,
-            "AccountSid": "AC1",
+            "AccountSid": ACCOUNT_SID,
             "From": self.caller,
             "To": "+6236321234",
             "CallStatus": "in-progress",

@@ -160,7 +160,12 @@ def test_a_delivery_report_before_the_send_is_recorded_is_applied_afterwards(
     db.commit()
     # Twilio reports on its message before our worker has written down Twilio's id for it.
     report = client.post(
-        "/twilio/status", data={"MessageSid": "SM" + "4" * 32, "MessageStatus": "delivered"}
+        "/twilio/status",
+        data={
+            "MessageSid": "SM" + "4" * 32,
+            "AccountSid": "AC" + "0" * 32,
+            "MessageStatus": "delivered",
+        },
     )
     assert report.status_code == 204
     waiting = db.scalars(select(DeliveryReport)).one()

@@ -29,7 +29,7 @@ from tests.provider_sms import (
     run_worker,
     twilio_sms,
 )
-from tests.voice import PUBLIC_BASE_URL
+from tests.voice import PUBLIC_BASE_URL, twilio_sid
 
 ORDER_MESSAGES = ["NAMA Ni Made Sari", "ALAMAT Banjar Kauh, Desa Bugbug", "PESAN B04 2", "YA"]
 
@@ -102,11 +102,12 @@ def test_duplicate_deliveries_make_one_order_and_one_reply(app_for, fake, db):
     app = app_for("twilio")
     client = app.test_client()
     for n, text in enumerate(ORDER_MESSAGES[:2]):
-        twilio_sms(client, text, f"SMa{n}")
-    first = twilio_sms(client, "PESAN B04 2", "SMorder")
-    assert twilio_sms(client, "PESAN B04 2", "SMorder") is None  # Twilio retried: no 2nd reply
-    twilio_sms(client, "YA", "SMyes")
-    twilio_sms(client, "YA", "SMyes")
+        twilio_sms(client, text, twilio_sid("SM", f"a{n}"))
+    first = twilio_sms(client, "PESAN B04 2", twilio_sid("SM", "order"))
+    retried = twilio_sms(client, "PESAN B04 2", twilio_sid("SM", "order"))
+    assert retried is None  # Twilio retried: no second reply
+    twilio_sms(client, "YA", twilio_sid("SM", "yes"))
+    twilio_sms(client, "YA", twilio_sid("SM", "yes"))
     assert first.startswith("B04 Tomat 2 kg")
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
@@ -145,7 +146,12 @@ def test_twilio_sms_must_be_signed(app_for):
 )
 def test_twilio_sms_registered_with_the_retry_fragment_is_accepted(app_for, signed_url, status):
     client = app_for("log").test_client()
-    params = {"MessageSid": "SM" + "5" * 32, "From": PHONE, "Body": "PASAR"}
+    params = {
+        "MessageSid": "SM" + "5" * 32,
+        "AccountSid": fp.TWILIO_SID,
+        "From": PHONE,
+        "Body": "PASAR",
+    }
     signature = RequestValidator(fp.TWILIO_TOKEN).compute_signature(signed_url, params)
     response = client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": signature})
     assert response.status_code == status
@@ -161,12 +167,14 @@ def test_twilio_answers_its_own_keywords_and_we_keep_our_record_in_step(app_for,
     from storage.models import Customer
 
     client = app_for("log").test_client()
-    assert twilio_sms(client, "STOP", "SMstop") is None  # Twilio itself confirms the opt-out
+    # Twilio itself confirms the opt-out.
+    assert twilio_sms(client, "STOP", twilio_sid("SM", "stop")) is None
     assert db.scalars(select(Customer.opted_out_at)).one() is not None
     db.rollback()
-    assert twilio_sms(client, "START", "SMstart") is None
+    assert twilio_sms(client, "START", twilio_sid("SM", "start")) is None
     assert db.scalars(select(Customer.opted_out_at)).one() is None
-    assert twilio_sms(client, "BERHENTI", "SMberhenti").startswith("Anda tidak akan menerima")
+    reply = twilio_sms(client, "BERHENTI", twilio_sid("SM", "berhenti"))
+    assert reply.startswith("Anda tidak akan menerima")
 
 
 def test_delivery_reports_update_each_message(app_for, fake, db: Session):

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Order, OutboundMessage
-from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall
+from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall, twilio_sid
 
 # Orders here are offered to a courier, as in a market with couriers at work.
 pytestmark = pytest.mark.usefixtures("courier_on_duty")
@@ -111,7 +111,7 @@ def test_a_returning_caller_is_greeted_by_name_and_reorders_in_two_key_presses(
     ussd = UssdSession(client)
     ussd.press("1", "1", "1", "4", "2", "3", "Ni Made Sari", "Banjar Kauh, Amlapura", "1")
 
-    call = TwilioCall(voice_client, call_sid="CA2")
+    call = TwilioCall(voice_client, call_sid=twilio_sid("CA", "2"))
     call.start()
     greeting = call.speech()
     # The order placed by USSD is on its way: the caller hears where it is first.
@@ -153,7 +153,9 @@ def test_zero_reaches_a_person_from_every_menu(voice_client):
     presses = ["1", "1", "1", "2", "3", "3"]  # language, market, trader, item, quantity, checkout
     for depth in range(len(presses) + 1):
         call = TwilioCall(
-            voice_client, call_sid=f"CA-zero-{depth}", caller=f"+62812345678{depth:02d}"
+            voice_client,
+            call_sid=twilio_sid("CA", f"zero-{depth}"),
+            caller=f"+62812345678{depth:02d}",
         )
         call.start()
         for digits in presses[:depth]:
@@ -163,7 +165,9 @@ def test_zero_reaches_a_person_from_every_menu(voice_client):
         else:
             call.press("0")
         assert call.twiml.find("Dial").text == CALL_CENTER, (depth, call.speech())
-    summary = TwilioCall(voice_client, call_sid="CA-zero-summary", caller="+6281234567899")
+    summary = TwilioCall(
+        voice_client, call_sid=twilio_sid("CA", "zero-summary"), caller="+6281234567899"
+    )
     spinach_order(summary)
     assert "Total belanja" in summary.speech()
     summary.press("0")
@@ -266,11 +270,11 @@ def test_prompts_synth_without_espeak_says_how_to_install_it(voice_settings, mak
 
 
 def test_the_language_chosen_on_the_first_call_is_remembered(voice_client):
-    first = TwilioCall(voice_client, call_sid="CA-first")
+    first = TwilioCall(voice_client, call_sid=twilio_sid("CA", "first"))
     first.start()
     first.press("2")  # Basa Bali
     assert first.speech().startswith("Pilih peken:")
-    again = TwilioCall(voice_client, call_sid="CA-again")
+    again = TwilioCall(voice_client, call_sid=twilio_sid("CA", "again"))
     again.start()
     assert again.speech().startswith("Pilih peken:")  # no language question the second time
     assert "Pasar Amlapura Barat, tekan satu." in again.speech()
