@@ -18,9 +18,9 @@ from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
 from orders.customers import remember_language
-from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
+from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge, PriceChanged
 from orders.rules import OrderRules
-from orders.service import OrderLineRequest, place_order
+from orders.service import AgreedPrices, OrderLineRequest, place_order
 from storage import queries
 from storage.models import Conversation
 
@@ -122,9 +122,12 @@ def _place(
             language=state.language,
             now=now,
             prompts=ctx.prompts,
+            agreed=AgreedPrices(dict(order.quoted.unit_prices), order.quoted.delivery_fee),
         )
     except ItemUnavailable as exc:
         return engine.items_unavailable(ctx, state, exc.item_ids)
+    except PriceChanged as exc:
+        return engine.prices_changed(ctx, state, exc.item_ids)
     except OrderTooLarge as exc:
         return engine.order_too_large(ctx, state, exc.goods_total)
     except (EmptyOrder, MixedMarkets):

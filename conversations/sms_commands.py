@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -26,11 +27,19 @@ from orders.errors import (
     MixedMarkets,
     OrderError,
     OrderTooLarge,
+    PriceChanged,
 )
 from orders.inbox import take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import friendly_phone, mask_phone
-from orders.service import OrderLineRequest, Quote, cancel_order, place_order, quote
+from orders.service import (
+    AgreedPrices,
+    OrderLineRequest,
+    Quote,
+    cancel_order,
+    place_order,
+    quote,
+)
 from storage import queries
 from storage.models import ACTIVE_JOB_STATES, Conversation, Customer, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
@@ -157,21 +166,18 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
             return reply or None  # empty: the answer is in the outbox already
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
-    convo, lines, expires_at = pending
-    if ctx.now > expires_at:
-        convo.status = "expired"
+    if ctx.now > pending.expires_at:
+        pending.convo.status = "expired"
         return ctx.text("sms.reply.expired")
     if not _has_details(ctx.customer):
         return ctx.text("sms.reply.need_details")
-    changed = _requote_if_changed(ctx, convo, lines)
-    if changed is not None:
-        return changed
     customer = ctx.customer
+    pending.convo.status = "done"
     try:
         place_order(
             ctx.session,
             phone=ctx.phone,
-            lines=[OrderLineRequest(item_id, quantity) for item_id, quantity, _ in lines],
+            lines=[OrderLineRequest(item_id, quantity) for item_id, quantity, _ in pending.lines],
             name=customer.name or "",
             address=customer.address or "",
             address_recording_url=customer.address_recording_url,
@@ -180,59 +186,49 @@ def _yes(ctx: SmsContext, parsed: Parsed) -> str | None:
             language=ctx.lang,
             now=ctx.now,
             prompts=ctx.prompts,
+            agreed=pending.agreed(),
         )
-    except (ItemUnavailable, OrderTooLarge) as exc:
-        convo.status = "done"
+    except ItemUnavailable as exc:
+        return _requote(ctx, pending, gone=exc.item_ids)
+    except PriceChanged:
+        return _requote(ctx, pending, gone=())
+    except OrderTooLarge as exc:
         return _refusal(ctx, exc)
     except (EmptyOrder, MixedMarkets):
-        convo.status = "done"
         return ctx.text("sms.reply.lines_missing")
-    convo.status = "done"
     return None  # the order's confirmation SMS (number, total, what next) is the answer
 
 
-def _requote_if_changed(
-    ctx: SmsContext, convo: Conversation, lines: list[tuple[int, int, int | None]]
-) -> str | None:
-    """The quote rule: YA places what the quote said, or nothing and a new quote.
-
-    When an item sold out or changed price since the quote, nothing is ordered: the reply
-    names the change and quotes what can be ordered now, for a new YA.
-    """
-    catalog = ctx.catalog()
-    now_sold = {i: catalog.item(i) for i, _, _ in lines}
-    gone = [i for i, item in now_sold.items() if item is None or not item.available]
-    repriced = [
-        i
-        for i, _, price in lines
-        if i not in gone and price is not None and (item := now_sold[i]) and item.price != price
-    ]
-    if not gone and not repriced:
-        return None
+def _requote(ctx: SmsContext, pending: Pending, *, gone: Sequence[int]) -> str:
+    """The quote rule: YA placed nothing, because an item sold out or a price or the fee
+    changed since the quote. The reply names each change and quotes what can be ordered
+    now, for a new YA."""
     changes = []
     if gone:
         changes.append(
             ctx.text("error.unavailable", items=", ".join(_item_label(ctx, i) for i in gone))
         )
-    for item_id in repriced:
-        item = catalog.item(item_id)
-        assert item is not None
-        changes.append(
-            ctx.text(
-                "sms.reply.new_price",
-                name=item.label(ctx.lang),
-                price=Money(item.price),
-                unit=Text.of(f"unit.{item.unit}"),
-            )
-        )
-    still = [OrderLineRequest(i, quantity) for i, quantity, _ in lines if i not in gone]
-    convo.status = "done"
+    still = [OrderLineRequest(i, quantity) for i, quantity, _ in pending.lines if i not in gone]
     if not still:
         return ctx.text("sms.reply.requote_none", changes=" ".join(changes))
     try:
         priced = quote(ctx.session, still, rules=ctx.channel.rules, now=ctx.now)
     except OrderError as exc:
         return _refusal(ctx, exc)
+    quoted = {item_id: price for item_id, _, price in pending.lines}
+    catalog = ctx.catalog()
+    for line in priced.lines:
+        if quoted[line.item_id] != line.unit_price and (item := catalog.item(line.item_id)):
+            changes.append(
+                ctx.text(
+                    "sms.reply.new_price",
+                    name=item.label(ctx.lang),
+                    price=Money(line.unit_price),
+                    unit=Text.of(f"unit.{line.unit}"),
+                )
+            )
+    if pending.delivery_fee not in (None, priced.delivery_fee):
+        changes.append(ctx.text("sms.reply.new_fee", fee=Money(priced.delivery_fee)))
     _save_pending(ctx, priced)
     return ctx.text("sms.reply.requote", changes=" ".join(changes), summary=_summary(ctx, priced))
 
@@ -245,7 +241,7 @@ def _no(ctx: SmsContext, parsed: Parsed) -> str | None:
             return reply or None
     if pending is None:
         return ctx.text("sms.reply.nothing_pending")
-    pending[0].status = "dropped"
+    pending.convo.status = "dropped"
     return ctx.text("sms.reply.dropped")
 
 
@@ -435,7 +431,7 @@ def _has_details(customer: Customer | None) -> bool:
 
 
 def _save_pending(ctx: SmsContext, priced: Quote) -> None:
-    """Keep the quote (items, quantities, prices) until YA, TIDAK or 30 minutes of silence."""
+    """Keep the quote (items, quantities, prices, fee) until YA, TIDAK or 30 minutes pass."""
     convo = queries.conversation(ctx.session, "sms", ctx.phone)
     if convo is None:
         convo = Conversation(
@@ -447,17 +443,33 @@ def _save_pending(ctx: SmsContext, priced: Quote) -> None:
         )
         ctx.session.add(convo)
     expires_at = ctx.now + dt.timedelta(minutes=PENDING_MINUTES)
-    lines = [[line.item_id, line.quantity, line.unit_price] for line in priced.lines]
-    convo.state = {"pending": lines, "expires_at": expires_at.isoformat()}
+    convo.state = {
+        "pending": [[line.item_id, line.quantity, line.unit_price] for line in priced.lines],
+        "fee": priced.delivery_fee,
+        "expires_at": expires_at.isoformat(),
+    }
     convo.status = "pending"
     convo.updated_at = ctx.now
 
 
-PendingLine = tuple[int, int, int | None]  # item id, quantity, unit price quoted
+@dataclass(frozen=True)
+class Pending:
+    """A quote waiting for YA: (item id, quantity, unit price quoted) per line, the delivery
+    fee quoted (None in a quote kept before fees were), and when it expires."""
+
+    convo: Conversation
+    lines: list[tuple[int, int, int | None]]
+    delivery_fee: int | None
+    expires_at: dt.datetime
+
+    def agreed(self) -> AgreedPrices:
+        """What the customer says yes to with YA."""
+        prices = {i: price for i, _, price in self.lines if price is not None}
+        return AgreedPrices(prices, self.delivery_fee)
 
 
-def _pending(ctx: SmsContext) -> tuple[Conversation, list[PendingLine], dt.datetime] | None:
-    """The quote waiting for YA: (item id, quantity, price quoted) per line, and its expiry."""
+def _pending(ctx: SmsContext) -> Pending | None:
+    """This customer's quote waiting for YA, if there is one."""
     convo = queries.conversation(ctx.session, "sms", ctx.phone)
     if convo is None or convo.status != "pending":
         return None
@@ -465,4 +477,6 @@ def _pending(ctx: SmsContext) -> tuple[Conversation, list[PendingLine], dt.datet
         (int(line[0]), int(line[1]), int(line[2]) if len(line) > 2 else None)
         for line in convo.state["pending"]
     ]
-    return convo, lines, dt.datetime.fromisoformat(convo.state["expires_at"])
+    fee = convo.state.get("fee")
+    expires_at = dt.datetime.fromisoformat(convo.state["expires_at"])
+    return Pending(convo, lines, int(fee) if fee is not None else None, expires_at)

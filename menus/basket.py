@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from menus.catalog import ItemInfo
 from menus.context import Context
-from menus.state import CartLine, MenuState
+from menus.state import CartLine, MenuState, Quoted
 from voice_prompts import Money, Text
 
 
@@ -57,3 +58,22 @@ def line_amount(ctx: Context, line: CartLine) -> int:
 
 def too_large_notice(ctx: Context, goods_total: int) -> Text:
     return Text.of("error.too_large", total=Money(goods_total), cap=Money(ctx.rules.goods_cap))
+
+
+def quote_basket(ctx: Context, state: MenuState) -> Quoted:
+    """The basket's prices and the market's delivery fee, as they are now."""
+    market = ctx.catalog.market(state.market_id or 0)
+    prices = []
+    for line in state.cart:
+        item = ctx.catalog.item(line.item_id)
+        prices.append((line.item_id, item.price if item else 0))
+    return Quoted(market.delivery_fee if market else 0, tuple(prices))
+
+
+def to_summary(ctx: Context, state: MenuState, **changes: object) -> MenuState:
+    """The summary of the basket, its prices stated now and kept for the confirmation.
+
+    Every way into the summary goes through here: what it shows is `state.quoted`.
+    """
+    state = state.go("summary", **changes)
+    return replace(state, quoted=quote_basket(ctx, state))

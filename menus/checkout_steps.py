@@ -12,13 +12,14 @@ from typing import Any
 from menus.basket import (
     cart_total,
     item_name,
-    line_amount,
+    quote_basket,
+    to_summary,
     unit_text,
 )
 from menus.context import Context, PlaceOrder, Turn
 from menus.customer_details import valid_address, valid_name
 from menus.screen import Screen
-from menus.state import MenuState
+from menus.state import MenuState, Quoted
 from menus.step_kinds import Action, InputStep, ListStep, Step
 from voice_prompts import Money, Text, When
 
@@ -131,20 +132,26 @@ class RecordStep(InputStep):
 
 
 class SummaryStep(ListStep):
-    """The total (and a closed market's delivery time) on every page, then the lines."""
+    """The total (and a closed market's delivery time) on every page, then the lines.
+
+    Its prices are the ones stated when the summary was first shown (`state.quoted`), on
+    every page and at the confirmation: what it said is what is charged.
+    """
 
     numbered = False
 
     def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
-        market = ctx.catalog.market(state.market_id or 0)
-        fee = market.delivery_fee if market else 0
-        total = Money(cart_total(ctx, state.cart) + fee)
+        quoted = _quoted(ctx, state)
+        fee = quoted.delivery_fee
+        total = Money(quoted.goods_total(state.cart) + fee)
         head: tuple[Text, ...] = (Text.of("summary.total", total=total, fee=Money(fee)),)
+        market = ctx.catalog.market(state.market_id or 0)
         if market and market.reopens_at:
             head += (Text.of("summary.later", when=When(market.reopens_at)),)
         return head
 
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
+        quoted = _quoted(ctx, state)
         return [
             (
                 Text.of(
@@ -152,7 +159,7 @@ class SummaryStep(ListStep):
                     name=item_name(ctx, state, line.item_id),
                     quantity=line.quantity,
                     unit=unit_text(ctx, line.item_id),
-                    amount=Money(line_amount(ctx, line)),
+                    amount=Money(quoted.unit_price(line.item_id) * line.quantity),
                 ),
                 None,
             )
@@ -169,12 +176,20 @@ class SummaryStep(ListStep):
         return state.go("cart")
 
 
+def _quoted(ctx: Context, state: MenuState) -> Quoted:
+    """The prices the summary states (today's, for a state saved before they were kept)."""
+    return state.quoted or quote_basket(ctx, state)
+
+
 def _confirm(ctx: Context, state: MenuState) -> Turn:
     if not state.cart or state.market_id is None:
         return Turn(state.go("cart"))
+    if state.quoted is None:  # saved before prices were kept: state them first
+        return Turn(to_summary(ctx, state))
     order = PlaceOrder(
         market_id=state.market_id,
         lines=state.cart,
+        quoted=state.quoted,
         name=state.name or ctx.caller.name or "",
         address=state.address or ctx.caller.address or "",
         address_recording_url=state.address_recording or ctx.caller.address_recording_url,
@@ -199,11 +214,11 @@ def next_checkout_step(ctx: Context, state: MenuState) -> MenuState:
     """
     if state.address or state.address_recording or ctx.caller.has_address:
         if state.name or ctx.caller.name or not ctx.profile.text_input:
-            return state.go("summary")
+            return to_summary(ctx, state)
     if not ctx.profile.text_input:
         return state.go("record")
     if not (state.name or ctx.caller.name):
         return state.go("name")
     if not (state.address or ctx.caller.has_address):
         return state.go("address")
-    return state.go("summary")
+    return to_summary(ctx, state)

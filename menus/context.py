@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from menus.catalog import Caller, Catalog
 from menus.screen import ChannelProfile
-from menus.state import CartLine, MenuState
+from menus.state import CartLine, MenuState, Quoted
 from voice_prompts import PromptCatalog, default_catalog
 
 
@@ -59,6 +59,7 @@ class PlaceOrder:
 
     market_id: int
     lines: tuple[CartLine, ...]
+    quoted: Quoted  # what the summary stated: charged exactly, or nothing is placed
     name: str
     address: str
     address_recording_url: str | None = None

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from menus.basket import to_summary
 from menus.context import BasketRules, Context, Effect, PlaceOrder, SaveLanguage, Turn
 from menus.customer_details import tidy
 from menus.screen import Screen
@@ -34,6 +35,7 @@ __all__ = [
     "main_menu",
     "order_placed",
     "order_too_large",
+    "prices_changed",
     "render",
     "screen",
     "start",
@@ -92,7 +94,19 @@ def items_unavailable(ctx: Context, state: MenuState, item_ids: Sequence[int]) -
     """Drop items that sold out meanwhile, name them, and show what is left."""
     cart = tuple(line for line in state.cart if line.item_id not in set(item_ids))
     notice = Text.of("error.unavailable", items=item_names(ctx, state, item_ids))
-    return state.go("summary" if cart else "cart", cart=cart, notice=(notice,))
+    if not cart:
+        return state.go("cart", cart=cart, notice=(notice,))
+    return to_summary(ctx, state, cart=cart, notice=(notice,))
+
+
+def prices_changed(ctx: Context, state: MenuState, item_ids: Sequence[int]) -> MenuState:
+    """Nothing was ordered: the summary again at today's prices, saying what changed (the
+    items named, or the delivery fee when no item's price did), for a new confirmation."""
+    if item_ids:
+        notice = Text.of("summary.repriced", items=item_names(ctx, state, item_ids))
+    else:
+        notice = Text.of("summary.fee_changed")
+    return to_summary(ctx, state, notice=(notice,))
 
 
 def order_too_large(ctx: Context, state: MenuState, goods_total: int) -> MenuState:

@@ -18,6 +18,24 @@ class CartLine:
 
 
 @dataclass(frozen=True)
+class Quoted:
+    """The prices a summary stated: the delivery fee and each basket item's unit price.
+
+    Kept from the moment the summary is shown until the caller confirms it, so that what
+    the summary said is what is charged (`PlaceOrder.quoted`).
+    """
+
+    delivery_fee: int
+    unit_prices: tuple[tuple[int, int], ...]  # (item id, unit price), one per basket line
+
+    def unit_price(self, item_id: int) -> int:
+        return dict(self.unit_prices).get(item_id, 0)
+
+    def goods_total(self, cart: tuple[CartLine, ...]) -> int:
+        return sum(self.unit_price(line.item_id) * line.quantity for line in cart)
+
+
+@dataclass(frozen=True)
 class MenuState:
     """Where a caller is in the menus. `notice` is shown once above the next screen.
 
@@ -37,6 +55,7 @@ class MenuState:
     name: str | None = None
     address: str | None = None
     address_recording: str | None = None  # a voice caller's spoken name and address (URL)
+    quoted: Quoted | None = None  # what the summary stated, once it was shown
     notice: tuple[Text, ...] = ()
     resume: dict[str, Any] | None = field(default=None, compare=False)
 
@@ -73,4 +92,7 @@ class MenuState:
         known["cart"] = tuple(CartLine(int(i), int(q)) for i, q in data.get("cart", ()))
         known["notice"] = tuple(Text.from_dict(t) for t in data.get("notice", ()))
         known["page_starts"] = tuple(int(start) for start in data.get("page_starts", ()))
+        if quoted := data.get("quoted"):
+            prices = tuple((int(i), int(price)) for i, price in quoted["unit_prices"])
+            known["quoted"] = Quoted(int(quoted["delivery_fee"]), prices)
         return cls(**known)

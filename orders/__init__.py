@@ -14,9 +14,11 @@ from orders.errors import (
     MixedMarkets,
     OrderError,
     OrderTooLarge,
+    PriceChanged,
 )
 from orders.rules import OrderRules
 from orders.service import (
+    AgreedPrices,
     OrderLineRequest,
     PlacedOrder,
     Quote,
@@ -26,6 +28,7 @@ from orders.service import (
 )
 
 __all__ = [
+    "AgreedPrices",
     "BadQuantity",
     "EmptyOrder",
     "InvalidPhone",
@@ -36,6 +39,7 @@ __all__ = [
     "OrderRules",
     "OrderTooLarge",
     "PlacedOrder",
+    "PriceChanged",
     "Quote",
     "cancel_order",
     "place_order",

@@ -41,6 +41,19 @@ class OrderTooLarge(OrderError):
         self.cap = cap
 
 
+class PriceChanged(OrderError):
+    """Prices or the delivery fee changed since the customer's quote: nothing was ordered.
+
+    `item_ids` are the items whose unit price is not the one quoted; `delivery_fee` is the
+    fee now when it is not the one quoted (None when it is).
+    """
+
+    def __init__(self, item_ids: Sequence[int], delivery_fee: int | None) -> None:
+        super().__init__(f"prices changed since the quote: items {list(item_ids)}")
+        self.item_ids = tuple(item_ids)
+        self.delivery_fee = delivery_fee
+
+
 class MixedMarkets(OrderError):
     """Lines from more than one market: one order is one courier trip to one market."""
 

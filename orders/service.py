@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from orders.customers import customer_for
 from orders.dispatch import give_up, move_order, offer_order, withdraw_offers
-from orders.errors import EmptyOrder
+from orders.errors import EmptyOrder, PriceChanged
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
 from orders.rules import Goods, OrderRules
@@ -67,6 +67,33 @@ class Quote:
         """What the customer pays the courier: goods and delivery."""
         return self.goods_total + self.delivery_fee
 
+    def agreed(self) -> AgreedPrices:
+        """The prices this quote states, for the customer to agree to."""
+        return AgreedPrices(
+            {line.item_id: line.unit_price for line in self.lines}, self.delivery_fee
+        )
+
+
+@dataclass(frozen=True)
+class AgreedPrices:
+    """The prices a customer was quoted and said yes to: each item's unit price, and the
+    delivery fee (None: the quote did not state one). `place_order` charges exactly these
+    or places nothing."""
+
+    unit_prices: Mapping[int, int]
+    delivery_fee: int | None = None
+
+    def check(self, priced: Quote) -> None:
+        """Raise PriceChanged unless `priced` charges what was agreed."""
+        repriced = [
+            line.item_id
+            for line in priced.lines
+            if self.unit_prices.get(line.item_id) != line.unit_price
+        ]
+        fee_changed = self.delivery_fee not in (None, priced.delivery_fee)
+        if repriced or fee_changed:
+            raise PriceChanged(repriced, priced.delivery_fee if fee_changed else None)
+
 
 def quote(
     session: Session, lines: Sequence[OrderLineRequest], *, rules: OrderRules, now: dt.datetime
@@ -110,18 +137,23 @@ def place_order(
     now: dt.datetime,
     prompts: PromptCatalog | None = None,
     entered_by: int | None = None,
+    agreed: AgreedPrices | None = None,
 ) -> PlacedOrder:
     """Check, price (`quote`) and number an order; write it and its confirmation SMS.
 
     The caller commits. `entered_by` is the staff member who entered it for a caller (the
-    console). The order's rules are `rules` (orders/rules.py); it raises
-    EmptyOrder (BadQuantity; no name and address), ItemUnavailable (naming the items),
-    MixedMarkets or OrderTooLarge, and then writes nothing.
+    console). `agreed` is the quote the customer said yes to: the order is charged exactly
+    that, or nothing is placed (PriceChanged). The order's rules are `rules`
+    (orders/rules.py); it raises EmptyOrder (BadQuantity; no name and address),
+    ItemUnavailable (naming the items), MixedMarkets, OrderTooLarge or PriceChanged, and
+    then writes nothing.
     """
     prompts = prompts or default_catalog()
     if not address_recording_url and not (name.strip() and address.strip()):
         raise EmptyOrder("an order needs a name and an address, written or spoken")
     priced = quote(session, lines, rules=rules, now=now)
+    if agreed is not None:
+        agreed.check(priced)
     numbers_in_use = queries.open_order_numbers(session)
     customer = _customer(
         session,

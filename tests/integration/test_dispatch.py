@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orders.dispatch import address_area
-from storage.models import Item, Offer, Order
+from storage.models import Item, Market, Offer, Order
 from tests.sms_phones import Phones, later
 
 CUSTOMER = "+6281234567890"
@@ -389,6 +389,24 @@ def test_a_new_price_between_quote_and_ya_is_quoted_before_it_is_charged(
     couriers.send(CUSTOMER, "YA")
     db.rollback()
     assert db.scalars(select(Order.goods_total)).one() == 32_000
+
+
+def test_a_new_delivery_fee_between_quote_and_ya_is_quoted_before_it_is_charged(
+    couriers: Phones, db: Session
+):
+    couriers.quote(CUSTOMER, "B04 2")
+    db.execute(Market.__table__.update().values(delivery_fee=12_000))
+    db.commit()
+
+    assert couriers.send(CUSTOMER, "YA") == (
+        "Belum dipesan, ada perubahan: Ongkir kini Rp12.000. B04 Tomat 2 kg Rp28.000. "
+        "Ongkir Rp12.000. Total Rp40.000. Balas YA untuk pesan, TIDAK untuk batal."
+    )
+    db.rollback()
+    assert db.scalars(select(Order)).all() == []
+    couriers.send(CUSTOMER, "YA")
+    db.rollback()
+    assert db.scalars(select(Order.total)).one() == 40_000
 
 
 # ---------------------------------------------------------------- timeouts

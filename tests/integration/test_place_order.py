@@ -15,12 +15,13 @@ from orders import (
     OrderLineRequest,
     OrderRules,
     OrderTooLarge,
+    PriceChanged,
     cancel_order,
     place_order,
     quote,
 )
 from orders.register import register_courier
-from storage.models import Customer, Item, Order, OutboundMessage
+from storage.models import Customer, Item, Market, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 
 PHONE = "+6281234567890"
@@ -210,3 +211,23 @@ def test_a_quote_prices_a_basket_under_the_same_rules_and_writes_nothing(db: Ses
     assert count(db, Order) == 0 and count(db, OutboundMessage) == 0
     with pytest.raises(OrderTooLarge):
         quote(db, basket, rules=OrderRules(goods_cap=40_000), now=MARKET_OPEN)
+
+
+def test_the_order_is_charged_what_the_customer_agreed_to_or_not_placed(db: Session):
+    tomatoes = item(db, "B04")
+    basket = [OrderLineRequest(tomatoes.id, 2)]
+    agreed = quote(db, basket, rules=OrderRules(), now=MARKET_OPEN).agreed()
+    tomatoes.price = 16_000  # the trader's HARGA between the quote and the yes
+
+    with pytest.raises(PriceChanged) as new_price:
+        order(db, ("B04", 2), agreed=agreed)
+    market = db.get(Market, tomatoes.vendor.market_id)
+    tomatoes.price, market.delivery_fee = 14_000, 12_000
+    with pytest.raises(PriceChanged) as new_fee:
+        order(db, ("B04", 2), agreed=agreed)
+
+    assert (new_price.value.item_ids, new_price.value.delivery_fee) == ((tomatoes.id,), None)
+    assert (new_fee.value.item_ids, new_fee.value.delivery_fee) == ((), 12_000)
+    assert count(db, Order) == count(db, Customer) == count(db, OutboundMessage) == 0
+    again = quote(db, basket, rules=OrderRules(), now=MARKET_OPEN).agreed()
+    assert order(db, ("B04", 2), agreed=again).total == 2 * 14_000 + 12_000

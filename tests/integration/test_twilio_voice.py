@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Customer, Order, OutboundMessage
+from storage.models import Customer, Item, Order, OutboundMessage
 from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall, twilio_sid
 
 # Orders here are offered to a courier, as in a market with couriers at work.
@@ -87,6 +87,26 @@ def test_a_whole_call_orders_and_reads_back_the_total_and_the_number(voice_clien
     assert order.customer.address_recording_url == RECORDING
     sms = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "order_update")).one()
     assert sms.to == "+6281234567890" and f"Pesanan {order.number} diterima" in sms.body
+
+
+def test_a_price_changed_after_the_summary_is_said_again_before_it_is_charged(
+    voice_client, db: Session
+):
+    call = TwilioCall(voice_client)
+    spinach_order(call)
+    assert "Total belanja sembilan belas ribu rupiah" in call.speech()
+    db.execute(Item.__table__.update().where(Item.name == "Bayam").values(price=4_000))
+    db.commit()
+
+    call.press("1")  # confirm what was said: nineteen thousand
+
+    again = call.speech()
+    assert again.startswith("Maaf, harga Bayam baru saja berubah, jadi pesanan belum dibuat.")
+    assert "Total belanja dua puluh dua ribu rupiah" in again
+    assert db.scalar(select(func.count()).select_from(Order)) == 0
+    db.rollback()  # end the read, to see what the app writes next
+    call.press("1")
+    assert db.scalars(select(Order.total)).one() == 22_000
 
 
 def test_every_reply_is_spoken_in_indonesian_by_the_configured_voice(voice_client):

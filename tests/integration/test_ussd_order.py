@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, Customer, Item, Order, OutboundMessage
+from storage.models import Conversation, Customer, Item, Market, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, FakeClock
 from tests.ussd import UssdSession, option_key
 
@@ -285,6 +285,38 @@ def test_an_item_sold_out_before_confirming_is_named(client, db: Session):
     final = ussd.press("1")
     assert "Total Rp13.000" in final
     assert [line.item_name for line in db.scalars(select(Order)).one().lines] == ["Kangkung"]
+
+
+def test_a_price_changed_after_the_summary_is_shown_before_it_is_charged(client, db: Session):
+    ussd = UssdSession(client)
+    summary = order_tomatoes_and_rice(ussd)
+    assert summary.startswith("CON Total Rp86.000 (ongkir Rp10.000)")
+    db.execute(Item.__table__.update().where(Item.name == "Tomat").values(price=15_000))
+    db.commit()
+
+    reply = ussd.press(option_key(summary, "Pesan sekarang"))
+
+    assert reply.startswith(
+        "CON Harga Tomat berubah.\n"
+        "Total Rp88.000 (ongkir Rp10.000), bayar tunai:\n"
+        "Tomat 2 kg Rp30.000\n"
+    )
+    assert db.scalar(select(func.count()).select_from(Order)) == 0
+    db.rollback()  # end the read, to see what the app writes next
+    assert "Total Rp88.000" in ussd.press(option_key(reply, "Pesan sekarang"))
+    assert db.scalars(select(Order.total)).one() == 88_000
+
+
+def test_a_new_delivery_fee_after_the_summary_is_shown_before_it_is_charged(client, db: Session):
+    ussd = UssdSession(client)
+    summary = order_tomatoes_and_rice(ussd)
+    db.execute(Market.__table__.update().values(delivery_fee=12_000))
+    db.commit()
+
+    reply = ussd.press(option_key(summary, "Pesan sekarang"))
+
+    assert reply.startswith("CON Ongkir berubah.\nTotal Rp88.000 (ongkir Rp12.000), bayar tunai:")
+    assert db.scalar(select(func.count()).select_from(Order)) == 0
 
 
 def test_the_language_choice_is_remembered(client, db: Session):

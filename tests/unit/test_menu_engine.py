@@ -14,7 +14,7 @@ from menus import engine
 from menus.catalog import LastOrder
 from menus.engine import PlaceOrder, SaveLanguage
 from menus.screen import ChannelProfile
-from menus.state import CartLine, MenuState
+from menus.state import CartLine, MenuState, Quoted
 from tests.factories import make_catalog, make_context
 from voice_prompts import Text
 
@@ -78,6 +78,7 @@ def test_a_whole_order_ends_in_a_place_order_effect_with_name_and_address():
         PlaceOrder(
             market_id=1,
             lines=(CartLine(TOMATO, 2),),
+            quoted=Quoted(delivery_fee=10_000, unit_prices=((TOMATO, 14_000),)),
             name="Ni Made Sari",
             address="Banjar Kauh, Amlapura",
         ),
