@@ -52,7 +52,7 @@ blueprint.before_request(require_twilio_signature)
 # `Digits` after a <Record> is the key that ended it, or "hangup".
 VOICE_FIELDS = {
     "CallSid": required(field("CA[0-9a-f]{32}")),
-    "AccountSid": required(field("AC[0-9a-f]{32}")),
+    "AccountSid": field("AC[0-9a-f]{32}"),
     "From": required(PHONE),
     "To": PHONE,
     "CallStatus": WORD,

@@ -391,6 +391,22 @@ def test_a_new_price_between_quote_and_ya_is_quoted_before_it_is_charged(
     assert db.scalars(select(Order.goods_total)).one() == 32_000
 
 
+def test_a_new_price_and_a_sold_out_item_together_order_nothing_and_name_both(
+    couriers: Phones, db: Session
+):
+    couriers.add_trader_phone("AB1", BU_KOMANG)
+    couriers.quote(CUSTOMER, "B04 2, B01 1")
+    couriers.send(BU_KOMANG, "HARGA B04 16000")
+    couriers.send(BU_KOMANG, "HABIS B01")
+
+    reply = couriers.send(CUSTOMER, "YA")
+
+    assert reply.startswith("Belum dipesan, ada perubahan: Maaf, habis: ")
+    assert "Harga Tomat kini Rp16.000/kg. B04 Tomat 2 kg Rp32.000." in reply
+    db.rollback()
+    assert db.scalars(select(Order)).all() == []
+
+
 def test_a_new_delivery_fee_between_quote_and_ya_is_quoted_before_it_is_charged(
     couriers: Phones, db: Session
 ):
