@@ -24,6 +24,7 @@ import logging
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -243,19 +244,17 @@ def test_africastalking_voice_answers_well_formed_xml(clients, db, caplog, reque
     check_each(db, caplog, post)
 
 
+@contextmanager
 def stored_once(db, provider: str, message_id: str, sender: str, body: str):
-    """Post (the `post` it wraps), then check: an SMS accepted from a phone number is stored
-    with its text, exactly once; the same id again (a provider's retry) changes nothing."""
+    """Around a post of an SMS as the provider sends it: it is stored with its text, exactly
+    once; the same id again (a provider's retry) changes nothing."""
     before = stored_bodies(db, provider, message_id)
-
-    def check() -> None:
-        after = stored_bodies(db, provider, message_id)
-        if before:
-            assert after == before
-        elif sender != "anonymous":  # not a number: nobody to answer, nothing kept
-            assert after == [storable(body)]
-
-    return check
+    yield
+    after = stored_bodies(db, provider, message_id)
+    if before:
+        assert after == before
+    elif sender != "anonymous":  # not a number: nobody to answer, nothing kept
+        assert after == [storable(body)]
 
 
 TWILIO_SMS_FIELDS = {
@@ -277,14 +276,14 @@ def test_twilio_sms_answers_well_formed_twiml_and_keeps_the_text(clients, db, ca
     client = clients("twilio")
 
     def post():
+        kept = nullcontext()
         if well_formed:
-            check = stored_once(db, "twilio", form["MessageSid"], form["From"], form["Body"])
-        response = twilio_post(client, "/twilio/sms", form)
+            kept = stored_once(db, "twilio", form["MessageSid"], form["From"], form["Body"])
+        with kept:
+            response = twilio_post(client, "/twilio/sms", form)
         assert_valid_status(response, well_formed)
         if response.status_code == 200:
             assert ET.fromstring(response.data).tag == "Response"
-        if well_formed:
-            check()
 
     check_each(db, caplog, post)
 
@@ -306,12 +305,12 @@ def test_africastalking_sms_answers_200_or_400_and_keeps_the_text(clients, db, c
     client = clients("africastalking")
 
     def post():
+        kept = nullcontext()
         if well_formed:
-            check = stored_once(db, "africastalking", form["id"], form["from"], form["text"])
-        response = client.post(f"/africastalking/sms?token={AT_TOKEN}", data=form)
+            kept = stored_once(db, "africastalking", form["id"], form["from"], form["text"])
+        with kept:
+            response = client.post(f"/africastalking/sms?token={AT_TOKEN}", data=form)
         assert_valid_status(response, well_formed)
-        if well_formed:
-            check()
 
     check_each(db, caplog, post)
 
@@ -355,26 +354,23 @@ def test_android_answers_200_or_400_and_keeps_the_text(clients, db, caplog, requ
     event, well_formed = request
     client = clients("android")
     raw = json.dumps(event).encode()
-
-    payload = event["payload"]
-    received = well_formed and event["event"] == "sms:received"
-    if received:
+    kept = nullcontext()
+    if well_formed and event["event"] == "sms:received":
+        payload = event["payload"]
         key = "|".join((event["id"], payload["messageId"], payload["receivedAt"]))
+        kept = stored_once(db, "android", key, payload["phoneNumber"], payload["message"])
 
     def post():
-        if received:
-            check = stored_once(db, "android", key, payload["phoneNumber"], payload["message"])
         timestamp = str(phone_time(client))
         signature = hmac.new(ANDROID_KEY.encode(), raw + timestamp.encode(), "sha256")
-        response = client.post(
-            "/android/sms",
-            data=raw,
-            content_type="application/json",
-            headers={"X-Signature": signature.hexdigest(), "X-Timestamp": timestamp},
-        )
+        with kept:
+            response = client.post(
+                "/android/sms",
+                data=raw,
+                content_type="application/json",
+                headers={"X-Signature": signature.hexdigest(), "X-Timestamp": timestamp},
+            )
         assert_valid_status(response, well_formed)
-        if received:
-            check()
 
     check_each(db, caplog, post)
 
