@@ -1,8 +1,12 @@
-"""Reads the catalog and the caller from storage into the plain values the menus use."""
+"""Reads the catalog and the caller from storage into the plain values the menus use.
+
+The catalog is kept in memory in each process and read again only when it changed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -19,14 +23,47 @@ from orders.hours import next_opening
 from storage import queries
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """One database's catalog as read at `version`: markets without their hours applied."""
+
+    version: int
+    catalog: InMemoryCatalog
+    hours: dict[int, tuple[dt.time, dt.time, str]]  # market id -> opens, closes, timezone
+
+
+# Per process, per database: read again only when the database's catalog version moved.
+_loaded: dict[str, _Loaded] = {}
+MAX_DATABASES = 8  # tests open many databases in one process; production one
+
+
 def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
-    """The whole catalog as it is at `now` (markets say when they reopen if they are closed)."""
-    markets, vendors, items = [], [], []
+    """The whole catalog as it is at `now` (markets say when they reopen if they are closed).
+
+    Read from the database only when its catalog version (bumped by triggers in the same
+    transaction as any change to a market, trader or item) differs from the one this
+    process holds; otherwise one one-row query, whatever the size of the catalog.
+    """
+    key = session.get_bind().url.render_as_string(hide_password=False)
+    version = queries.catalog_version(session)
+    loaded = _loaded.get(key)
+    if loaded is None or loaded.version != version:
+        loaded = _read(session, version)
+        if len(_loaded) >= MAX_DATABASES:
+            _loaded.pop(next(iter(_loaded)))
+        _loaded[key] = loaded
+    markets = [
+        replace(market, reopens_at=next_opening(*loaded.hours[market.id], now))
+        for market in loaded.catalog.market_list
+    ]
+    return loaded.catalog.with_markets(markets)
+
+
+def _read(session: Session, version: int) -> _Loaded:
+    markets, vendors, items, hours = [], [], [], {}
     for market in queries.all_markets(session):
-        reopens_at = next_opening(market.opens_at, market.closes_at, market.timezone, now)
-        markets.append(
-            MarketInfo(market.id, market.code, market.name, market.delivery_fee, reopens_at)
-        )
+        hours[market.id] = (market.opens_at, market.closes_at, market.timezone)
+        markets.append(MarketInfo(market.id, market.code, market.name, market.delivery_fee))
         for vendor in market.vendors:
             vendors.append(
                 VendorInfo(vendor.id, market.id, vendor.code, vendor.name, vendor.category)
@@ -45,7 +82,7 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
                 )
                 for item in vendor.items
             )
-    return InMemoryCatalog(tuple(markets), tuple(vendors), tuple(items))
+    return _Loaded(version, InMemoryCatalog(markets, vendors, items), hours)
 
 
 def load_caller(session: Session, phone: str, *, starting: bool = False) -> Caller:

@@ -6,6 +6,7 @@ database themselves (see `conversations.catalog_loader` for the storage-backed o
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -141,6 +142,13 @@ class InMemoryCatalog:
 
     def item(self, item_id: int) -> ItemInfo | None:
         return self._items.get(item_id)
+
+    def with_markets(self, market_list: Sequence[MarketInfo]) -> InMemoryCatalog:
+        """The same traders and items (and their indexes, not copied) with these markets."""
+        changed = copy.copy(self)
+        changed.market_list = tuple(market_list)
+        changed._markets = {m.id: m for m in changed.market_list}
+        return changed
 
     def replace_item(self, item: ItemInfo) -> InMemoryCatalog:
         """A copy with one item changed (sold out, new price)."""

@@ -407,6 +407,16 @@ class LoginFailure(Base):
     at: Mapped[dt.datetime]
 
 
+class CatalogVersion(Base):
+    """One row: a number that database triggers bump whenever a market, trader or item
+    changes (migration 0008), so that a process knows when its cached catalog is stale."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int]
+
+
 class WorkerHeartbeat(Base):
     """When each worker process was last heard from (for `/healthz/worker`)."""
 

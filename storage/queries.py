@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from storage.models import (
     ACTIVE_JOB_STATES,
     OPEN_ORDER_STATES,
+    CatalogVersion,
     Conversation,
     Courier,
     Customer,
@@ -25,6 +26,11 @@ from storage.models import (
     Vendor,
     WorkerHeartbeat,
 )
+
+
+def catalog_version(session: Session) -> int:
+    """The number that changes whenever a market, trader or item does (one-row table)."""
+    return session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1)) or 0
 
 
 def all_markets(session: Session) -> Sequence[Market]:
