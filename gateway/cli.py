@@ -30,6 +30,7 @@ from voice_prompts.synth import EspeakMissing, clips, synthesize
 
 def register_commands(app: Flask) -> None:
     """Add Telepasar's commands to the app's CLI."""
+    app.cli.add_command(migrate)
     app.cli.add_command(seed_demo)
     app.cli.add_command(worker)
     app.cli.add_command(prompts_synth)
@@ -37,6 +38,15 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courier_list)
     app.cli.add_command(trader_phone)
     app.cli.add_command(staff_add)
+
+
+@click.command("migrate")
+@with_appcontext
+def migrate() -> None:
+    """Bring the schema up to date (Alembic); nothing else is written."""
+    click.echo("Updating the database schema (Alembic)...")
+    upgrade_schema(current_database().engine)
+    click.echo("The schema is up to date.")
 
 
 @click.command("seed-demo")

@@ -71,7 +71,11 @@ def start_gateway(settings: Settings, log: Path) -> tuple[Process, str]:
     server = start_flask(
         settings, log, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"
     )
-    url = f"http://127.0.0.1:{port}"
+    return _when_healthy(server, f"http://127.0.0.1:{port}")
+
+
+def _when_healthy(server: Process, url: str) -> tuple[Process, str]:
+    """Wait until `server` answers /healthz (30 s at most; its output shown if it never does)."""
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -83,3 +87,28 @@ def start_gateway(settings: Settings, log: Path) -> tuple[Process, str]:
             server.stop()
             raise AssertionError(f"the gateway did not start:\n{server.output()}")
         time.sleep(0.1)
+
+
+def start_gunicorn(settings: Settings, log: Path, *, workers: int = 2) -> tuple[Process, str]:
+    """The gateway as the README deploys it (gunicorn, `gateway/gunicorn_conf.py`) on a free
+    loopback port; returns it and its URL once /healthz answers."""
+    port = free_port()
+    env = settings_env(settings)
+    env.update(TELEPASAR_BIND=f"127.0.0.1:{port}", TELEPASAR_WEB_WORKERS=str(workers))
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:gateway.gunicorn_conf",
+                "gateway:create_app()",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return _when_healthy(Process(process, log), f"http://127.0.0.1:{port}")

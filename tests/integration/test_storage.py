@@ -57,6 +57,19 @@ def test_seed_demo_on_a_fresh_database_then_again(tmp_path, clock):
     app.extensions["telepasar_db"].engine.dispose()
 
 
+def test_migrate_brings_a_fresh_database_to_the_schema_and_writes_no_catalog(tmp_path, clock):
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/prod.sqlite3")
+    app = create_app(settings, clock=clock)
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert "The schema is up to date." in result.output
+    with app.extensions["telepasar_db"].readers() as session:
+        assert session.scalar(select(func.count()).select_from(Market)) == 0
+    app.extensions["telepasar_db"].engine.dispose()
+
+
 def test_the_demo_catalog_is_the_markets_of_the_seed_story(db: Session):
     markets = db.scalars(select(Market).order_by(Market.position)).all()
     assert [m.name for m in markets] == [

@@ -1,0 +1,24 @@
+"""gunicorn's settings for Telepasar in production (`gunicorn -c python:gateway.gunicorn_conf`).
+
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS. The README's
+"Deploying" section has the whole command; `make bench` and the concurrency tests run the
+gateway exactly this way.
+"""
+
+import os
+
+# Loopback: a TLS proxy (Caddy, nginx) in front answers the providers.
+bind = os.environ.get("TELEPASAR_BIND", "127.0.0.1:8000")
+# Sync workers, one request at a time each: a hop is a few milliseconds of CPU and one
+# database transaction. About one per core, more when the database is PostgreSQL.
+workers = int(os.environ.get("TELEPASAR_WEB_WORKERS", "2"))
+# Twilio and Africa's Talking give up after about 15 s; a request is never useful later.
+timeout = 20
+graceful_timeout = 20
+# The app's own logging masks phone numbers and tokens; the access log never prints a query
+# string (Africa's Talking's ?token=) and never a form body.
+accesslog = "-"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# Each worker builds its own app and database connections after the fork (no connection is
+# ever shared between processes); a bad setting stops every worker with one line naming it.
+preload_app = False
