@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST := 127.0.0.1
 PORT := 5000
 
-.PHONY: run test test-future lint install seed clean
+.PHONY: run test test-future lint install seed bench clean
 
 install: $(STAMP)
 
@@ -64,6 +64,12 @@ test-future: install
 	@offset=$$(( $$(date -d "$(FUTURE)" +%s) - $$(date +%s) )); \
 	  echo "Running the date-sensitive tests on $$(faketime -f "$$(printf '%+d' $$offset)" date -u)"; \
 	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider $(FUTURE_TESTS)
+
+# The production path measured (gunicorn + wrk), written to bench/RESULTS.md; PostgreSQL too
+# when TEST_DATABASE_URL is set. Needs wrk: sudo apt-get install wrk.
+bench: install
+	@command -v wrk >/dev/null || { echo "wrk is not installed: sudo apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
 
 # ruff (lint and format), and the layers of docs/ARCHITECTURE.md (import-linter contracts
 # in pyproject.toml).

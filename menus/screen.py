@@ -139,7 +139,11 @@ def page_screen(
 
 
 class _PageSizer:
-    """Measures candidate pages from lines rendered once (a page is laid out like page_screen)."""
+    """Measures candidate pages from lines rendered once (a page is laid out like page_screen).
+
+    Entries are rendered when a page first measures them: a page is a few entries, so a hop
+    costs the same with 6 traders in a market as with 200.
+    """
 
     def __init__(
         self, layout: ListLayout, profile: ChannelProfile, prompts: PromptCatalog, lang: str
@@ -147,16 +151,23 @@ class _PageSizer:
         self.layout = layout
         self.profile = profile
         self.head = [prompts.render(text, lang) for text in layout.head]
-        self.entries = [prompts.render(text, lang) for text in layout.entries]
+        self.prompts, self.lang = prompts, lang
+        self.rendered: dict[int, str] = {}
         self.actions = [f"{o.key}. {prompts.render(o.label, lang)}" for o in layout.actions]
         self.next = f"{profile.next_key}. {prompts.render(Text.of('nav.next'), lang)}"
         self.back = f"{profile.back_key}. {prompts.render(Text.of('nav.back'), lang)}"
 
+    def entry(self, index: int) -> str:
+        """Entry `index`, rendered the first time it is asked for."""
+        if index not in self.rendered:
+            self.rendered[index] = self.prompts.render(self.layout.entries[index], self.lang)
+        return self.rendered[index]
+
     def fits(self, start: int, end: int, *, has_previous: bool) -> bool:
-        entries = self.entries[start:end]
+        entries = [self.entry(index) for index in range(start, end)]
         if self.layout.numbered:
             entries = [f"{number}. {line}" for number, line in enumerate(entries, start=1)]
-        nav = [self.next] if end < len(self.entries) else []
+        nav = [self.next] if end < len(self.layout.entries) else []
         if has_previous or self.layout.can_go_back:
             nav.append(self.back)
         choices = len(nav) + len(self.actions) + (len(entries) if self.layout.numbered else 0)

@@ -1,0 +1,569 @@
+"""`make bench`: the production path measured, written to bench/RESULTS.md.
+
+The gateway runs under gunicorn exactly as deployed (`gateway/gunicorn_conf.py`, 2 sync
+workers) on loopback, and wrk (32 connections, 2 threads) replays prepared requests: a USSD
+first dial, a USSD hop in the middle of an order, a signed Twilio <Gather> hop and an SMS
+keyword order. Each is reported as requests/s, p50 and p99, and as a ratio to a stateless
+Flask endpoint answering a fixed TwiML menu (bench/baseline.py), measured in the same run
+with the same server settings. Then: the same hops with a 3 x 200 x 50 catalog (30,000
+items), the outbox's throughput to the local fake provider through each real SDK, and the
+time to offer one order to 500 couriers. On SQLite, and on PostgreSQL when
+TEST_DATABASE_URL names a server (its user must be allowed to create databases).
+
+Figures are ratios measured in one run on one machine: rerun it on yours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from gateway import create_app  # noqa: E402
+from orders.dispatch import offer_order  # noqa: E402
+from orders.outbox import OutboxPolicy, deliver_due, enqueue_sms  # noqa: E402
+from orders.register import register_courier  # noqa: E402
+from orders.rules import OrderRules  # noqa: E402
+from orders.service import OrderLineRequest, place_order  # noqa: E402
+from settings import Settings  # noqa: E402
+from storage.clock import system_clock  # noqa: E402
+from storage.models import Item, Market, Vendor  # noqa: E402
+from tests import fake_providers as fp  # noqa: E402
+from tests.processes import Process, _when_healthy, free_port, settings_env  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+DURATION_SECONDS = 8
+CONNECTIONS, THREADS = 32, 2
+SESSIONS = 200  # interleaved: a session's next request is 100 requests later per thread
+PUBLIC = "https://bench.example"
+TOKEN = "bench-twilio-token"
+MARKET_OPEN = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)  # a Monday, 10:00 in Bali
+MARKET_CLOSED = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+# ---------------------------------------------------------------- databases
+
+
+def sqlite_url(folder: Path, name: str) -> str:
+    return f"sqlite:///{folder / name}.sqlite3"
+
+
+def postgres_url(server: str, name: str) -> str:
+    """A fresh database `name` on the server of `server` (dropped first if it exists)."""
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def prepared(url: str, *, large: bool) -> Settings:
+    """Migrated, the demo catalog loaded, and with `large` 30,000 items in 3 x 200 x 50."""
+    settings = Settings(
+        database_url=url, public_base_url=PUBLIC, twilio_auth_token=TOKEN, sms_provider="log"
+    )
+    app = create_app(settings)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    if large:
+        with app.extensions["telepasar_db"].unit_of_work() as session:
+            _generate_catalog(session)
+    app.extensions["telepasar_db"].engine.dispose()
+    return settings
+
+
+def _generate_catalog(session) -> None:
+    markets = session.scalars(select(Market.id).order_by(Market.id)).all()[:3]
+    for m, market_id in enumerate(markets):
+        vendors = [
+            dict(
+                market_id=market_id,
+                code=f"V{m}{v:03d}",
+                name=f"Pedagang {m}-{v}",
+                category="sayur",
+                position=100 + v,
+            )
+            for v in range(200)
+        ]
+        session.execute(insert(Vendor), vendors)
+        ids = session.scalars(
+            select(Vendor.id).where(Vendor.code.like(f"V{m}%")).order_by(Vendor.id)
+        ).all()
+        session.execute(
+            insert(Item),
+            [
+                dict(
+                    vendor_id=vendor_id,
+                    code=f"G{m}{v:03d}{i:02d}",
+                    name=f"Barang {i}",
+                    name_en=f"Goods {i}",
+                    unit="buah",
+                    price=1_000 + i,
+                    position=i,
+                )
+                for v, vendor_id in enumerate(ids)
+                for i in range(50)
+            ],
+        )
+
+
+# ---------------------------------------------------------------- prepared requests
+
+
+def form(**fields: str) -> str:
+    return urlencode(fields)
+
+
+def interleaved(sessions: list[list[tuple[str, str, str]]]) -> list[tuple[str, str, str]]:
+    """Hop h of every session, then hop h + 1 of every session, ..."""
+    return [hops[h] for h in range(len(sessions[0])) for hops in sessions]
+
+
+def ussd_first_dials(count: int = 40_000) -> list[tuple[str, str, str]]:
+    return [
+        (
+            "/africastalking/ussd",
+            "",
+            form(
+                sessionId=f"ATUid_f{n}",
+                phoneNumber=f"+628124{n:07d}",
+                serviceCode="*384*21#",
+                networkCode="51010",
+                text="",
+            ),
+        )
+        for n in range(count)
+    ]
+
+
+def ussd_mid_order(hops: int = 200) -> list[tuple[str, str, str]]:
+    """Each session: dial, language, market, then a trader and back, again and again."""
+    sessions = []
+    for n in range(SESSIONS):
+        inputs = ["1", "1"] + ["1", "0"] * ((hops - 3) // 2 + 1)
+        sessions.append(
+            [
+                (
+                    "/africastalking/ussd",
+                    "",
+                    form(
+                        sessionId=f"ATUid_m{n}",
+                        phoneNumber=f"+628125{n:07d}",
+                        serviceCode="*384*21#",
+                        networkCode="51010",
+                        text="*".join(inputs[:h]),
+                    ),
+                )
+                for h in range(hops)
+            ]
+        )
+    return interleaved(sessions)
+
+
+def twilio_gather_hops(settings: Settings, hops: int = 150) -> list[tuple[str, str, str]]:
+    """Signed hops of calls: language, market, then a trader and back (`*`), again and again.
+
+    One probe call through the app learns each step's URL (`?step=N`); every call follows it.
+    """
+    import xml.etree.ElementTree as ET
+
+    client = create_app(settings).test_client()
+    validator = RequestValidator(TOKEN)
+    presses = [None, "1", "1"] + ["1", "*"] * hops
+    paths, path = [], "/twilio/voice"
+    probe = "CA" + "f" * 32
+    for digits in presses[:hops]:
+        params = _call_params(probe, digits)
+        reply = client.post(
+            path,
+            data=params,
+            headers={"X-Twilio-Signature": validator.compute_signature(PUBLIC + path, params)},
+        )
+        assert reply.status_code == 200, reply.data
+        paths.append((path, digits))
+        path = ET.fromstring(reply.data).find(".//Gather").get("action")
+    sessions = []
+    for n in range(SESSIONS):
+        sid = f"CA{n:032x}"
+        sessions.append(
+            [
+                (
+                    p,
+                    validator.compute_signature(PUBLIC + p, _call_params(sid, d)),
+                    form(**_call_params(sid, d)),
+                )
+                for p, d in paths
+            ]
+        )
+    return interleaved(sessions)
+
+
+def _call_params(sid: str, digits: str | None) -> dict[str, str]:
+    params = {
+        "CallSid": sid,
+        "AccountSid": "AC" + "1" * 32,
+        "From": f"+62813{int(sid[2:], 16) % 10**7:07d}",
+        "To": "+6236321234",
+        "CallStatus": "in-progress",
+    }
+    if digits is not None:
+        params["Digits"] = digits
+    return params
+
+
+def sms_orders(count: int = 40_000) -> list[tuple[str, str, str]]:
+    return [
+        (
+            "/africastalking/sms",
+            "",
+            form(
+                **{
+                    "from": f"+628126{n:07d}",
+                    "to": "21234",
+                    "text": "PESAN B04 2, B06 1",
+                    "id": f"ATXid_b{n}",
+                }
+            ),
+        )
+        for n in range(count)
+    ]
+
+
+def baseline_hops(count: int = 1_000) -> list[tuple[str, str, str]]:
+    return [("/menu", "", form(CallSid=f"CA{n:032x}", Digits="1")) for n in range(count)]
+
+
+# ---------------------------------------------------------------- serving and measuring
+
+
+def gunicorn(settings: Settings, app: str, log: Path) -> tuple[Process, str]:
+    port = free_port()
+    env = settings_env(settings)
+    env.update(TELEPASAR_BIND=f"127.0.0.1:{port}", TELEPASAR_WEB_WORKERS="2", PYTHONPATH=str(ROOT))
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf", app],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return _when_healthy(Process(process, log), f"http://127.0.0.1:{port}")
+
+
+@dataclass
+class Run:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    bad: int
+
+
+def wrk(name: str, url: str, lines: list[tuple[str, str, str]], folder: Path) -> Run:
+    file = folder / f"{name}.tsv"
+    file.write_text("".join(f"{p}\t{s}\t{b}\n" for p, s, b in lines), encoding="utf-8")
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{THREADS}",
+            f"-c{CONNECTIONS}",
+            f"-d{DURATION_SECONDS}s",
+            "--timeout",
+            "20s",
+            "-s",
+            str(BENCH / "replay.lua"),
+            url,
+            "--",
+            str(file),
+            str(THREADS),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    run = Run(
+        name,
+        result["requests"] / (result["duration_us"] / 1e6),
+        result["p50_us"] / 1000,
+        result["p99_us"] / 1000,
+        result["bad"],
+    )
+    say(
+        f"  {name}: {run.requests_per_second:.0f} req/s, p50 {run.p50_ms:.1f} ms, "
+        f"p99 {run.p99_ms:.1f} ms, {run.bad} failed"
+    )
+    return run
+
+
+def served(settings: Settings, folder: Path, scenarios: dict[str, Callable[[], list]]) -> list[Run]:
+    server, url = gunicorn(settings, "gateway:create_app()", folder / "gateway.log")
+    try:
+        return [wrk(name, url, make(), folder) for name, make in scenarios.items()]
+    finally:
+        server.stop()
+
+
+# ---------------------------------------------------------------- in-process measures
+
+
+def outbox_throughput(url: str, folder: Path, count: int = 1_000) -> dict[str, float]:
+    """SMS/s from the outbox to the local fake provider, through each provider's real SDK."""
+    fake, stop = fp.serve()
+    rates = {}
+    try:
+        for provider in ("twilio", "africastalking", "android"):
+            settings = replace(
+                Settings(database_url=url),
+                sms_provider=provider,
+                twilio_account_sid=fp.TWILIO_SID,
+                twilio_auth_token=fp.TWILIO_TOKEN,
+                twilio_from_number="+15005550006",
+                twilio_api_base_url=fake.url,
+                at_username=fp.AT_USERNAME,
+                at_api_key=fp.AT_API_KEY,
+                at_api_base_url=fake.url,
+                android_gateway_url=f"{fake.url}/3rdparty/v1",
+                android_gateway_user=fp.ANDROID_USER,
+                android_gateway_password=fp.ANDROID_PASSWORD,
+            )
+            app = create_app(settings)
+            database = app.extensions["telepasar_db"]
+            now = system_clock()
+            with database.unit_of_work() as session:
+                for n in range(count):
+                    enqueue_sms(
+                        session,
+                        to=f"+628127{n:07d}",
+                        body="Telepasar: uji kirim.",
+                        kind="reply",
+                        now=now,
+                    )
+            from gateway.senders import make_sender
+
+            sender = make_sender(settings)
+            policy = OutboxPolicy(max_attempts=5, lease=dt.timedelta(seconds=60))
+            started = time.perf_counter()
+            sent = deliver_due(
+                database.unit_of_work,
+                sender,
+                clock=system_clock,
+                policy=policy,
+                worker_id="bench",
+                limit=count,
+            )
+            elapsed = time.perf_counter() - started
+            assert sent.sent == count, sent
+            rates[provider] = count / elapsed
+            say(f"  outbox via {provider}: {rates[provider]:.0f} SMS/s")
+            database.engine.dispose()
+    finally:
+        stop()
+    return rates
+
+
+def offer_fan_out(url: str, couriers: int = 500) -> float:
+    """Milliseconds to offer one order to `couriers` free couriers of its market."""
+    app = create_app(Settings(database_url=url))
+    database = app.extensions["telepasar_db"]
+    with database.unit_of_work() as session:
+        for n in range(couriers):
+            courier = register_courier(
+                session, phone=f"+628128{n:07d}", name=f"Kurir {n}", market="AB", now=MARKET_CLOSED
+            )
+            courier.available = True
+        tomatoes = session.scalars(select(Item.id).where(Item.code == "B04")).one()
+        placed = place_order(
+            session,
+            phone="+6281299990000",
+            name="Ni Made Sari",
+            address="Banjar Kauh",
+            channel="ussd",
+            rules=OrderRules(),
+            lines=[OrderLineRequest(tomatoes, 2)],
+            now=MARKET_CLOSED,
+        )
+    with database.unit_of_work() as session:
+        from storage.models import Order
+
+        order = session.get(Order, placed.order_id)
+        started = time.perf_counter()
+        offered = offer_order(session, order, now=MARKET_OPEN)
+        session.flush()
+        elapsed = time.perf_counter() - started
+    assert offered == couriers, offered
+    database.engine.dispose()
+    say(f"  offer to {couriers} couriers: {elapsed * 1000:.0f} ms")
+    return elapsed * 1000
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+def main() -> None:
+    started = time.monotonic()
+    quiet = logging.getLogger("werkzeug")  # the fake provider's one line per request
+    create_app(Settings(database_url="sqlite://"))  # logging configured once, then quietened
+    quiet.setLevel(logging.WARNING)
+    for name in ("orders", "alembic"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    folder = Path(tempfile.mkdtemp(prefix="telepasar-bench-"))
+    backends = [("SQLite", lambda name: sqlite_url(folder, name))]
+    if server := os.environ.get("TEST_DATABASE_URL"):
+        backends.append(("PostgreSQL", lambda name: postgres_url(server, f"bench_{name}")))
+
+    say("Baseline: a stateless Flask endpoint with a fixed TwiML menu, same gunicorn settings")
+    base_server, base_url = gunicorn(Settings(), "bench.baseline:app", folder / "baseline.log")
+    try:
+        baseline = wrk("baseline", base_url, baseline_hops(), folder)
+    finally:
+        base_server.stop()
+
+    results = {}
+    for backend, url_for in backends:
+        say(f"{backend}, demo catalog (79 items):")
+        demo_url = url_for("demo")
+        demo = prepared(demo_url, large=False)
+        runs = served(
+            demo,
+            folder,
+            {
+                "USSD first dial": ussd_first_dials,
+                "USSD mid-order hop": ussd_mid_order,
+                "Twilio Gather hop (signed)": partial(twilio_gather_hops, demo),
+                "SMS keyword order": sms_orders,
+            },
+        )
+        say(f"{backend}, generated catalog (3 x 200 x 50 = 30,000 items more):")
+        large = prepared(url_for("large"), large=True)
+        large_runs = served(
+            large,
+            folder,
+            {
+                "USSD first dial": ussd_first_dials,
+                "USSD mid-order hop": ussd_mid_order,
+            },
+        )
+        say(f"{backend}, the outbox and dispatch:")
+        rates = outbox_throughput(demo_url, folder)
+        fan_out = offer_fan_out(demo_url)
+        results[backend] = (runs, large_runs, rates, fan_out)
+
+    report = render(baseline, results, time.monotonic() - started)
+    (BENCH / "RESULTS.md").write_text(report, encoding="utf-8")
+    shutil.rmtree(folder)  # kept when a run fails: the servers' logs are in it
+    say(f"Written: bench/RESULTS.md ({time.monotonic() - started:.0f} s)")
+
+
+def render(baseline: Run, results: dict, seconds: float) -> str:
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `make bench` (bench/run.py); rerun it to measure your machine.",
+        "",
+        f"- Machine: {machine()}",
+        "- Server: gunicorn, 2 sync workers (`gateway/gunicorn_conf.py`), loopback; load: wrk,"
+        f" {CONNECTIONS} connections, {THREADS} threads, {DURATION_SECONDS} s a run, same machine",
+        f"- Whole run: {seconds:.0f} s",
+        "",
+        f"Baseline (stateless Flask, fixed TwiML): {baseline.requests_per_second:.0f} req/s, "
+        f"p50 {baseline.p50_ms:.1f} ms, p99 {baseline.p99_ms:.1f} ms.",
+        "",
+    ]
+    for backend, (runs, large_runs, rates, fan_out) in results.items():
+        lines += [
+            f"## {backend}",
+            "",
+            "Target: at least 0.5 of the baseline's requests/s, p99 under 25 ms.",
+            "",
+            "| hop | req/s | p50 ms | p99 ms | failed | ratio to baseline | target |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for run in runs:
+            ratio = run.requests_per_second / baseline.requests_per_second
+            ok = ratio >= 0.5 and run.p99_ms < 25
+            lines.append(
+                f"| {run.name} | {run.requests_per_second:.0f} | {run.p50_ms:.1f} | "
+                f"{run.p99_ms:.1f} | {run.bad} | {ratio:.2f} | {verdict(ok)} |"
+            )
+        lines += [
+            "",
+            "Hop cost with the generated catalog (30,000 more items) against the demo catalog:",
+            "",
+            "| hop | demo req/s | large req/s | large / demo | target (within 10%) |",
+            "|---|---|---|---|---|",
+        ]
+        demo_by_name = {run.name: run for run in runs}
+        for run in large_runs:
+            demo_run = demo_by_name[run.name]
+            ratio = run.requests_per_second / demo_run.requests_per_second
+            lines.append(
+                f"| {run.name} | {demo_run.requests_per_second:.0f} | "
+                f"{run.requests_per_second:.0f} | {ratio:.2f} | {verdict(ratio >= 0.9)} |"
+            )
+        lines += [
+            "",
+            "| outbox, 1,000 SMS to the local fake provider | SMS/s | target (>= 300) |",
+            "|---|---|---|",
+        ]
+        for provider, rate in rates.items():
+            lines.append(f"| {provider} SDK | {rate:.0f} | {verdict(rate >= 300)} |")
+        lines += [
+            "",
+            f"Offer one order to 500 couriers: {fan_out:.0f} ms "
+            f"(target under 200 ms: {verdict(fan_out < 200)}).",
+            "",
+        ]
+    lines += (
+        [(BENCH / "NOTES.md").read_text(encoding="utf-8")] if (BENCH / "NOTES.md").exists() else []
+    )
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
+
+
+if __name__ == "__main__":
+    main()
