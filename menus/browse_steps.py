@@ -22,7 +22,7 @@ from menus.basket import (
 from menus.checkout_steps import next_checkout_step
 from menus.context import Context, SaveLanguage, Turn
 from menus.state import CartLine, MenuState
-from menus.step_kinds import Action, InputStep, ListStep, keypad_number
+from menus.step_kinds import Action, InputStep, Lazy, ListStep, keypad_number
 from voice_prompts import LANGUAGES, Money, Text
 
 
@@ -160,13 +160,13 @@ class VendorStep(ListStep):
         return (Text.of("vendor.title", market=market.name if market else ""),)
 
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
-        return [
-            (
+        return Lazy(
+            ctx.catalog.vendors(state.market_id or 0),
+            lambda v: (
                 Text.of("vendor.option", name=v.name, category=Text.of(f"category.{v.category}")),
                 v.id,
-            )
-            for v in ctx.catalog.vendors(state.market_id or 0)
-        ]
+            ),
+        )
 
     def pick(self, ctx: Context, state: MenuState, vendor_id: int) -> Turn:
         return Turn(state.go("item", vendor_id=vendor_id))
@@ -186,13 +186,10 @@ class ItemStep(ListStep):
         return (title,)
 
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
-        return [
-            (
-                Text.of("item.option", **priced(item, state.language)),
-                item.id,
-            )
-            for item in ctx.catalog.items(state.vendor_id or 0)
-        ]
+        return Lazy(
+            ctx.catalog.items(state.vendor_id or 0),
+            lambda item: (Text.of("item.option", **priced(item, state.language)), item.id),
+        )
 
     def pick(self, ctx: Context, state: MenuState, item_id: int) -> Turn:
         return Turn(state.go("quantity", item_id=item_id))

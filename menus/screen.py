@@ -92,7 +92,7 @@ class ListLayout:
     """A list step before pagination: fixed head, the list, fixed actions."""
 
     head: tuple[Text, ...]
-    entries: tuple[Text, ...]
+    entries: Sequence[Text]  # made when a page needs them (menus.step_kinds.Lazy)
     numbered: bool
     actions: tuple[Option, ...]
     can_go_back: bool

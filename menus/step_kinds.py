@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar, overload
 
 from menus.context import Context, Turn
 from menus.screen import ListLayout, Option, Screen, page_end, page_screen
@@ -12,6 +13,30 @@ from menus.state import MenuState
 from voice_prompts import Text
 
 Action = tuple[str, Text, Callable[[Context, MenuState], Turn]]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Lazy(Sequence[R]):
+    """`make(item)` for each of `items`, made only when asked for: a page shows a few entries
+    of a list that may hold hundreds (a market's traders), so a hop costs the same."""
+
+    def __init__(self, items: Sequence[T], make: Callable[[T], R]) -> None:
+        self.items, self.make = items, make
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | list[R]:
+        if isinstance(index, slice):
+            return [self.make(item) for item in self.items[index]]
+        return self.make(self.items[index])
 
 
 class Step:
@@ -51,16 +76,16 @@ class ListStep(Step):
         """Where `0` (back) leads from here; None: this screen has no back."""
         return None
 
-    def _layout(self, ctx: Context, state: MenuState) -> tuple[ListLayout, list[Any]]:
-        entries = list(self.entries(ctx, state))
+    def _layout(self, ctx: Context, state: MenuState) -> tuple[ListLayout, Sequence[Any]]:
+        entries = self.entries(ctx, state)
         layout = ListLayout(
             head=state.notice + self.head(ctx, state),
-            entries=tuple(label for label, _ in entries),
+            entries=Lazy(entries, itemgetter(0)),
             numbered=self.numbered,
             actions=tuple(Option(key, label) for key, label, _ in self.actions(ctx, state)),
             can_go_back=self.back(ctx, state) is not None,
         )
-        return layout, [value for _, value in entries]
+        return layout, Lazy(entries, itemgetter(1))
 
     def _page(self, ctx: Context, state: MenuState):
         """The layout, the values of its entries, and the current page's [start, end)."""
