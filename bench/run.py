@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -49,7 +50,7 @@ from settings import Settings  # noqa: E402
 from storage.clock import system_clock  # noqa: E402
 from storage.models import Item, Market, Vendor  # noqa: E402
 from tests import fake_providers as fp  # noqa: E402
-from tests.processes import Process, _when_healthy, free_port, settings_env  # noqa: E402
+from tests.processes import start_gunicorn  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 DURATION_SECONDS = 8
@@ -261,22 +262,6 @@ def baseline_hops(count: int = 1_000) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------- serving and measuring
 
 
-def gunicorn(settings: Settings, app: str, log: Path) -> tuple[Process, str]:
-    port = free_port()
-    env = settings_env(settings)
-    env.update(TELEPASAR_BIND=f"127.0.0.1:{port}", TELEPASAR_WEB_WORKERS="2", PYTHONPATH=str(ROOT))
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf", app],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return _when_healthy(Process(process, log), f"http://127.0.0.1:{port}")
-
-
 @dataclass
 class Run:
     name: str
@@ -324,11 +309,27 @@ def wrk(name: str, url: str, lines: list[tuple[str, str, str]], folder: Path) ->
 
 
 def served(settings: Settings, folder: Path, scenarios: dict[str, Callable[[], list]]) -> list[Run]:
-    server, url = gunicorn(settings, "gateway:create_app()", folder / "gateway.log")
+    """Each scenario against one gunicorn, after a warm-up: every worker has read the catalog
+    once (what its first request after a change costs is said in NOTES.md), so the runs
+    measure the steady state."""
+    server, url = start_gunicorn(settings, folder / "gateway.log")
     try:
+        warm_up(url)
         return [wrk(name, url, make(), folder) for name, make in scenarios.items()]
     finally:
         server.stop()
+
+
+def warm_up(url: str, requests_each: int = 32) -> None:
+    """First dials from several connections at once, so that every worker answers some."""
+    import requests
+
+    def dial(n: int) -> None:
+        data = dict(sessionId=f"ATUid_warm{n}", phoneNumber=f"+628129{n:07d}", text="")
+        requests.post(f"{url}/africastalking/ussd", data=data, timeout=30).raise_for_status()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(dial, range(requests_each)))
 
 
 # ---------------------------------------------------------------- in-process measures
@@ -440,7 +441,9 @@ def main() -> None:
         backends.append(("PostgreSQL", lambda name: postgres_url(server, f"bench_{name}")))
 
     say("Baseline: a stateless Flask endpoint with a fixed TwiML menu, same gunicorn settings")
-    base_server, base_url = gunicorn(Settings(), "bench.baseline:app", folder / "baseline.log")
+    base_server, base_url = start_gunicorn(
+        Settings(), folder / "baseline.log", app="bench.baseline:app"
+    )
     try:
         baseline = wrk("baseline", base_url, baseline_hops(), folder)
     finally:

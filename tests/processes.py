@@ -89,9 +89,12 @@ def _when_healthy(server: Process, url: str) -> tuple[Process, str]:
         time.sleep(0.1)
 
 
-def start_gunicorn(settings: Settings, log: Path, *, workers: int = 2) -> tuple[Process, str]:
-    """The gateway as the README deploys it (gunicorn, `gateway/gunicorn_conf.py`) on a free
-    loopback port; returns it and its URL once /healthz answers."""
+def start_gunicorn(
+    settings: Settings, log: Path, *, workers: int = 2, app: str = "gateway:create_app()"
+) -> tuple[Process, str]:
+    """The gateway (or another WSGI `app` with a /healthz) as the README deploys it: gunicorn
+    with `gateway/gunicorn_conf.py`, on a free loopback port; returns it and its URL once
+    /healthz answers."""
     port = free_port()
     env = settings_env(settings)
     env.update(TELEPASAR_BIND=f"127.0.0.1:{port}", TELEPASAR_WEB_WORKERS=str(workers))
@@ -103,7 +106,7 @@ def start_gunicorn(settings: Settings, log: Path, *, workers: int = 2) -> tuple[
                 "gunicorn",
                 "-c",
                 "python:gateway.gunicorn_conf",
-                "gateway:create_app()",
+                app,
             ],
             cwd=PROJECT_ROOT,
             env=env,
