@@ -77,8 +77,9 @@ def text_field(longest: int, *, required: bool = False) -> Field:
 
 
 # Shapes several providers share. Twilio documents its sids (FACTS.md); Africa's Talking and
-# SMS Gateway for Android publish no shape for their ids, and every one they send is
-# letters, digits and `_ . : -` (`ATUid_<hex>`, `ATXid_<hex>`, a UUID, a nanoid).
+# SMS Gateway for Android publish no shape for their ids, and every id in their
+# documentation and examples is letters, digits and `_ . : -` (`ATUid_<hex>`, `ATXid_<hex>`,
+# UUIDs, the phone's short ids): docs/WEBHOOKS.md.
 PHONE = field("[ -~]{0,64}")  # a number as the provider writes it, or "anonymous"; parsed later
 DIGITS_PRESSED = field("[0-9*#]{0,64}")
 PROVIDER_ID = field("[A-Za-z0-9_.:-]{1,100}")
