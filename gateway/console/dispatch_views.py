@@ -23,6 +23,7 @@ from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
 from menus.customer_details import tidy
 from orders import (
+    AgreedPrices,
     BadQuantity,
     EmptyOrder,
     InvalidPhone,
@@ -32,12 +33,13 @@ from orders import (
     OrderLineRequest,
     OrderRules,
     OrderTooLarge,
+    PriceChanged,
     dispatch,
     place_order,
 )
 from orders.phones import friendly_phone, normalize_phone
 from storage import queries
-from storage.models import Courier, Order
+from storage.models import Courier, Item, Order
 from voice_prompts import format_rupiah
 
 BOARD_DAYS = 2  # the board shows orders of the last two days
@@ -48,7 +50,10 @@ class OrderForm(FlaskForm):
     phone = StringField(validators=[Length(max=40)])
     name = StringField(validators=[Length(max=80)])
     address = StringField(validators=[Length(max=200)])
-    lines = HiddenField()  # "item_id:quantity,item_id:quantity", kept by console.js
+    # "item_id:quantity:unit_price,..." and the delivery fee as the page showed them, kept by
+    # console.js: what the staff member read out is what the caller is charged.
+    lines = HiddenField()
+    fee = HiddenField()
 
 
 class ActionForm(FlaskForm):
@@ -81,24 +86,24 @@ def items() -> ResponseReturnValue:
     """Items by code or name across markets, for order entry (JSON)."""
     with current_database().readers() as session:
         found = queries.search_items(session, request.args.get("q", "")[:40])
-        return jsonify(
-            [
-                {
-                    "id": item.id,
-                    "code": item.code,
-                    "name": item.name,
-                    "unit": item.unit,
-                    "price": item.price,
-                    "price_text": format_rupiah(item.price),
-                    "available": item.available,
-                    "market_id": item.vendor.market_id,
-                    "market": item.vendor.market.name,
-                    "fee": item.vendor.market.delivery_fee,
-                    "vendor": item.vendor.name,
-                }
-                for item in found
-            ]
-        )
+        return jsonify([_item_json(item) for item in found])
+
+
+def _item_json(item: Item) -> dict[str, object]:
+    """An item as order entry shows it (console.js): name, price, its market's fee."""
+    return {
+        "id": item.id,
+        "code": item.code,
+        "name": item.name,
+        "unit": item.unit,
+        "price": item.price,
+        "price_text": format_rupiah(item.price),
+        "available": item.available,
+        "market_id": item.vendor.market_id,
+        "market": item.vendor.market.name,
+        "fee": item.vendor.market.delivery_fee,
+        "vendor": item.vendor.name,
+    }
 
 
 @blueprint.post("/orders")
@@ -110,9 +115,13 @@ def create_order() -> ResponseReturnValue:
         phone = normalize_phone(form.phone.data or "", settings.phone_region)
     except InvalidPhone:
         return _entry_page(form, words("bad_phone", phone=(form.phone.data or "")[:40])), 400
-    lines = _lines(form.lines.data or "")
+    lines, shown = _lines(form.lines.data or "")
     if not lines:
         return _entry_page(form, words("order.empty")), 400
+    fee = form.fee.data or ""
+    agreed = None
+    if len(shown) == len(lines) and fee.isdigit():
+        agreed = AgreedPrices(shown, int(fee))
     now = current_time()
     try:
         with current_database().unit_of_work() as session:
@@ -127,9 +136,10 @@ def create_order() -> ResponseReturnValue:
                 language=settings.default_language,
                 now=now,
                 entered_by=int(current_user.id),
+                agreed=agreed,
             )
     except OrderError as exc:
-        return _entry_page(form, _refusal(exc)), 400
+        return _entry_page(form, _refusal(exc), lines), 400
     flash(words("order.placed", number=placed.number, total=format_rupiah(placed.total)))
     return redirect(url_for("console.board"))
 
@@ -210,14 +220,20 @@ def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta)
     }
 
 
-def _lines(raw: str) -> list[OrderLineRequest]:
-    """`12:2,31:1` from console.js; anything malformed is left out."""
-    lines = []
+def _lines(raw: str) -> tuple[list[OrderLineRequest], dict[int, int]]:
+    """`12:2:14000,31:1:3000` from console.js: the lines, and each item's price as shown.
+
+    Anything malformed is left out; a line without a price (`12:2`) is ordered at today's.
+    """
+    lines, shown = [], {}
     for part in raw.split(",")[:50]:
-        item_id, _, quantity = part.partition(":")
-        if item_id.strip().isdigit() and quantity.strip().isdigit():
-            lines.append(OrderLineRequest(int(item_id), int(quantity)))
-    return lines
+        pieces = [piece.strip() for piece in part.split(":")]
+        if len(pieces) not in (2, 3) or not all(piece.isdigit() for piece in pieces):
+            continue
+        lines.append(OrderLineRequest(int(pieces[0]), int(pieces[1])))
+        if len(pieces) == 3:
+            shown[int(pieces[0])] = int(pieces[2])
+    return lines, shown
 
 
 def _refusal(error: OrderError) -> str:
@@ -227,6 +243,8 @@ def _refusal(error: OrderError) -> str:
         return words("order.unavailable", items=", ".join(error.names))
     if isinstance(error, MixedMarkets):
         return words("order.mixed_markets")
+    if isinstance(error, PriceChanged):
+        return words("order.price_changed")
     if isinstance(error, OrderTooLarge):
         return words(
             "order.too_large", total=format_rupiah(error.goods_total), cap=format_rupiah(error.cap)
@@ -236,11 +254,24 @@ def _refusal(error: OrderError) -> str:
     return words("order.empty")
 
 
-def _entry_page(form: OrderForm, error: str | None = None) -> str:
+def _entry_page(
+    form: OrderForm, error: str | None = None, lines: list[OrderLineRequest] | None = None
+) -> str:
+    """The order entry page; after a refusal, with the cart as it was, at today's prices."""
+    cart = []
+    if lines:
+        with current_database().readers() as session:
+            found = queries.items_by_id(session, [line.item_id for line in lines])
+            cart = [
+                {"item": _item_json(found[line.item_id]), "quantity": line.quantity}
+                for line in lines
+                if line.item_id in found
+            ]
     return render_template(
         "console/order_new.html",
         form=form,
         error=error,
+        cart=cart,
         cap=current_settings().order_goods_cap,
         logout_form=LogoutForm(),
     )

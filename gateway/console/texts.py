@@ -74,6 +74,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.placed": "Pesanan {number} ({total}) diterima dan SMS konfirmasi dikirim.",
         "order.bad_quantity": "Jumlah tiap barang 1 sampai {maximum}.",
         "order.unavailable": "Sedang habis: {items}.",
+        "order.price_changed": (
+            "Harga berubah sejak barang ditambahkan. Keranjang di bawah memakai harga sekarang:"
+            " sampaikan total baru ke penelepon, lalu simpan lagi."
+        ),
         "order.mixed_markets": "Satu pesanan dari satu pasar saja.",
         "order.too_large": "Belanja {total} lewat batas {cap}.",
         "order.details_missing": "Nama dan alamat pelanggan harus diisi.",
@@ -233,6 +237,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.placed": "Order {number} ({total}) placed, and its confirmation SMS sent.",
         "order.bad_quantity": "Each item's quantity is 1 to {maximum}.",
         "order.unavailable": "Sold out: {items}.",
+        "order.price_changed": (
+            "Prices changed since the items were added. The cart below has today's prices:"
+            " tell the caller the new total, then place the order again."
+        ),
         "order.mixed_markets": "One order comes from one market.",
         "order.too_large": "Goods {total} are over the cap of {cap}.",
         "order.details_missing": "The customer's name and address are needed.",

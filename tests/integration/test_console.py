@@ -303,6 +303,48 @@ def test_an_order_entered_for_a_caller_goes_through_the_orders_service(app, oper
     assert f"Pesanan {order.number} diterima" in to_customer.one()
 
 
+def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator, db: Session):
+    """The staff member reads the total out to the caller: a price or fee changed since the
+    items were added places nothing, and the page comes back with the cart at today's
+    prices, to be read out again."""
+    from storage.models import Item, Order
+
+    page = "/console/orders/new"
+    tomatoes = item_id(db, "B04")
+    caller = {"phone": "081234567890", "name": "Ni Made Sari", "address": "Banjar Kauh, Bugbug"}
+    db.execute(Item.__table__.update().where(Item.id == tomatoes).values(price=15_000))
+    db.commit()
+
+    stale = operator.post(
+        "/console/orders",
+        data={
+            **caller,
+            "lines": f"{tomatoes}:2:14000",
+            "fee": "10000",
+            "csrf_token": token(operator, page),
+        },
+    )
+
+    text = stale.get_data(as_text=True)
+    assert stale.status_code == 400
+    assert "Harga berubah sejak barang ditambahkan." in text
+    assert "&#34;price&#34;: 15000" in text and "&#34;quantity&#34;: 2" in text  # the cart, now
+    db.rollback()
+    assert db.scalars(select(Order)).all() == []
+    placed = operator.post(
+        "/console/orders",
+        data={
+            **caller,
+            "lines": f"{tomatoes}:2:15000",
+            "fee": "10000",
+            "csrf_token": token(operator, page),
+        },
+    )
+    assert placed.status_code == 302
+    db.rollback()
+    assert db.scalars(select(Order.total)).one() == 40_000
+
+
 def test_order_entry_refuses_what_the_rules_refuse(operator, db: Session):
     page = "/console/orders/new"
     too_much = operator.post(

@@ -11,8 +11,11 @@ function orderEntry(form) {
   const results = document.getElementById("item-results");
   const cartBody = document.querySelector("#cart tbody");
   const lines = document.getElementById("lines");
+  const agreedFee = document.getElementById("agreed-fee");
   const cap = Number(form.dataset.cap);
   const cart = new Map(); // item id -> {item, quantity}
+  // After a refusal the page comes back with the cart as it was, at today's prices.
+  JSON.parse(form.dataset.cart || "[]").forEach(({ item, quantity }) => cart.set(item.id, { item, quantity }));
   let found = [];
   let chosen = 0;
   let timer = null;
@@ -64,7 +67,10 @@ function orderEntry(form) {
     document.getElementById("total").textContent = rupiah(goods + fee);
     document.getElementById("cap").classList.toggle("over", goods > cap);
     document.getElementById("cap").title = goods > cap ? form.dataset.overCap : "";
-    lines.value = Array.from(cart, ([id, line]) => `${id}:${line.quantity}`).join(",");
+    // The prices and fee shown are posted with the lines: the order is charged exactly these,
+    // or refused and shown again at today's prices.
+    lines.value = Array.from(cart, ([id, line]) => `${id}:${line.quantity}:${line.item.price}`).join(",");
+    agreedFee.value = cart.size ? String(fee) : "";
   }
 
   function add() {
