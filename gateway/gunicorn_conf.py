@@ -1,17 +1,17 @@
 """gunicorn's settings for Telepasar in production (`gunicorn -c python:gateway.gunicorn_conf`).
 
-Every value can be overridden on the command line or with GUNICORN_CMD_ARGS. The README's
-"Deploying" section has the whole command; `make bench` and the concurrency tests run the
-gateway exactly this way.
+Every value can be overridden on gunicorn's command line (`--bind`, `--workers`); the app's
+own settings come from the environment through `settings.py` as for every command. The
+README's "Deploying" section has the whole command; `make bench` and the concurrency tests
+run the gateway exactly this way.
 """
 
-import os
-
 # Loopback: a TLS proxy (Caddy, nginx) in front answers the providers.
-bind = os.environ.get("TELEPASAR_BIND", "127.0.0.1:8000")
+bind = "127.0.0.1:8000"
 # Sync workers, one request at a time each: a hop is a few milliseconds of CPU and one
-# database transaction. About one per core, more when the database is PostgreSQL.
-workers = int(os.environ.get("TELEPASAR_WEB_WORKERS", "2"))
+# database transaction. About one per core (`--workers`), more when the database is
+# PostgreSQL.
+workers = 2
 # Twilio and Africa's Talking give up after about 15 s; a request is never useful later.
 timeout = 20
 graceful_timeout = 20

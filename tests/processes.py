@@ -96,20 +96,13 @@ def start_gunicorn(
     with `gateway/gunicorn_conf.py`, on a free loopback port; returns it and its URL once
     /healthz answers."""
     port = free_port()
-    env = settings_env(settings)
-    env.update(TELEPASAR_BIND=f"127.0.0.1:{port}", TELEPASAR_WEB_WORKERS=str(workers))
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                "python:gateway.gunicorn_conf",
-                app,
-            ],
+            command,
             cwd=PROJECT_ROOT,
-            env=env,
+            env=settings_env(settings),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
