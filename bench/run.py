@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
@@ -341,20 +341,7 @@ def outbox_throughput(url: str, folder: Path, count: int = 1_000) -> dict[str, f
     rates = {}
     try:
         for provider in ("twilio", "africastalking", "android"):
-            settings = replace(
-                Settings(database_url=url),
-                sms_provider=provider,
-                twilio_account_sid=fp.TWILIO_SID,
-                twilio_auth_token=fp.TWILIO_TOKEN,
-                twilio_from_number="+15005550006",
-                twilio_api_base_url=fake.url,
-                at_username=fp.AT_USERNAME,
-                at_api_key=fp.AT_API_KEY,
-                at_api_base_url=fake.url,
-                android_gateway_url=f"{fake.url}/3rdparty/v1",
-                android_gateway_user=fp.ANDROID_USER,
-                android_gateway_password=fp.ANDROID_PASSWORD,
-            )
+            settings = fp.pointed_at(fake, Settings(database_url=url, sms_provider=provider))
             app = create_app(settings)
             database = app.extensions["telepasar_db"]
             now = system_clock()

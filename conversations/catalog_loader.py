@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from menus.catalog import (
@@ -32,8 +33,8 @@ class _Loaded:
     hours: dict[int, tuple[dt.time, dt.time, str]]  # market id -> opens, closes, timezone
 
 
-# Per process, per database: read again only when the database's catalog version moved.
-_loaded: dict[str, _Loaded] = {}
+# Per process, per database engine: read again only when the catalog version moved.
+_loaded: dict[Engine | Connection, _Loaded] = {}
 MAX_DATABASES = 8  # tests open many databases in one process; production one
 
 
@@ -44,7 +45,7 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
     transaction as any change to a market, trader or item) differs from the one this
     process holds; otherwise one one-row query, whatever the size of the catalog.
     """
-    key = session.get_bind().url.render_as_string(hide_password=False)
+    key = session.get_bind()
     version = queries.catalog_version(session)
     loaded = _loaded.get(key)
     if loaded is None or loaded.version != version:

@@ -108,7 +108,8 @@ def receive_delivery_report(
 ) -> None:
     """Store a provider's delivery report and apply it to the outbox message it is about.
 
-    Raises NotStored when it could not be stored (the provider sends it again).
+    The adapter has checked the id (at most 100 characters). Raises NotStored when it
+    could not be stored (the provider sends it again).
     """
     if not provider_message_id:
         return
@@ -118,7 +119,7 @@ def receive_delivery_report(
             lambda session: record_delivery(
                 session,
                 provider=provider,
-                provider_message_id=provider_message_id[:120],
+                provider_message_id=provider_message_id,
                 delivered=delivered,
                 error=error,
                 now=now,

@@ -86,15 +86,10 @@ def export_items(session: Session) -> str:
 
 
 def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
-    checked = _read(text, TRADER_COLUMNS)
+    checked = _read_coded(session, text, TRADER_COLUMNS, Vendor, TRADER_CODE, "AB1")
     markets = {m.code: m for m in session.scalars(select(Market))}
-    existing = {v.code for v in session.scalars(select(Vendor))}
-    seen: set[str] = set()
     for row in checked.rows:
         v = row.values
-        code = v["code"] = v["code"].upper()
-        _check_code(row, code, TRADER_CODE, "AB1", seen)
-        row.action = "change" if code in existing else "add"
         v["market"] = v["market"].upper()
         if v["market"] not in markets:
             row.errors.append(f"market {v['market']!r} is not one of {', '.join(sorted(markets))}")
@@ -110,15 +105,10 @@ def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
 
 
 def read_items(session: Session, text: str, *, max_price: int = MAX_PRICE) -> Checked:
-    checked = _read(text, ITEM_COLUMNS)
-    traders = {v.code for v in session.scalars(select(Vendor))}
-    existing = {i.code for i in session.scalars(select(Item))}
-    seen: set[str] = set()
+    checked = _read_coded(session, text, ITEM_COLUMNS, Item, ITEM_CODE, "B04")
+    traders = set(session.scalars(select(Vendor.code)))
     for row in checked.rows:
         v = row.values
-        code = v["code"] = v["code"].upper()
-        _check_code(row, code, ITEM_CODE, "B04", seen)
-        row.action = "change" if code in existing else "add"
         v["trader"] = v["trader"].upper()
         if v["trader"] not in traders:
             row.errors.append(f"trader {v['trader']!r} is not registered")
@@ -190,12 +180,28 @@ def _read(text: str, columns: tuple[str, ...]) -> Checked:
     return Checked(rows)
 
 
-def _check_code(row: Row, code: str, shape: re.Pattern[str], example: str, seen: set[str]) -> None:
-    if not shape.match(code):
-        row.errors.append(f"code {code!r} is not like {example}")
-    if code in seen:
-        row.errors.append(f"code {code} is twice in the file")
-    seen.add(code)
+def _read_coded(
+    session: Session,
+    text: str,
+    columns: tuple[str, ...],
+    model: type[Vendor] | type[Item],
+    shape: re.Pattern[str],
+    example: str,
+) -> Checked:
+    """The rows of a file of traders or items, each code checked (its shape, once in the
+    file) and each row marked a change of a registered code or an addition."""
+    checked = _read(text, columns)
+    existing = set(session.scalars(select(model.code)))
+    seen: set[str] = set()
+    for row in checked.rows:
+        code = row.values["code"] = row.values["code"].upper()
+        if not shape.match(code):
+            row.errors.append(f"code {code!r} is not like {example}")
+        if code in seen:
+            row.errors.append(f"code {code} is twice in the file")
+        seen.add(code)
+        row.action = "change" if code in existing else "add"
+    return checked
 
 
 def _check_name(row: Row, column: str, longest: int) -> None:

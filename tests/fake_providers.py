@@ -13,10 +13,12 @@ import itertools
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
+
+from settings import Settings
 
 TWILIO_SID, TWILIO_TOKEN = "AC00000000000000000000000000000001", "twilio-auth-token"
 AT_USERNAME, AT_API_KEY = "telepasar", "at-api-key"
@@ -137,6 +139,23 @@ def _basic_auth() -> tuple[str, str] | None:
         return None
     user, _, password = base64.b64decode(header[6:]).decode().partition(":")
     return user, password
+
+
+def pointed_at(fake: FakeProviders, settings: Settings) -> Settings:
+    """`settings` with every provider's SDK given credentials and sent to `fake`."""
+    return replace(
+        settings,
+        twilio_account_sid=TWILIO_SID,
+        twilio_auth_token=TWILIO_TOKEN,
+        twilio_from_number="+15005550006",
+        twilio_api_base_url=fake.url,
+        at_username=AT_USERNAME,
+        at_api_key=AT_API_KEY,
+        at_api_base_url=fake.url,
+        android_gateway_url=f"{fake.url}/3rdparty/v1",
+        android_gateway_user=ANDROID_USER,
+        android_gateway_password=ANDROID_PASSWORD,
+    )
 
 
 def serve() -> tuple[FakeProviders, callable]:

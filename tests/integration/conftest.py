@@ -26,20 +26,10 @@ def fake():
 @pytest.fixture
 def route_settings(settings, fake):
     return replace(
-        settings,
+        fp.pointed_at(fake, settings),
         public_base_url=PUBLIC_BASE_URL,
-        twilio_account_sid=fp.TWILIO_SID,
-        twilio_auth_token=fp.TWILIO_TOKEN,
-        twilio_from_number="+15005550006",
-        twilio_api_base_url=fake.url,
-        at_username=fp.AT_USERNAME,
-        at_api_key=fp.AT_API_KEY,
         at_sender_id="TELEPASAR",
-        at_api_base_url=fake.url,
         at_webhook_token=AT_TOKEN,
-        android_gateway_url=f"{fake.url}/3rdparty/v1",
-        android_gateway_user=fp.ANDROID_USER,
-        android_gateway_password=fp.ANDROID_PASSWORD,
         android_webhook_key=ANDROID_KEY,
     )
 
