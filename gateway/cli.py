@@ -15,6 +15,11 @@ from werkzeug.security import generate_password_hash
 
 from gateway.current import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
+from gateway.simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS
+from gateway.simulator.sound import Speaker
+from gateway.simulator.terminal import Terminal
+from gateway.simulator.texts import LANGUAGES
+from gateway.simulator.webhooks import HttpTransport, Webhooks
 from gateway.worker import Worker
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone
@@ -38,6 +43,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courier_list)
     app.cli.add_command(trader_phone)
     app.cli.add_command(staff_add)
+    app.cli.add_command(phone)
 
 
 @click.command("migrate")
@@ -240,3 +246,51 @@ def staff_add(username: str, role: str, password: str) -> None:
     except StaffError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Console account added: {shown}. Log in at /console/login.")
+
+
+@click.command("phone")
+@click.option("--url", help="The running gateway. [default: PUBLIC_BASE_URL]")
+@click.option("--phone", "number", help="Be this number at once (any format).")
+@click.option(
+    "--sms-via",
+    type=click.Choice(SMS_PROVIDERS),
+    help="The SMS webhook to text through. [default: SMS_PROVIDER's, twilio for log]",
+)
+@click.option(
+    "--voice-via",
+    type=click.Choice(VOICE_PROVIDERS),
+    default="twilio",
+    show_default=True,
+    help="The voice webhook to call.",
+)
+@click.option("--lang", type=click.Choice(LANGUAGES), default="id", show_default=True)
+@click.option("--mute", is_flag=True, help="Show the prompts of a call; play nothing.")
+@with_appcontext
+def phone(
+    url: str | None,
+    number: str | None,
+    sms_via: str | None,
+    voice_via: str,
+    lang: str,
+    mute: bool,
+) -> None:
+    """The phone simulator: dial USSD, call, text the running gateway as the providers do."""
+    settings = current_settings()
+    url = (url or settings.public_base_url).rstrip("/")
+    transport = HttpTransport(url)
+    terminal = Terminal(
+        hooks=Webhooks(settings, transport, current_clock()),
+        database=current_database(),
+        speaker=Speaker(transport.get, muted=mute),
+        url=url,
+        sms_provider=sms_via or _replying_provider(settings.sms_provider),
+        voice_provider=voice_via,
+        region=settings.phone_region,
+        lang=lang,
+    )
+    terminal.run(number)
+
+
+def _replying_provider(sms_provider: str) -> str:
+    """A simulated SMS comes in through the provider that sends the replies (`log`: Twilio)."""
+    return sms_provider if sms_provider in SMS_PROVIDERS else "twilio"

@@ -507,3 +507,20 @@ def sms_thread(
     thread = [(at, "in", body, state) for at, body, state in inbound]
     thread += [(at, "out", body, state) for at, body, state in outbound]
     return sorted(thread, key=lambda entry: entry[0])[-limit:]
+
+
+def traders_with_phones(session: Session) -> Sequence[Vendor]:
+    """Traders who text from a registered phone, by market and position."""
+    return session.scalars(
+        select(Vendor)
+        .options(selectinload(Vendor.market))
+        .where(Vendor.phone.is_not(None))
+        .order_by(Vendor.market_id, Vendor.position, Vendor.id)
+    ).all()
+
+
+def recent_customers(session: Session, limit: int = 10) -> Sequence[Customer]:
+    """The customers who came most recently."""
+    return session.scalars(
+        select(Customer).order_by(Customer.created_at.desc(), Customer.id.desc()).limit(limit)
+    ).all()
