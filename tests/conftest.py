@@ -76,10 +76,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, demo_database_file:
         databases = request.getfixturevalue("postgres_databases")
         name = databases.create()
         request.addfinalizer(lambda: databases.drop(name))
-        return Settings(database_url=databases.url_for(name), secret_key="test")
-    path = tmp_path / "telepasar.sqlite3"
-    shutil.copy(demo_database_file, path)
-    return Settings(database_url=f"sqlite:///{path}", secret_key="test")
+        url = databases.url_for(name)
+    else:
+        path = tmp_path / "telepasar.sqlite3"
+        shutil.copy(demo_database_file, path)
+        url = f"sqlite:///{path}"
+    # Audio of its own (none): never the audio prompts-synth made on this machine.
+    return Settings(database_url=url, secret_key="test", audio_dir=str(tmp_path / "audio"))
 
 
 @pytest.fixture

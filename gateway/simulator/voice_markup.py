@@ -11,18 +11,18 @@ of a prompt is `/audio/recorded/<lang>/<key>.<ext>`, a piece made by prompts-syn
 from __future__ import annotations
 
 import re
+import string
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
 from gateway.simulator.webhooks import path_of
 from voice_prompts import Text, default_catalog
-from voice_prompts.speech import Piece, SpeechRenderer
 
 RECORDED = re.compile(r"/audio/recorded/(?P<lang>[a-z]+)/(?P<key>[\w.]+)\.(?:mp3|wav)$")
 SYNTH_PROMPT = re.compile(
     r"/audio/synth/(?P<lang>[a-z]+)/prompts/(?P<key>[\w.]+)\.(?P<i>\d+)\.wav$"
 )
-SYNTH_WORD = re.compile(r"/audio/synth/[a-z]+/(?:words|names)/(?P<slug>[a-z0-9-]+)\.wav$")
+SYNTH_WORD = re.compile(r"/audio/synth/[a-z]+/(?P<folder>words|names)/(?P<slug>[a-z0-9-]+)\.wav$")
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,12 @@ class VoiceStep:
 
 @dataclass
 class _Reading:
+    """The prompts read so far, and the run of audio pieces not yet made into prompts."""
+
     prompts: list[Prompt] = field(default_factory=list)
-    pieces: list[str] = field(default_factory=list)
+    words: str = ""
     audio: list[str] = field(default_factory=list)
+    last: str = ""  # the kind of the last piece
 
     def say(self, text: str, language: str) -> None:
         self.flush()
@@ -62,31 +65,55 @@ class _Reading:
 
     def play(self, url: str) -> None:
         path = path_of(url)
-        words, starts = words_of_audio(path)
-        if starts:
+        if match := RECORDED.search(path):  # a whole prompt, recorded by a person
             self.flush()
-        self.pieces.append(words)
+            text = default_catalog().render(Text.of(match["key"]), match["lang"])
+            self.prompts.append(Prompt(text, (path,)))
+            return
+        words, kind = words_of_piece(path)
+        # A name, or the start of a template, right after a number word: the
+        # last prompt ended on its field ("..., tekan satu" then "Pasar Subagan, tekan dua").
+        if (self.last, kind) in NEW_PROMPT:
+            self.words += "\n"
+        if self.words and not self.words[-1].isspace() and words[:1].isalnum():
+            self.words += " "  # a word after a word, a name or a sentence
+        self.words += words
+        self.last = kind
         self.audio.append(path)
 
     def flush(self) -> None:
+        """A run of pieces becomes one prompt per sentence; the audio goes with the first."""
         if self.audio:
-            self.prompts.append(Prompt(" ".join(p for p in self.pieces if p), tuple(self.audio)))
-        self.pieces, self.audio = [], []
+            lines = [" ".join(line.split()) for line in SENTENCE_END.split(self.words)]
+            lines = [line for line in lines if line]
+            self.prompts.append(Prompt(lines[0] if lines else "", tuple(self.audio)))
+            self.prompts += [Prompt(line) for line in lines[1:]]
+        self.words, self.audio, self.last = "", [], ""
 
 
-def words_of_audio(path: str) -> tuple[str, bool]:
-    """The words an audio URL says, and whether they begin a prompt of their own."""
-    catalog = default_catalog()
-    if match := RECORDED.search(path):
-        return catalog.render(Text.of(match["key"]), match["lang"]), True
+NEW_PROMPT = {("word", "name"), ("word", "first")}
+# Pieces are played back to back; their words are shown a sentence (or a title) a line.
+SENTENCE_END = re.compile(r"(?<=[.?!:])\s+|\n")
+
+
+def words_of_piece(path: str) -> tuple[str, str]:
+    """The words one prompts-synth piece says, and its kind.
+
+    A prompt piece is a literal part of its template, spaces and punctuation kept as written
+    (kind "first" when the template starts with it, else "prompt"); a number word ("word")
+    or a name ("name": "bu-komang" reads "Bu Komang") is a word of its own.
+    """
     if match := SYNTH_PROMPT.search(path):
-        speaker = SpeechRenderer(catalog, match["lang"])
-        piece = Piece("prompt", match["key"], int(match["i"]))
-        first = speaker.parts(match["key"])[0][0] == piece
-        return speaker.literal(piece), first
+        template = default_catalog().template(match["lang"], match["key"])
+        index = int(match["i"])
+        literal = list(string.Formatter().parse(template))[index][0]
+        return literal, "first" if index == 0 else "prompt"
     if match := SYNTH_WORD.search(path):
-        return match["slug"].replace("-", " "), False
-    return "", True
+        word = match["slug"].replace("-", " ")
+        kind = match["folder"][:-1]  # "words" -> "word", "names" -> "name"
+        word = word.title() if kind == "name" else word
+        return word, kind
+    return "", "prompt"
 
 
 def read_twiml(xml: str) -> VoiceStep:
