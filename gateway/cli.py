@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from gateway.current import current_clock, current_database, current_settings
 from gateway.senders import SenderUnavailable, make_sender
-from gateway.simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS
+from gateway.simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS, replying_provider
 from gateway.simulator.sound import Speaker
 from gateway.simulator.terminal import Terminal
 from gateway.simulator.texts import LANGUAGES
@@ -283,14 +283,9 @@ def phone(
         database=current_database(),
         speaker=Speaker(transport.get, muted=mute),
         url=url,
-        sms_provider=sms_via or _replying_provider(settings.sms_provider),
+        sms_provider=sms_via or replying_provider(settings.sms_provider),
         voice_provider=voice_via,
         region=settings.phone_region,
         lang=lang,
     )
     terminal.run(number)
-
-
-def _replying_provider(sms_provider: str) -> str:
-    """A simulated SMS comes in through the provider that sends the replies (`log`: Twilio)."""
-    return sms_provider if sms_provider in SMS_PROVIDERS else "twilio"

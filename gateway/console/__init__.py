@@ -78,6 +78,7 @@ def init_console(app: Flask, settings: Settings) -> None:
         glance_views,
         message_views,
         register_views,
+        simulator_views,
         views,
     )
 

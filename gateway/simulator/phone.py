@@ -148,6 +148,12 @@ class Call:
         return asdict(self)
 
 
+def replying_provider(sms_provider: str) -> str:
+    """The webhook a simulated SMS comes in through: that of the provider sending the replies
+    (SMS_PROVIDER), Twilio's while the replies only go to the log."""
+    return sms_provider if sms_provider in SMS_PROVIDERS else "twilio"
+
+
 def send_sms(hooks: Webhooks, provider: str, phone: str, text: str) -> list[str]:
     """Text the service; returns the replies that came back in the webhook's answer.
 

@@ -12,7 +12,6 @@ skipped, saying how to install it (CI fails instead).
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,29 +20,13 @@ import pytest
 from sqlalchemy import select
 
 from gateway import create_app
-from settings import PROJECT_ROOT, Settings
+from settings import Settings
 from storage.models import Item, Order, OutboundMessage
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, focused, log_in
 from tests.processes import start_gateway
 from tests.sms_phones import Phones
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-PASSWORD = "kopi-bali-pagi"
 CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing in CI: .ci/run should install it")
-        pytest.skip("Chromium is not installed (sudo apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -58,15 +41,6 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
     yield url, app
     server.stop()
     app.extensions["telepasar_db"].engine.dispose()
-
-
-def focused(page, name: str) -> None:
-    """Wait until the field named (or with the id) `name` has the keyboard's focus."""
-    page.wait_for_function(
-        "name => document.activeElement && "
-        "(document.activeElement.name === name || document.activeElement.id === name)",
-        arg=name,
-    )
 
 
 def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site):
@@ -144,13 +118,7 @@ def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site
         encoding="utf-8",
     )
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{url}/console/login")
-    focused(page, "username")
-    page.keyboard.type("kadek")
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_selector("h1:has-text('Cari penelepon')")
+    log_in(page, url, "kadek")
 
     page.goto(f"{url}/console/register")
     page.set_input_files("input[name=file]", str(bad))
