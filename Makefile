@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST := 127.0.0.1
 PORT := 5000
 
-.PHONY: run test test-future lint install seed bench clean
+.PHONY: run test test-future lint install seed bench phone clean
 
 install: $(STAMP)
 
@@ -34,6 +34,9 @@ run: seed
 	@echo "Couriers: $(BIN)/flask --app gateway courier-add --phone 081311110001 --name 'Pak Made' --market AB,"
 	@echo "  then they text SIAP; a whole delivery by hand is in the README (A delivery by hand)."
 	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz   and   curl -s http://$(HOST):$(PORT)/healthz/worker"
+	@echo "Phone simulator: 'make phone' in another terminal (dial USSD, call, text as any number),"
+	@echo "  or in the browser: http://$(HOST):$(PORT)/console/simulator (phones side by side; an admin"
+	@echo "  account first: $(BIN)/flask --app gateway staff-add --username admin --role admin)."
 	@echo
 	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
 	  ( trap "kill \$$pid 2>/dev/null; exit 0" TERM; \
@@ -70,6 +73,10 @@ test-future: install
 bench: install
 	@command -v wrk >/dev/null || { echo "wrk is not installed: sudo apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+
+# The phone simulator in this terminal, talking to the gateway `make run` started.
+phone: install
+	$(BIN)/flask --app gateway phone --url http://$(HOST):$(PORT)
 
 # ruff (lint and format), and the layers of docs/ARCHITECTURE.md (import-linter contracts
 # in pyproject.toml).

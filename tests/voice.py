@@ -12,6 +12,12 @@ from twilio.request_validator import RequestValidator
 
 PUBLIC_BASE_URL = "https://telepasar.example"
 TWILIO_AUTH_TOKEN = "twilio-test-token"
+DIGIT_WORDS = "nol satu dua tiga empat lima enam tujuh delapan sembilan".split()
+
+
+def spoken_digits(number: str, separator: str = ", ") -> str:
+    """An order number as the voice reads it back, digit by digit: "4821" -> "empat, ..."."""
+    return separator.join(DIGIT_WORDS[int(digit)] for digit in number)
 
 
 def twilio_sid(prefix: str, name: str) -> str:

@@ -17,6 +17,7 @@ import requests
 from prompt_toolkit import PromptSession, print_formatted_text
 from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.patch_stdout import patch_stdout
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.simulator.people import Person, phone_book
 from gateway.simulator.phone import Call, GatewayRefused, UssdSession, received, send_sms
@@ -85,6 +86,8 @@ class Terminal:
                     pass
             except Quit:
                 pass
+            except SQLAlchemyError as exc:
+                self.say(self.t("no_database", error=str(exc).splitlines()[0][:120]), "red")
             finally:
                 stop.set()
                 self.speaker.stop()

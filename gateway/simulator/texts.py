@@ -53,6 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "state.refused": "tidak dikirim (nomor berhenti langganan)",
         "gateway_down": "Gateway di {url} tidak menjawab ({error}). Sudah jalan? (make run)",
         "gateway_refused": "Gateway menolak: {error}",
+        "no_database": "Basis data belum siap ({error}). Jalankan make run dulu.",
         "bye": "Sampai jumpa.",
     },
     "en": {
@@ -100,6 +101,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "state.refused": "not sent (the number opted out)",
         "gateway_down": "The gateway at {url} does not answer ({error}). Is it running? (make run)",
         "gateway_refused": "The gateway refused: {error}",
+        "no_database": "The database is not ready ({error}). Run make run first.",
         "bye": "Goodbye.",
     },
 }

@@ -92,6 +92,17 @@ def key_for(screen: str, label: str) -> str:
     return match[1]
 
 
+def placed(settings: Settings, number: str) -> tuple[str, int, str, str | None]:
+    """The order with this number: its channel, goods total, customer's number and name."""
+    app = create_app(settings)
+    with app.extensions["telepasar_db"].readers() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one()
+        customer = session.get(Customer, order.customer_id)
+        found = (order.channel, order.goods_total, customer.phone, customer.name)
+    app.extensions["telepasar_db"].engine.dispose()
+    return found
+
+
 def test_a_customer_orders_by_ussd_in_the_terminal_and_sees_the_confirmation_sms(gateway):
     settings, url = gateway
     phone = Terminal(settings, url, "--phone", USSD_CUSTOMER)
@@ -117,15 +128,7 @@ def test_a_customer_orders_by_ussd_in_the_terminal_and_sees_the_confirmation_sms
     assert "SMS dari Telepasar" in printed
     phone.close()
 
-    with create_app(settings).extensions["telepasar_db"].readers() as session:
-        order = session.scalars(select(Order).where(Order.number == number)).one()
-        customer = session.get(Customer, order.customer_id)
-        assert (order.channel, order.goods_total, customer.phone) == (
-            "ussd",
-            28_000,
-            "+6281234567890",
-        )
-        assert customer.name == "Ni Made Sari"
+    assert placed(settings, number) == ("ussd", 28_000, "+6281234567890", "Ni Made Sari")
 
 
 def test_a_customer_orders_by_sms_in_the_terminal_through_africastalking(gateway):
@@ -146,11 +149,4 @@ def test_a_customer_orders_by_sms_in_the_terminal_through_africastalking(gateway
     assert f"Pesanan {number}" in printed and "menunggu dikirim" in printed
     phone.close()
 
-    with create_app(settings).extensions["telepasar_db"].readers() as session:
-        order = session.scalars(select(Order).where(Order.number == number)).one()
-        customer = session.get(Customer, order.customer_id)
-        assert (order.channel, order.goods_total, customer.phone) == (
-            "sms",
-            13_000,
-            "+6281298765432",
-        )
+    assert placed(settings, number) == ("sms", 13_000, "+6281298765432", "Ni Luh Putu")

@@ -21,6 +21,7 @@ from settings import Settings
 from storage.models import Courier, Order
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, log_in
 from tests.processes import start_gunicorn
+from tests.voice import DIGIT_WORDS
 
 COURIERS = (("081311110001", "Pak Made"), ("081311110002", "Pak Nyoman"))
 TRADER = "081322220001"
@@ -62,20 +63,6 @@ def key_for(screen: str, label: str) -> str:
     match = re.search(rf"^(\d+)\. {re.escape(label)}", screen, re.MULTILINE)
     assert match, f"no {label!r} on the screen:\n{screen}"
     return match[1]
-
-
-DIGIT_WORDS = (
-    "nol",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-)
 
 
 def key_for_spoken(prompts: str, label: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Order, OutboundMessage
 from tests.integration.conftest import COURIER_ON_DUTY
-from tests.voice import PUBLIC_BASE_URL
+from tests.voice import PUBLIC_BASE_URL, spoken_digits
 
 # Orders here are offered to a courier, as in a market with couriers at work.
 pytestmark = pytest.mark.usefixtures("courier_on_duty")
@@ -21,18 +21,6 @@ pytestmark = pytest.mark.usefixtures("courier_on_duty")
 TOKEN = "at-voice-token"
 CALL_CENTER = "+6236322000"
 RECORDING = "https://voice.africastalking.com/recordings/abc.mp3"
-DIGIT_WORDS = [
-    "nol",
-    "satu",
-    "dua",
-    "tiga",
-    "empat",
-    "lima",
-    "enam",
-    "tujuh",
-    "delapan",
-    "sembilan",
-]
 
 
 @dataclass
@@ -126,7 +114,7 @@ def test_a_whole_call_in_indonesian_is_played_audio_and_places_the_order(at_app,
     order = db.scalars(select(Order)).one()
     assert order.delivery_address_recording_url == RECORDING and order.channel == "voice"
     spoken = " ".join(words_of(call.played()))
-    number = " ".join(DIGIT_WORDS[int(d)] for d in order.number)
+    number = spoken_digits(order.number, " ")
     assert spoken.count(number) == 2  # read digit by digit, twice
     assert call.xml.find("Say") is None  # Indonesian is never read by the English voice
     for play in call.xml.iter("Play"):  # every clip is there to be fetched

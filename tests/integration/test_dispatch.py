@@ -531,7 +531,7 @@ def test_a_closed_markets_order_is_offered_at_opening(dispatch_app, clock, db: S
 
 def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app, db: Session):
     from tests.ussd import UssdSession
-    from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall
+    from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall, spoken_digits
 
     app = make_app(
         replace(settings, twilio_auth_token=TWILIO_AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
@@ -547,13 +547,7 @@ def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app,
 
     call = TwilioCall(app.test_client())
     call.start()
-    spoken_number = ", ".join(
-        ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"][
-            int(digit)
-        ]
-        for digit in number
-    )
-    assert call.speech().startswith(f"Pesanan {spoken_number} sedang diantar Pak Made.")
+    assert call.speech().startswith(f"Pesanan {spoken_digits(number)} sedang diantar Pak Made.")
 
 
 def test_a_spoken_address_is_a_link_in_the_job_and_never_in_the_offer(couriers: Phones, app):

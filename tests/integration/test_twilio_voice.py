@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Item, Order, OutboundMessage
-from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall, twilio_sid
+from tests.voice import (
+    PUBLIC_BASE_URL,
+    TWILIO_AUTH_TOKEN,
+    TwilioCall,
+    spoken_digits,
+    twilio_sid,
+)
 
 # Orders here are offered to a courier, as in a market with couriers at work.
 pytestmark = pytest.mark.usefixtures("courier_on_duty")
@@ -66,12 +72,7 @@ def test_a_whole_call_orders_and_reads_back_the_total_and_the_number(voice_clien
     call.press("1")  # confirm
 
     order = db.scalars(select(Order)).one()
-    spoken_number = ", ".join(
-        ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan", "sembilan"][
-            int(digit)
-        ]
-        for digit in order.number
-    )
+    spoken_number = spoken_digits(order.number)
     final = call.speech()
     assert (
         f"Nomor pesanan Anda: {spoken_number}. Sekali lagi, nomor pesanan: {spoken_number}."
