@@ -54,6 +54,8 @@ def simulator() -> ResponseReturnValue:
         voice_providers=VOICE_PROVIDERS,
         service_code=USSD_SERVICE_CODE,
         texts=_page_texts(),
+        real_sms=current_settings().sms_provider != "log",
+        sms_provider_setting=current_settings().sms_provider,
         logout_form=LogoutForm(),
     )
 

@@ -205,6 +205,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Bicara setelah bunyi bip, lalu Selesai bicara (rekaman tiruan)."
         ),
         "simulator.direct": "balasan langsung di jawaban webhook",
+        "simulator.real_sms": (
+            "Perhatian: SMS_PROVIDER={provider}. SMS yang dibuat di sini benar-benar dikirim "
+            "ke nomor-nomor itu."
+        ),
         "simulator.state.pending": "menunggu dikirim",
         "simulator.state.sending": "sedang dikirim",
         "simulator.state.sent": "terkirim",
@@ -418,6 +422,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "Speak after the beep, then Done speaking (a pretend recording)."
         ),
         "simulator.direct": "a direct reply in the webhook's answer",
+        "simulator.real_sms": (
+            "Careful: SMS_PROVIDER={provider}. The SMS made here really go out to those numbers."
+        ),
         "simulator.state.pending": "waiting to be sent",
         "simulator.state.sending": "being sent",
         "simulator.state.sent": "sent",

@@ -71,9 +71,7 @@ class _Reading:
             self.prompts.append(Prompt(text, (path,)))
             return
         words, kind = words_of_piece(path)
-        # A name, or the start of a template, right after a number word: the
-        # last prompt ended on its field ("..., tekan satu" then "Pasar Subagan, tekan dua").
-        if (self.last, kind) in NEW_PROMPT:
+        if starts_a_prompt(self.last, kind, words):
             self.words += "\n"
         if self.words and not self.words[-1].isspace() and words[:1].isalnum():
             self.words += " "  # a word after a word, a name or a sentence
@@ -91,7 +89,18 @@ class _Reading:
         self.words, self.audio, self.last = "", [], ""
 
 
-NEW_PROMPT = {("word", "name"), ("word", "first")}
+def starts_a_prompt(last: str, kind: str, words: str) -> bool:
+    """Whether a piece of `kind` after one of kind `last` begins the next prompt.
+
+    Prompts end on a field ("..., tekan satu", "..., tekan bintang"); the next begins with a
+    name ("Pasar Subagan, tekan dua") or with a capital ("Untuk kembali, ..."), where a
+    word inside a prompt ("tiga ikat") does not.
+    """
+    if last == "word" and kind == "name":
+        return True
+    return last in ("word", "leaf") and kind in ("first", "leaf") and words[:1].isupper()
+
+
 # Pieces are played back to back; their words are shown a sentence (or a title) a line.
 SENTENCE_END = re.compile(r"(?<=[.?!:])\s+|\n")
 
@@ -100,14 +109,17 @@ def words_of_piece(path: str) -> tuple[str, str]:
     """The words one prompts-synth piece says, and its kind.
 
     A prompt piece is a literal part of its template, spaces and punctuation kept as written
-    (kind "first" when the template starts with it, else "prompt"); a number word ("word")
-    or a name ("name": "bu-komang" reads "Bu Komang") is a word of its own.
+    (kind "leaf" when it is the whole template, "first" when the template starts with it,
+    else "prompt"); a number word ("word") or a name ("name": "bu-komang" reads "Bu
+    Komang") is a word of its own.
     """
     if match := SYNTH_PROMPT.search(path):
         template = default_catalog().template(match["lang"], match["key"])
         index = int(match["i"])
-        literal = list(string.Formatter().parse(template))[index][0]
-        return literal, "first" if index == 0 else "prompt"
+        parts = list(string.Formatter().parse(template))
+        if len(parts) == 1 and not parts[0][1]:
+            return parts[0][0], "leaf"  # a whole prompt of plain words ("bintang", "sayur")
+        return parts[index][0], "first" if index == 0 else "prompt"
     if match := SYNTH_WORD.search(path):
         word = match["slug"].replace("-", " ")
         kind = match["folder"][:-1]  # "words" -> "word", "names" -> "name"

@@ -69,6 +69,15 @@ def test_the_page_draws_a_customer_a_courier_a_second_courier_and_a_trader(admin
     assert "Pak Putu" in page  # the courier on duty, in the phone book
 
 
+def test_the_page_warns_when_its_sms_really_go_out(settings, make_app):
+    quiet, _ = client_of(make_app(settings), "kadek", "admin")
+    assert 'id="real-sms"' not in quiet.get("/console/simulator").get_data(as_text=True)
+    live = make_app(replace(settings, sms_provider="twilio", twilio_account_sid="AC1"))
+    client, _ = client_of(live, "komang", "admin")
+    page = client.get("/console/simulator").get_data(as_text=True)
+    assert "Perhatian: SMS_PROVIDER=twilio." in page
+
+
 def test_a_post_without_the_csrf_token_is_refused(admin):
     client, _ = admin
     response = client.post("/console/simulator/ussd", json={"phone": CUSTOMER, "state": None})

@@ -88,6 +88,7 @@ def test_africastalking_audio_is_read_back_as_words(settings, make_app, clock, s
         "Pasar Amlapura Barat, tekan satu",
         "Pasar Amlapura Timur, tekan dua",
     ]
+    assert "Untuk kembali, tekan bintang" in lines  # a line of its own, the next after it
     step = call.press(hooks, CUSTOMER, "1")
     assert "Bu Komang sayur, tekan satu" in [prompt.text for prompt in step.prompts]
     step = call.press(hooks, CUSTOMER, "1")
