@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST := 127.0.0.1
 PORT := 5000
+# The suite runs in this many processes (pytest-xdist): CI's machine has 2 cores.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test test-future lint install seed bench phone clean
 
@@ -49,7 +51,7 @@ run: seed
 	  wait $$!'
 
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 # The outbox, worker, inbox, health, SMS and dispatch tests once more with the machine's clock moved to
 # 2031 (Debian's faketime; every process sees the same date): nothing in Telepasar may depend
@@ -66,7 +68,7 @@ test-future: install
 	@command -v faketime >/dev/null || { echo "faketime is not installed: sudo apt-get install faketime"; exit 1; }
 	@offset=$$(( $$(date -d "$(FUTURE)" +%s) - $$(date +%s) )); \
 	  echo "Running the date-sensitive tests on $$(faketime -f "$$(printf '%+d' $$offset)" date -u)"; \
-	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider $(FUTURE_TESTS)
+	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_PROCESSES) $(FUTURE_TESTS)
 
 # The production path measured (gunicorn + wrk), written to bench/RESULTS.md; PostgreSQL too
 # when TEST_DATABASE_URL is set. Needs wrk: sudo apt-get install wrk.
