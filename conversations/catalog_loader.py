@@ -89,8 +89,9 @@ def _read(session: Session, version: int) -> _Loaded:
 def load_caller(session: Session, phone: str, *, starting: bool = False) -> Caller:
     """What we know of the person with this number (nothing for a first call).
 
-    Their order on its way is read only when a session is `starting`: the first screen is
-    the only one that tells it, so later hops do not pay for the query.
+    Their order on its way is read only when a session is `starting` (the first screen tells
+    it) or on the screens that ask about it before another order: other hops do not pay for
+    the query.
     """
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
@@ -104,7 +105,7 @@ def load_caller(session: Session, phone: str, *, starting: bool = False) -> Call
     open_order = None
     if on_its_way is not None:
         courier = on_its_way.courier.name if on_its_way.courier else None
-        open_order = OpenOrder(on_its_way.number, on_its_way.state, courier)
+        open_order = OpenOrder(on_its_way.number, on_its_way.state, courier, on_its_way.total)
     return Caller(
         phone=phone,
         open_order=open_order,

@@ -49,17 +49,19 @@ def ussd_turn(
     convo = queries.conversation(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done")  # a repeat: same screen
-    ctx = _context(session, phone, USSD, rules, default_language, now, starting=convo is None)
+    inputs = new_inputs(convo.last_input if convo else None, text)
+    saved_step = convo.state.get("step") if convo else None
+    # Typed ahead (several inputs at once), a hop may pass the main menu: read it then too.
+    open_order = convo is None or len(inputs) > 1 or engine.reads_open_order(saved_step)
+    ctx = _context(session, phone, USSD, rules, default_language, now, starting=open_order)
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
         convo = Conversation(
             channel="ussd", session_key=session_id, phone=phone, created_at=now, updated_at=now
         )
         session.add(convo)
-        inputs = new_inputs(None, text)
     else:
         state = MenuState.from_dict(convo.state)
-        inputs = new_inputs(convo.last_input, text)
     for value in inputs:
         ctx, state = _apply(session, ctx, state, value, now)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
@@ -79,8 +81,8 @@ def _context(
     *,
     starting: bool = False,
 ) -> Context:
-    """What the menus may know for this caller on this channel, now (at a session's start,
-    also the order they have on its way)."""
+    """What the menus may know for this caller on this channel, now (at a session's start
+    and on the screens that ask about it, also the order they have on its way)."""
     return Context(
         catalog=load_catalog(session, now),
         caller=load_caller(session, phone, starting=starting),
@@ -205,7 +207,15 @@ def voice_turn(
     fresh = step == turn + 1 and (digits is not None or bool(recording_url))
     if digits == OPERATOR_KEY or (not fresh and silences >= MAX_SILENCES):
         return VoiceReply(None, state.language, turn + 1)  # a person, without reading the menus
-    ctx = _context(session, phone, VOICE, rules, default_language, now)
+    ctx = _context(
+        session,
+        phone,
+        VOICE,
+        rules,
+        default_language,
+        now,
+        starting=engine.reads_open_order(state.step),
+    )
     if not fresh:
         return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
     value = recording_url if state.step == "record" and recording_url else (digits or "")
@@ -248,8 +258,10 @@ def sms_menu_turn(
     Returns None when this number has no menu session going (or, for `typed` text, when its
     screen does not ask for text), so the message is read as a keyword SMS instead.
     """
-    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, starting=start)
     convo = queries.conversation(session, "smsmenu", phone)
+    saved_step = convo.state.get("step") if convo is not None else None
+    open_order = start or engine.reads_open_order(saved_step)
+    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, starting=open_order)
     if start:
         if convo is None:
             convo = Conversation(

@@ -130,7 +130,15 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
     except OrderError as exc:
         return _refusal(ctx, exc)
     _save_pending(ctx, priced)
-    return _summary(ctx, priced)
+    return _still_open(ctx) + _summary(ctx, priced)
+
+
+def _still_open(ctx: SmsContext) -> str:
+    """Said before a quote while the customer's last order is on its way: YA means again."""
+    order = ctx.customer and queries.open_order_of(ctx.session, ctx.customer.id)
+    if not order:
+        return ""
+    return ctx.text("sms.reply.open_order", number=order.number, total=Money(order.total)) + " "
 
 
 def _summary(ctx: SmsContext, priced: Quote) -> str:

@@ -1,4 +1,5 @@
-"""The steps that fill the basket: language, resume, home, market, trader, item, quantity.
+"""The steps that fill the basket: language, resume, home, again, market, trader, item,
+quantity.
 
 Back (`0`) from each goes to its parent: item -> trader -> market -> language (or the
 returning customer's home).
@@ -6,7 +7,7 @@ returning customer's home).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,7 +24,7 @@ from menus.checkout_steps import next_checkout_step
 from menus.context import Context, SaveLanguage, Turn
 from menus.state import CartLine, MenuState
 from menus.step_kinds import Action, InputStep, Lazy, ListStep, keypad_number
-from voice_prompts import LANGUAGES, Money, Text
+from voice_prompts import LANGUAGES, Digits, Money, Text
 
 
 def main_menu(ctx: Context, state: MenuState) -> MenuState:
@@ -90,10 +91,50 @@ class HomeStep(ListStep):
         last = ctx.caller.last_order
         total = Money(last.total if last else 0)
         return [
-            ("1", Text.of("home.repeat", total=total), _repeat_last_order),
-            ("2", Text.of("home.new_order"), lambda c, s: Turn(s.go("market"))),
+            ("1", Text.of("home.repeat", total=total), _asking_first("repeat")),
+            ("2", Text.of("home.new_order"), _asking_first("new")),
             ("3", Text.of("home.language"), lambda c, s: Turn(s.go("language"))),
         ]
+
+
+def _asking_first(pending: str) -> Callable[[Context, MenuState], Turn]:
+    """A new order or a repeat: asked again first while the caller's last one is on its way."""
+
+    def start(ctx: Context, state: MenuState) -> Turn:
+        if ctx.caller.open_order is not None:
+            return Turn(state.go("again", pending_order=pending))
+        return START_ORDER[pending](ctx, state)
+
+    return start
+
+
+class AgainStep(ListStep):
+    """An order is still on its way: "Pesanan 4440 Anda (Rp38.000) masih diproses. Pesan lagi?"
+
+    A forgetful caller must not order twice without a word; one who means it says yes.
+    """
+
+    numbered = False
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        order = ctx.caller.open_order
+        if order is None:
+            return ()
+        return (Text.of("again.title", number=Digits(order.number), total=Money(order.total)),)
+
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
+        return [
+            ("1", Text.of("again.yes"), _order_again),
+            ("2", Text.of("again.no"), lambda c, s: Turn(main_menu(c, s))),
+        ]
+
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
+        return main_menu(ctx, state)
+
+
+def _order_again(ctx: Context, state: MenuState) -> Turn:
+    start = START_ORDER.get(state.pending_order or "", START_ORDER["new"])
+    return start(ctx, replace(state, pending_order=None))
 
 
 def _repeat_last_order(ctx: Context, state: MenuState) -> Turn:
@@ -108,6 +149,12 @@ def _repeat_last_order(ctx: Context, state: MenuState) -> Turn:
     if not cart:
         return Turn(state.with_notice(*notice))
     return Turn(replace(next_checkout_step(ctx, repeated), notice=notice))
+
+
+START_ORDER: dict[str, Callable[[Context, MenuState], Turn]] = {
+    "repeat": _repeat_last_order,
+    "new": lambda ctx, state: Turn(state.go("market")),
+}
 
 
 class MarketStep(ListStep):

@@ -82,6 +82,7 @@ class OpenOrder:
     number: str
     state: str  # placed, offered, assigned, picked_up
     courier: str | None = None
+    total: int = 0  # goods and fee, as the customer pays it
 
 
 @dataclass(frozen=True)

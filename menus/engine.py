@@ -36,6 +36,7 @@ __all__ = [
     "order_placed",
     "order_too_large",
     "prices_changed",
+    "reads_open_order",
     "render",
     "screen",
     "start",
@@ -59,6 +60,15 @@ def start(ctx: Context, resumable: MenuState | None = None) -> MenuState:
     courier = order.courier or ""
     news = Text.of(f"order_state.{order.state}", number=Digits(order.number), courier=courier)
     return first.with_notice(news)
+
+
+# The steps that ask about the caller's order on its way (before another, or a repeat).
+OPEN_ORDER_STEPS = frozenset({"home", "again"})
+
+
+def reads_open_order(step: str | None) -> bool:
+    """Whether a hop from `step` needs the caller's order on its way in the context."""
+    return step in OPEN_ORDER_STEPS
 
 
 def handle(ctx: Context, state: MenuState, raw_input: str) -> Turn:

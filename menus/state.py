@@ -51,6 +51,7 @@ class MenuState:
     vendor_id: int | None = None
     item_id: int | None = None
     pending_market_id: int | None = None
+    pending_order: str | None = None  # "repeat" or "new", asked again over an open order
     cart: tuple[CartLine, ...] = ()
     name: str | None = None
     address: str | None = None

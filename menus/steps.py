@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from menus.basket import cart_total, item_names, too_large_notice
 from menus.browse_steps import (
+    AgainStep,
     HomeStep,
     ItemStep,
     LanguageStep,
@@ -35,6 +36,7 @@ STEPS: dict[str, Step] = {
     "language": LanguageStep(),
     "resume": ResumeStep(),
     "home": HomeStep(),
+    "again": AgainStep(),
     "market": MarketStep(),
     "switch": SwitchMarketStep(),
     "vendor": VendorStep(),

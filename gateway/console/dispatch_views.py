@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
 
 from gateway.console import blueprint, words
@@ -54,6 +54,8 @@ class OrderForm(FlaskForm):
     # console.js: what the staff member read out is what the caller is charged.
     lines = HiddenField()
     fee = HiddenField()
+    # The caller has an order on its way: the staff member asked, and they want another.
+    again = BooleanField()
 
 
 class ActionForm(FlaskForm):
@@ -78,6 +80,7 @@ def new_order() -> ResponseReturnValue:
                     form.phone.data = friendly_phone(e164)
                     form.name.data = customer.name or ""
                     form.address.data = customer.address or ""
+            return _entry_page(form, open_order=_open_order(e164))
     return _entry_page(form)
 
 
@@ -118,6 +121,9 @@ def create_order() -> ResponseReturnValue:
     lines, shown = _lines(form.lines.data or "")
     if not lines:
         return _entry_page(form, words("order.empty")), 400
+    open_order = _open_order(phone)
+    if open_order is not None and not form.again.data:
+        return _entry_page(form, None, lines, open_order=open_order), 409
     fee = form.fee.data or ""
     agreed = None
     if len(shown) == len(lines) and fee.isdigit():
@@ -254,10 +260,26 @@ def _refusal(error: OrderError) -> str:
     return words("order.empty")
 
 
+def _open_order(phone: str) -> tuple[str, int] | None:
+    """The number and total of the caller's order on its way, if there is one."""
+    with current_database().readers() as session:
+        customer = queries.customer_by_phone(session, phone)
+        order = customer and queries.open_order_of(session, customer.id)
+        return (order.number, order.total) if order else None
+
+
 def _entry_page(
-    form: OrderForm, error: str | None = None, lines: list[OrderLineRequest] | None = None
+    form: OrderForm,
+    error: str | None = None,
+    lines: list[OrderLineRequest] | None = None,
+    *,
+    open_order: tuple[str, int] | None = None,
 ) -> str:
-    """The order entry page; after a refusal, with the cart as it was, at today's prices."""
+    """The order entry page; after a refusal, with the cart as it was, at today's prices.
+
+    With the caller's order still on its way, it says so and asks for the box "order
+    again" to be ticked: a forgetful caller does not order twice without a word.
+    """
     cart = []
     if lines:
         with current_database().readers() as session:
@@ -272,6 +294,7 @@ def _entry_page(
         form=form,
         error=error,
         cart=cart,
+        open_order=open_order,
         cap=current_settings().order_goods_cap,
         logout_form=LogoutForm(),
     )

@@ -167,6 +167,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.cancelled": "Pesanan {number} dibatalkan; pelanggan diberi tahu lewat SMS.",
         "board.not_found": "Pesanan atau kurir tidak ada.",
         "board.refreshes": "Papan ini memperbarui diri tiap 10 detik.",
+        "order.open_order": "Pesanan {number} Anda ({total}) masih diproses. Pesan lagi?",
+        "order.again": "Ya, penelepon ingin pesan lagi",
         "simulator": "Simulator",
         "simulator.title": "Simulator telepon",
         "simulator.intro": (
@@ -384,6 +386,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.cancelled": "Order {number} cancelled; the customer is told by SMS.",
         "board.not_found": "No such order or courier.",
         "board.refreshes": "This board refreshes itself every 10 seconds.",
+        "order.open_order": (
+            "This caller's order {number} ({total}) is still on its way. Order again?"
+        ),
+        "order.again": "Yes, the caller wants to order again",
         "simulator": "Simulator",
         "simulator.title": "Phone simulator",
         "simulator.intro": (

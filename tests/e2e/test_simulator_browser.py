@@ -167,6 +167,8 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     assert "sedang dibelanjakan Pak Made" in prompts or "Pesanan" in prompts
     assert "Tekan satu tombol." in customer.el.locator(".status").inner_text()
     customer.press(key_for_spoken(prompts, "Pesan baru"))
+    asked = customer.wait_for("masih diproses. Pesan lagi?")  # that order is on its way
+    customer.press(key_for_spoken(asked, "Ya, pesan lagi"))
     customer.wait_for("Pasar Amlapura Barat, tekan satu.")
     customer.el.locator("button.hangup").click()
     customer.el.locator(".status", has_text="Telepon ditutup.").wait_for()

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Staff
@@ -301,6 +301,41 @@ def test_an_order_entered_for_a_caller_goes_through_the_orders_service(app, oper
     assert f"<td>{order.number}</td>" in board and "ditawarkan ke kurir" in board
     to_customer = db.scalars(select(OutboundMessage.body).where(OutboundMessage.to == CUSTOMER))
     assert f"Pesanan {order.number} diterima" in to_customer.one()
+
+
+def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operator, db: Session):
+    """The page says the order is still on its way; without the box ticked nothing is placed
+    and the cart comes back; ticked (the caller wants another), the second is placed."""
+    from storage.models import Order
+
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")  # the first order is offered, on its way
+    phones.order_by_sms(CUSTOMER, lines="B04 2")
+    first = db.scalars(select(Order)).one()
+    page = "/console/orders/new?phone=081234567890"
+    warning = f"Pesanan {first.number} Anda (Rp38.000) masih diproses. Pesan lagi?"
+    assert warning in operator.get(page).get_data(as_text=True)
+    order = {
+        "phone": "081234567890",
+        "name": "Ni Made Sari",
+        "address": "Banjar Kauh, Desa Bugbug",
+        "lines": f"{item_id(db, 'B04')}:2",
+    }
+
+    refused = operator.post("/console/orders", data={**order, "csrf_token": token(operator, page)})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert warning in text and 'name="again"' in text
+    assert "&#34;quantity&#34;: 2" in text  # the cart, kept
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+    placed = operator.post(
+        "/console/orders", data={**order, "again": "y", "csrf_token": token(operator, page)}
+    )
+    assert placed.status_code == 302
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 2
 
 
 def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator, db: Session):

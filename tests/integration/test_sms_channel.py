@@ -92,6 +92,28 @@ def test_an_order_by_sms_is_priced_first_and_placed_on_ya(phone, db: Session):
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
 
+def test_an_order_while_the_last_is_on_its_way_is_told_first_and_needs_ya(phone, db: Session):
+    phone.send("NAMA Ni Made Sari")
+    phone.send("ALAMAT Banjar Kauh, Desa Bugbug, dekat pura")
+    phone.send("PESAN B04 2")
+    assert phone.send("YA") is None
+    number = db.scalars(select(Order.number)).one()
+
+    again = phone.send("PESAN B04 2")
+    assert again == (
+        f"Pesanan {number} Anda (Rp38.000) masih diproses. Pesan lagi? "
+        "B04 Tomat 2 kg Rp28.000. Ongkir Rp10.000. Total Rp38.000. "
+        "Balas YA untuk pesan, TIDAK untuk batal."
+    )
+    assert phone.send("TIDAK") == "Baik, pesanan tadi tidak diproses."
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1  # nothing without YA
+    phone.send("PESAN B04 2")
+    assert phone.send("YA") is None  # asked, and meant: the second order
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 2
+
+
 def test_a_new_customer_is_asked_for_name_and_address_before_ya(phone, db: Session):
     summary = phone.send("PESAN B04 1")
     assert summary.endswith("Sebelum YA, kirim NAMA nama Anda dan ALAMAT alamat lengkap.")

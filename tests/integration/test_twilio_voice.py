@@ -124,7 +124,7 @@ def test_every_reply_is_spoken_in_indonesian_by_the_configured_voice(voice_clien
     )
 
 
-def test_a_returning_caller_is_greeted_by_name_and_reorders_in_two_key_presses(
+def test_a_returning_caller_is_greeted_by_name_and_asked_before_ordering_again(
     voice_client, client, db: Session
 ):
     from tests.ussd import UssdSession
@@ -139,6 +139,19 @@ def test_a_returning_caller_is_greeted_by_name_and_reorders_in_two_key_presses(
     assert re.match(r"Pesanan (\w+, ){3}\w+ sedang dicarikan kurir\. Halo Ni Made Sari!", greeting)
     assert "Ulangi pesanan terakhir (tiga puluh delapan ribu rupiah), tekan satu." in greeting
     call.press("1")
+    # That order is still on its way: a forgetful caller is told before ordering twice.
+    asked = call.speech()
+    assert re.match(
+        r"Pesanan (\w+, ){3}\w+ Anda \(tiga puluh delapan ribu rupiah\) masih diproses\. "
+        r"Pesan lagi\? Ya, pesan lagi, tekan satu\. Tidak, tekan dua\.",
+        asked,
+    )
+    call.press("2")
+    assert "Halo Ni Made Sari!" in call.speech()
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+    call.press("1")
+    call.press("1")  # yes, order again
     assert "Tomat, dua kilo, dua puluh delapan ribu rupiah." in call.speech()
     call.press("1")
 

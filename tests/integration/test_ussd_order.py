@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Conversation, Customer, Item, Market, Order, OutboundMessage
@@ -123,13 +123,13 @@ def test_a_repeated_request_mid_order_does_not_add_the_item_twice(client, db: Se
 def test_a_returning_caller_repeats_the_last_order_in_two_key_presses(client, db: Session):
     first = UssdSession(client, session_id="ATUid_first")
     first.press(option_key(order_tomatoes_and_rice(first), "Pesan sekarang"))
+    db.execute(update(Order).values(state="delivered"))  # last week's order, long delivered
+    db.commit()
 
     again = UssdSession(client, session_id="ATUid_again")
     home = again.dial()
-    number = db.scalars(select(Order.number)).one()
-    assert home.splitlines()[:3] == [  # the open order first, then the main menu
-        f"CON Pesanan {number} sedang dicarikan kurir.",
-        "Halo Ni Made Sari! Mau belanja apa?",
+    assert home.splitlines()[:2] == [
+        "CON Halo Ni Made Sari! Mau belanja apa?",
         "1. Ulangi pesanan terakhir (Rp86.000)",
     ]
     summary = again.press("1")
@@ -141,6 +141,40 @@ def test_a_returning_caller_repeats_the_last_order_in_two_key_presses(client, db
     orders = db.scalars(select(Order).order_by(Order.id)).all()
     assert len(orders) == 2 and orders[0].number != orders[1].number
     assert [line.item_name for line in orders[1].lines] == ["Tomat", "Beras premium"]
+
+
+@pytest.mark.parametrize("choice", ["Ulangi pesanan terakhir", "Pesan baru"])
+def test_an_order_while_the_last_is_on_its_way_is_asked_first(client, db: Session, choice):
+    first = UssdSession(client, session_id="ATUid_first")
+    first.press(option_key(order_tomatoes_and_rice(first), "Pesan sekarang"))
+    number = db.scalars(select(Order.number)).one()
+
+    again = UssdSession(client, session_id="ATUid_again")
+    home = again.dial()
+    assert home.splitlines()[:3] == [  # the open order first, then the main menu
+        f"CON Pesanan {number} sedang dicarikan kurir.",
+        "Halo Ni Made Sari! Mau belanja apa?",
+        "1. Ulangi pesanan terakhir (Rp86.000)",
+    ]
+    asked = again.press(option_key(home, choice))
+    assert asked == (
+        f"CON Pesanan {number} Anda (Rp86.000) masih diproses. Pesan lagi?\n"
+        "1. Ya, pesan lagi\n2. Tidak\n0. Kembali"
+    )
+    home = again.press("2")  # no: the main menu again, nothing placed
+    assert "Halo Ni Made Sari! Mau belanja apa?" in home
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+    again.press(option_key(home, choice))
+    go_on = again.press("1")  # yes: the repeat's summary, or the markets for a new order
+    if choice == "Pesan baru":
+        assert go_on.startswith("CON Pilih pasar:")
+        return
+    assert "Total Rp86.000" in go_on
+    assert again.press(option_key(go_on, "Pesan sekarang")).startswith("END Terima kasih!")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 2
 
 
 def test_a_dropped_session_is_offered_for_resuming_within_ten_minutes(
