@@ -7,6 +7,7 @@ tests build their own `Settings(...)` instead of patching globals.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,6 +18,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'telepasar.sqlite3'}"
 
 SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
 LANGUAGES = ("id", "en", "ban")
+QUIET_HOURS = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 class SettingsError(ValueError):
@@ -59,6 +63,14 @@ class Settings:
     # How long a request or the worker waits for a database lock before it gives up.
     database_lock_wait_seconds: float = 5.0
     audio_dir: str = str(INSTANCE_DIR / "audio")
+    # The missed-call number (/twilio/missed, /africastalking/missed): rejected unanswered,
+    # then the caller is called back from CALLBACK_CALLER_ID (Twilio: TWILIO_FROM_NUMBER when
+    # unset), never in the quiet hours (local time, WITA).
+    ussd_code: str = "*123#"  # the code callers dial (said in SMS that tell how to order)
+    missed_call_enabled: bool = False
+    callback_caller_id: str = ""
+    callback_quiet_hours: str = "20:00-07:00"
+    at_voice_api_base_url: str = ""
 
     def __post_init__(self) -> None:
         if self.sms_provider not in SMS_PROVIDERS:
@@ -79,6 +91,10 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
+        if not QUIET_HOURS.fullmatch(self.callback_quiet_hours):
+            raise SettingsError(
+                f"CALLBACK_QUIET_HOURS={self.callback_quiet_hours!r}: write it like 20:00-07:00"
+            )
         if self.outbox_lease_seconds <= self.provider_timeout_seconds:
             raise SettingsError(
                 "OUTBOX_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS: a worker "
@@ -100,6 +116,10 @@ class Settings:
 
 def _convert(name: str, type_name: object, raw: str) -> object:
     """Turn the text of an environment variable into the field's type."""
+    if type_name in ("bool", bool):
+        if raw.lower() in TRUE_WORDS | FALSE_WORDS:
+            return raw.lower() in TRUE_WORDS
+        raise SettingsError(f"{name.upper()}={raw!r}: write true or false")
     try:
         if type_name in ("int", int):
             return int(raw)

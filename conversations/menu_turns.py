@@ -185,8 +185,12 @@ def voice_turn(
     rules: OrderRules,
     default_language: str,
     now: dt.datetime,
+    call_back: bool = False,
 ) -> VoiceReply:
     """Answer one voice callback (Twilio or Africa's Talking) of the call `call_id`.
+
+    `call_back`: a call we placed after a missed call; it starts with the last order read
+    out (`engine.start_callback`) instead of the menus.
 
     Every reply names its step; an answer that carries an old step (a provider retry) changes
     nothing and hears the current screen again, so no key press acts twice. `silences` counts
@@ -195,7 +199,7 @@ def voice_turn(
     convo = queries.conversation(session, "voice", call_id)
     if convo is None:
         ctx = _context(session, phone, VOICE, rules, default_language, now, starting=True)
-        state = engine.start(ctx)
+        state = engine.start_callback(ctx) if call_back else engine.start(ctx)
         convo = Conversation(
             channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
         )
@@ -227,6 +231,8 @@ def voice_turn(
 
 def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0) -> VoiceReply:
     """The reply for `state`; the same state always gives the same reply."""
+    if state.step == "person":  # asked for a person: the adapter puts the call through
+        return VoiceReply(None, state.language, turn + 1)
     lost = any(text.key == "error.unknown_option" for text in state.notice)
     hint = (turn == 0 or lost) and state.step != "done"
     return VoiceReply(engine.screen(ctx, state), state.language, turn + 1, silences, hint)

@@ -141,21 +141,26 @@ def _still_open(ctx: SmsContext) -> str:
     return ctx.text("sms.reply.open_order", number=order.number, total=Money(order.total)) + " "
 
 
+def _quoted_lines(ctx: SmsContext, priced: Quote) -> str:
+    """Each line of a quote: code, name, quantity, unit, amount."""
+    return ", ".join(
+        ctx.text(
+            "sms.reply.summary_line",
+            code=line.code,
+            name=_item_label(ctx, line.item_id),
+            quantity=line.quantity,
+            unit=Text.of(f"unit.{line.unit}"),
+            amount=Money(line.unit_price * line.quantity),
+        )
+        for line in priced.lines
+    )
+
+
 def _summary(ctx: SmsContext, priced: Quote) -> str:
     """What a quote says: each line and its amount, the fee, the total, and how to say YA."""
     summary = ctx.text(
         "sms.reply.summary",
-        lines=", ".join(
-            ctx.text(
-                "sms.reply.summary_line",
-                code=line.code,
-                name=_item_label(ctx, line.item_id),
-                quantity=line.quantity,
-                unit=Text.of(f"unit.{line.unit}"),
-                amount=Money(line.unit_price * line.quantity),
-            )
-            for line in priced.lines
-        ),
+        lines=_quoted_lines(ctx, priced),
         fee=Money(priced.delivery_fee),
         total=Money(priced.total),
     )
@@ -488,3 +493,35 @@ def _pending(ctx: SmsContext) -> Pending | None:
     fee = convo.state.get("fee")
     expires_at = dt.datetime.fromisoformat(convo.state["expires_at"])
     return Pending(convo, lines, int(fee) if fee is not None else None, expires_at)
+
+
+# ---------------------------------------------------------------- call backs
+
+
+def offer_last_order(
+    session: Session, *, phone: str, channel: SmsSettings, now: dt.datetime
+) -> bool:
+    """A call back nobody answered: the last order offered by SMS, `YA` places it.
+
+    The quote is kept as a PESAN's is (prices and fee as offered, 30 minutes); nothing is
+    sent when nothing of the last order can be ordered now. True when the offer went out.
+    """
+    customer = queries.customer_by_phone(session, phone)
+    last = queries.last_order(session, customer.id) if customer else None
+    if last is None:
+        return False
+    ctx = SmsContext(session, phone, channel, now, default_catalog(), customer)
+    basket = [OrderLineRequest(line.item_id, line.quantity) for line in last.lines]
+    try:
+        priced = quote(session, basket, rules=channel.rules, now=now)
+    except OrderError:
+        return False  # sold out or changed past ordering: the how-to of the next ring helps
+    _save_pending(ctx, priced)
+    offer = _still_open(ctx) + ctx.text(
+        "callback.offer",
+        lines=_quoted_lines(ctx, priced),
+        fee=Money(priced.delivery_fee),
+        total=Money(priced.total),
+    )
+    enqueue_sms(session, to=phone, body=offer, kind="callback_offer", now=now)
+    return True

@@ -29,6 +29,12 @@ from gateway.edge import (
     required,
     xml_text,
 )
+from gateway.missed_calls import (
+    answered,
+    call_back_by_session,
+    receive_missed_call,
+    unanswered,
+)
 from gateway.security import require_url_token
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -39,6 +45,7 @@ from gateway.voice import (
     utterances,
 )
 from menus.screen import Screen
+from orders.outbox import SendError
 from settings import Settings
 from voice_prompts import Text, default_catalog
 from voice_prompts.speech import SpeechRenderer
@@ -63,22 +70,30 @@ def voice() -> Response:
     settings = current_settings()
     require_url_token(settings.at_webhook_token)
     refuse_malformed("Africa's Talking", VOICE_FIELDS)
+    session_id = request.form["sessionId"]
+    # Our call back (Voice.call) is answered on this same URL: known by the session id.
+    call = call_back_by_session(session_id) if settings.missed_call_enabled else None
     if request.form.get("isActive", "1") == "0":
+        if call is not None:
+            unanswered(call)  # changes nothing once the call was answered
         return _xml(ET.Element("Response"))  # the call has ended: nothing to say
     lang = settings.default_language
-    phone = caller_phone(request.form["callerNumber"])
+    phone = call.phone if call else caller_phone(request.form["callerNumber"])
     if phone is None:
         return _xml(_goodbye(settings, "error.bad_phone", lang))
-    session_id = request.form["sessionId"]
+    step = request.args.get("step", type=int)
+    if call is not None and step is None:
+        answered(call)
 
     def answer() -> Response:
         reply = answer_call(
             call_id=session_id,
             phone=phone,
-            step=request.args.get("step", type=int),
+            step=step,
             digits=request.form.get("dtmfDigits"),
             recording_url=request.form.get("recordingUrl"),
             silences=request.args.get("silence", default=0, type=int),
+            call_back=call is not None,
         )
         return _xml(render(reply, settings))
 
@@ -170,3 +185,58 @@ def _speak_text(parent: ET.Element, text: Text, lang: str, settings: Settings) -
 def _xml(response: ET.Element) -> Response:
     body = ET.tostring(response, encoding="unicode", xml_declaration=True)
     return Response(body, mimetype="application/xml")
+
+
+# ---------------------------------------------------------------- the missed-call number
+
+
+@blueprint.post("/africastalking/missed")
+def missed() -> Response:
+    """A ring on the missed-call number: stored, then rejected unanswered (no charge)."""
+    settings = current_settings()
+    require_url_token(settings.at_webhook_token)
+    refuse_malformed("Africa's Talking", VOICE_FIELDS)
+    response = ET.Element("Response")
+    if request.form.get("isActive", "1") == "0":
+        return _xml(response)  # the rejected call has ended
+    phone = caller_phone(request.form["callerNumber"])
+    if phone is not None:
+        receive_missed_call("africastalking", phone)
+    ET.SubElement(response, "Reject")
+    return _xml(response)
+
+
+class AfricasTalkingCaller:
+    """Places call backs through Africa's Talking's `Voice.call` (the `africastalking` SDK).
+
+    Answered, the call comes to the number's voice callback URL (/africastalking/voice)
+    with the session id the call was given here.
+    """
+
+    REQUIRED_SETTINGS = ("at_username", "at_api_key", "callback_caller_id")
+
+    def __init__(self, settings: Settings) -> None:
+        from africastalking.Voice import VoiceService
+
+        self.service = VoiceService(settings.at_username, settings.at_api_key)
+        if settings.at_voice_api_base_url:
+            self.service._baseUrl = settings.at_voice_api_base_url.rstrip("/")
+        self.from_number = settings.callback_caller_id
+        self.timeout = settings.provider_timeout_seconds
+
+    def call(self, to: str, call_id: int) -> str:
+        """Ring `to`; returns Africa's Talking's session id of the call."""
+        from africastalking.Service import AfricasTalkingException
+        from requests import RequestException
+
+        try:
+            answer = self.service.call(self.from_number, [to], timeout=self.timeout)
+        except ValueError as exc:  # the SDK refuses a number that is not E.164
+            raise SendError(f"Africa's Talking: {exc}", permanent=True) from exc
+        except (AfricasTalkingException, RequestException) as exc:
+            raise SendError(f"Africa's Talking: {exc}") from exc
+        entries = (answer.get("entries") if isinstance(answer, dict) else None) or [{}]
+        if entries[0].get("status") != "Queued" or not entries[0].get("sessionId"):
+            error = entries[0].get("status") or answer.get("errorMessage")
+            raise SendError(f"Africa's Talking: {error}")
+        return entries[0]["sessionId"]

@@ -14,8 +14,11 @@ from collections.abc import Callable
 import click
 
 from gateway.africastalking_sms import AfricasTalkingSender
+from gateway.africastalking_voice import AfricasTalkingCaller
 from gateway.android_sms import AndroidSender
 from gateway.twilio_sms import TwilioSender
+from gateway.twilio_voice import TwilioCaller
+from orders.callbacks import Caller
 from orders.outbox import Sender, SentMessage
 from orders.phones import mask_phone
 from settings import Settings
@@ -44,6 +47,23 @@ SENDERS: dict[str, Callable[[Settings], Sender]] = {
     "africastalking": AfricasTalkingSender,
     "android": AndroidSender,
 }
+
+
+# Who places the call backs of the missed-call number: the provider whose webhook got the ring.
+CALLERS: dict[str, Callable[[Settings], Caller]] = {
+    "twilio": TwilioCaller,
+    "africastalking": AfricasTalkingCaller,
+}
+
+
+def make_callers(settings: Settings) -> dict[str, Caller]:
+    """A caller for each provider whose settings are there (a call back for another waits,
+    then dies, naming the missing caller)."""
+    return {
+        provider: make(settings)
+        for provider, make in CALLERS.items()
+        if all(getattr(settings, name) for name in getattr(make, "REQUIRED_SETTINGS", ()))
+    }
 
 
 def make_sender(settings: Settings) -> Sender:

@@ -26,6 +26,7 @@ from gateway.edge import (
     required,
     xml_text,
 )
+from gateway.missed_calls import answered, call_back_of, receive_missed_call, unanswered
 from gateway.security import require_twilio_signature
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
@@ -35,6 +36,7 @@ from gateway.voice import (
     public_url,
     utterances,
 )
+from orders.outbox import SendError
 from settings import Settings
 from voice_prompts import Text, default_catalog
 
@@ -89,8 +91,10 @@ def voice() -> Response:
     )
 
 
-def render(reply: VoiceReply, settings: Settings) -> VoiceResponse:
-    """The TwiML for one voice reply."""
+def render(
+    reply: VoiceReply, settings: Settings, endpoint: str = "twilio_voice.voice", **url: object
+) -> VoiceResponse:
+    """The TwiML for one voice reply; its answers go to `endpoint` (with `url` values)."""
     if reply.transfer:
         return _to_a_person(settings, reply.language)
     response = VoiceResponse()
@@ -99,7 +103,7 @@ def render(reply: VoiceReply, settings: Settings) -> VoiceResponse:
         _speak(response, spoken, reply.language, settings)
         response.hangup()
         return response
-    action = url_for("twilio_voice.voice", step=reply.next_step)
+    action = url_for(endpoint, step=reply.next_step, **url)
     if reply.screen.expects == "recording":
         _speak(response, spoken, reply.language, settings)
         response.append(
@@ -123,7 +127,7 @@ def render(reply: VoiceReply, settings: Settings) -> VoiceResponse:
         )
         _speak(gather, spoken, reply.language, settings)
         response.append(gather)
-    silence = url_for("twilio_voice.voice", step=reply.next_step, silence=reply.silences + 1)
+    silence = url_for(endpoint, step=reply.next_step, silence=reply.silences + 1, **url)
     response.redirect(silence, method="POST")
     return response
 
@@ -164,3 +168,105 @@ def _say(response, text: str, lang: str, settings: Settings) -> None:
 
 def _twiml(response: VoiceResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
+
+
+# ---------------------------------------------------------------- the missed-call number
+
+# Twilio's final words on a call nobody answered.
+UNANSWERED = {"no-answer", "busy", "failed", "canceled"}
+
+
+@blueprint.post("/twilio/missed")
+def missed() -> Response:
+    """A ring on the missed-call number: stored, then rejected unanswered (no charge)."""
+    refuse_malformed("Twilio", VOICE_FIELDS)
+    phone = caller_phone(request.form["From"])
+    if phone is not None:
+        receive_missed_call("twilio", phone)
+    response = VoiceResponse()
+    response.reject(reason="busy")
+    return _twiml(response)
+
+
+@blueprint.post("/twilio/callback")
+def call_back() -> Response:
+    """Our call back, answered: the last order read out, one key to order it again.
+
+    `?call=` names our `outbound_calls` row; the caller is the number we called (`To`).
+    """
+    refuse_malformed("Twilio", VOICE_FIELDS)
+    call = call_back_of(request.args.get("call", type=int) or 0)
+    if call is None:
+        return _twiml(_goodbye(current_settings(), "error.system"))
+    settings = current_settings()
+    step = request.args.get("step", type=int)
+    if step is None:
+        answered(call)
+
+    def answer() -> Response:
+        reply = answer_call(
+            call_id=request.form["CallSid"],
+            phone=call.phone,
+            step=step,
+            digits=request.form.get("Digits"),
+            recording_url=None,
+            silences=request.args.get("silence", default=0, type=int),
+            call_back=True,
+        )
+        return _twiml(render(reply, settings, "twilio_voice.call_back", call=call.id))
+
+    return answer_or_apologise(
+        "call back", call.phone, answer, lambda: _twiml(_goodbye(settings, "error.system"))
+    )
+
+
+@blueprint.post("/twilio/callback/status")
+def call_back_status() -> Response:
+    """Twilio's last word on a call back: unanswered, the last order goes out by SMS."""
+    refuse_malformed("Twilio", VOICE_FIELDS)
+    call = call_back_of(request.args.get("call", type=int) or 0)
+    if call is not None and request.form.get("CallStatus") in UNANSWERED:
+        unanswered(call)
+    return Response("", status=204)
+
+
+class TwilioCaller:
+    """Places call backs through Twilio's REST API (`calls.create`, the `twilio` SDK)."""
+
+    REQUIRED_SETTINGS = ("twilio_account_sid", "twilio_auth_token")
+    RING_SECONDS = 30
+
+    def __init__(self, settings: Settings) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        self.client = Client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
+            environment={},  # never TWILIO_REGION / TWILIO_EDGE behind our back
+        )
+        if settings.twilio_api_base_url:
+            self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self.from_number = settings.callback_caller_id or settings.twilio_from_number
+        self.base = settings.public_base_url.rstrip("/")
+
+    def call(self, to: str, call_id: int) -> str:
+        """Ring `to`; answered, Twilio fetches /twilio/callback; at the end, the status URL."""
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        try:
+            placed = self.client.calls.create(
+                to=to,
+                from_=self.from_number,
+                url=f"{self.base}/twilio/callback?call={call_id}",
+                status_callback=f"{self.base}/twilio/callback/status?call={call_id}",
+                status_callback_method="POST",
+                timeout=self.RING_SECONDS,
+            )
+        except TwilioRestException as exc:
+            raise SendError(f"Twilio {exc.status} error {exc.code}: {exc.msg}") from exc
+        except (TwilioException, RequestException) as exc:
+            raise SendError(f"Twilio: {exc}") from exc
+        return placed.sid

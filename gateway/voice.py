@@ -45,6 +45,7 @@ def answer_call(
     digits: str | None,
     recording_url: str | None,
     silences: int,
+    call_back: bool = False,
 ) -> VoiceReply:
     """Run one voice callback of either provider through the conversation, in a unit of work."""
     settings = current_settings()
@@ -61,6 +62,7 @@ def answer_call(
             rules=OrderRules.from_settings(settings),
             default_language=settings.default_language,
             now=now,
+            call_back=call_back,
         )
     )
 

@@ -22,7 +22,9 @@ from sqlalchemy import delete
 
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
+from gateway.senders import make_callers
 from gateway.sms import sms_settings
+from orders.callbacks import Caller, place_due_calls
 from orders.dispatch import SweepCount, sweep
 from orders.inbox import note_failed_handling
 from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
@@ -76,6 +78,7 @@ class PassReport:
     inbox_handled: int = 0
     inbox_failed: int = 0
     dispatch: SweepCount = field(default_factory=SweepCount)
+    calls: int = 0  # call backs now ringing
 
     def summary(self) -> str | None:
         """One line for the operator, or None when the pass found nothing to do."""
@@ -90,6 +93,8 @@ class PassReport:
                 f"Dispatch: {swept.offered} offered, {swept.reoffered} offered again, "
                 f"{swept.unassigned} with no courier."
             )
+        if self.calls:
+            parts.append(f"Call backs: {self.calls} ringing.")
         return " ".join(parts) or None
 
 
@@ -102,6 +107,7 @@ class Worker:
     settings: Settings
     clock: Clock
     worker_id: str = field(default_factory=new_worker_id)
+    callers: dict[str, Caller] | None = None  # call backs (missed calls); None: from settings
     _last_beat: dt.datetime | None = None
 
     def run_once(self) -> PassReport:
@@ -125,6 +131,15 @@ class Worker:
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
         )
+        if self.settings.missed_call_enabled:
+            if self.callers is None:
+                self.callers = make_callers(self.settings)
+            report.calls = place_due_calls(
+                self.database.unit_of_work,
+                self.callers,
+                clock=self.clock,
+                worker_id=self.worker_id,
+            )
         report.outbox = deliver_due(
             self.database.unit_of_work,
             self.sender,

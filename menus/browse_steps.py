@@ -137,7 +137,8 @@ def _order_again(ctx: Context, state: MenuState) -> Turn:
     return start(ctx, replace(state, pending_order=None))
 
 
-def _repeat_last_order(ctx: Context, state: MenuState) -> Turn:
+def repeat_last_order(ctx: Context, state: MenuState) -> Turn:
+    """The last order's basket again, to its summary (items sold out since left out, named)."""
     last = ctx.caller.last_order
     if last is None:
         return Turn(state.go("market"))
@@ -152,7 +153,7 @@ def _repeat_last_order(ctx: Context, state: MenuState) -> Turn:
 
 
 START_ORDER: dict[str, Callable[[Context, MenuState], Turn]] = {
-    "repeat": _repeat_last_order,
+    "repeat": repeat_last_order,
     "new": lambda ctx, state: Turn(state.go("market")),
 }
 

@@ -21,7 +21,7 @@ from menus.customer_details import valid_address, valid_name
 from menus.screen import Screen
 from menus.state import MenuState, Quoted
 from menus.step_kinds import Action, InputStep, ListStep, Step
-from voice_prompts import Money, Text, When
+from voice_prompts import Digits, Money, Text, When
 
 
 class CartStep(ListStep):
@@ -174,6 +174,46 @@ class SummaryStep(ListStep):
 
     def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("cart")
+
+
+class CallbackStep(SummaryStep):
+    """A call back after a missed call: the last order read out, then one key to order it.
+
+    "Halo Ni Made Sari, ini Telepasar menelepon balik. Pesanan terakhir Anda: ..." with its
+    total and lines as the summary states them (the prices kept for the confirmation); one
+    for the order, two for a person. An order still on its way is said first.
+    """
+
+    def head(self, ctx: Context, state: MenuState) -> tuple[Text, ...]:
+        name = ctx.caller.name
+        greeting = (
+            Text.of("callback.greeting", name=name)
+            if name
+            else Text.of("callback.greeting_anonymous")
+        )
+        still = ()
+        if order := ctx.caller.open_order:
+            still = (Text.of("again.title", number=Digits(order.number), total=Money(order.total)),)
+        return (*still, greeting, *super().head(ctx, state))
+
+    def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
+        return [
+            ("1", Text.of("callback.again"), _confirm),
+            ("2", Text.of("callback.person"), lambda c, s: Turn(s.go("person"))),
+        ]
+
+    def back(self, ctx: Context, state: MenuState) -> MenuState | None:
+        return None
+
+
+class PersonStep(Step):
+    """The caller asked for a person: the channel puts the call through."""
+
+    def screen(self, ctx: Context, state: MenuState) -> Screen:
+        return Screen((Text.of("voice.operator"),), end=True)
+
+    def handle(self, ctx: Context, state: MenuState, value: str) -> Turn:
+        return Turn(state)
 
 
 def _quoted(ctx: Context, state: MenuState) -> Quoted:

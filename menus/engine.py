@@ -12,6 +12,7 @@ Keys (DESIGN.md): the numbers on the screen choose, `98` shows the next page, `0
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from menus.basket import to_summary
@@ -19,7 +20,14 @@ from menus.context import BasketRules, Context, Effect, PlaceOrder, SaveLanguage
 from menus.customer_details import tidy
 from menus.screen import Screen
 from menus.state import MenuState
-from menus.steps import STEPS, cart_total, item_names, main_menu, too_large_notice
+from menus.steps import (
+    STEPS,
+    cart_total,
+    item_names,
+    main_menu,
+    repeat_last_order,
+    too_large_notice,
+)
 from voice_prompts import Digits, Money, Text, When
 
 __all__ = [
@@ -37,6 +45,7 @@ __all__ = [
     "order_too_large",
     "prices_changed",
     "reads_open_order",
+    "start_callback",
     "render",
     "screen",
     "start",
@@ -69,6 +78,18 @@ OPEN_ORDER_STEPS = frozenset({"home", "again"})
 def reads_open_order(step: str | None) -> bool:
     """Whether a hop from `step` needs the caller's order on its way in the context."""
     return step in OPEN_ORDER_STEPS
+
+
+def start_callback(ctx: Context) -> MenuState:
+    """The first state of a call back: the last order, priced now, and one key to order it.
+
+    Items sold out since are left out and named; with nothing left, the main menu.
+    """
+    state = MenuState(language=ctx.caller.language or ctx.default_language)
+    repeated = repeat_last_order(ctx, state.go("home")).state
+    if repeated.step != "summary":
+        return repeated
+    return replace(repeated, step="callback")
 
 
 def handle(ctx: Context, state: MenuState, raw_input: str) -> Turn:

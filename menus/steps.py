@@ -18,19 +18,29 @@ from menus.browse_steps import (
     SwitchMarketStep,
     VendorStep,
     main_menu,
+    repeat_last_order,
 )
 from menus.checkout_steps import (
     AddressStep,
+    CallbackStep,
     CartStep,
     DoneStep,
     NameStep,
+    PersonStep,
     RecordStep,
     RemoveStep,
     SummaryStep,
 )
 from menus.step_kinds import Step
 
-__all__ = ["STEPS", "cart_total", "item_names", "main_menu", "too_large_notice"]
+__all__ = [
+    "STEPS",
+    "cart_total",
+    "item_names",
+    "main_menu",
+    "repeat_last_order",
+    "too_large_notice",
+]
 
 STEPS: dict[str, Step] = {
     "language": LanguageStep(),
@@ -49,4 +59,6 @@ STEPS: dict[str, Step] = {
     "record": RecordStep(),
     "summary": SummaryStep(),
     "done": DoneStep(),
+    "callback": CallbackStep(),
+    "person": PersonStep(),
 }

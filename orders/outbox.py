@@ -26,7 +26,8 @@ from voice_prompts.gsm7 import count_segments
 
 log = logging.getLogger(__name__)
 
-KINDS = ("reply", "order_update", "offer", "announcement")
+# how_to_order and callback_offer answer a ring on the missed-call number (orders/callbacks.py).
+KINDS = ("reply", "order_update", "offer", "announcement", "how_to_order", "callback_offer")
 # pending -> sending (claimed by one worker) -> sent -> delivered | failed (the provider's
 # report); back to pending to retry; dead: our tries ran out; refused: never sent to a number
 # that opted out.

@@ -425,3 +425,32 @@ class WorkerHeartbeat(Base):
     worker_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     started_at: Mapped[dt.datetime]
     beat_at: Mapped[dt.datetime]
+
+
+class OutboundCall(Base):
+    """A call back to someone who rang the missed-call number: claimed and placed by the
+    worker like an outbox SMS (a lease, retries with backoff, `dead` after the last try).
+
+    pending -> calling (claimed) -> ringing (the provider took it) -> answered | unanswered
+    (the SMS offer went instead); dead when it could not be placed.
+    """
+
+    __tablename__ = "outbound_calls"
+    __table_args__ = (Index("ix_outbound_calls_due", "state", "next_try_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    missed_calls: Mapped[int] = mapped_column(default=1)  # rings merged into this callback
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[dt.datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[dt.datetime | None]
+    provider_call_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    customer: Mapped[Customer] = relationship()

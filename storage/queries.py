@@ -21,6 +21,7 @@ from storage.models import (
     Market,
     Offer,
     Order,
+    OutboundCall,
     OutboundMessage,
     Staff,
     Vendor,
@@ -523,4 +524,41 @@ def recent_customers(session: Session, limit: int = 10) -> Sequence[Customer]:
     """The customers who came most recently."""
     return session.scalars(
         select(Customer).order_by(Customer.created_at.desc(), Customer.id.desc()).limit(limit)
+    ).all()
+
+
+def sms_sent_since(session: Session, phone: str, kind: str, since: dt.datetime) -> bool:
+    """Whether an SMS of `kind` was written to `phone` after `since`."""
+    return (
+        session.scalar(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.to == phone,
+                OutboundMessage.kind == kind,
+                OutboundMessage.created_at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def outbound_call(session: Session, call_id: int) -> OutboundCall | None:
+    """One call back, with its customer."""
+    return session.get(OutboundCall, call_id, options=[selectinload(OutboundCall.customer)])
+
+
+def outbound_call_by_provider_id(session: Session, provider_call_id: str) -> OutboundCall | None:
+    """The call back the provider knows by this id (Africa's Talking's sessionId)."""
+    return session.scalar(
+        select(OutboundCall).where(OutboundCall.provider_call_id == provider_call_id)
+    )
+
+
+def recent_calls(session: Session, limit: int = 50) -> Sequence[OutboundCall]:
+    """The newest call backs, for the console."""
+    return session.scalars(
+        select(OutboundCall)
+        .order_by(OutboundCall.created_at.desc(), OutboundCall.id.desc())
+        .limit(limit)
     ).all()

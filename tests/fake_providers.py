@@ -39,6 +39,7 @@ class FakeProviders:
 
     url: str = ""
     received: list[Received] = field(default_factory=list)
+    calls: list[dict[str, str]] = field(default_factory=list)  # calls asked for, as posted
     fail_next: int = 0
     hang_next: int = 0
     hang_seconds: float = 3.0
@@ -98,6 +99,33 @@ class FakeProviders:
                 **{"from": form.get("From")},
             ), 201
 
+        @app.post("/2010-04-01/Accounts/<sid>/Calls.json")
+        def twilio_calls(sid: str):
+            if _basic_auth() != (TWILIO_SID, TWILIO_TOKEN) or sid != TWILIO_SID:
+                return jsonify(code=20003, message="Authenticate", status=401), 401
+            if self.failing():
+                return jsonify(code=20500, message="Internal Server Error", status=500), 500
+            call_sid = f"CA{next(self._ids):032x}"
+            with self._lock:
+                self.calls.append({"provider": "twilio", "sid": call_sid, **request.form})
+            form = request.form
+            return jsonify(
+                sid=call_sid, status="queued", to=form["To"], **{"from": form.get("From")}
+            ), 201
+
+        @app.post("/call")
+        def africastalking_call():
+            form = request.form
+            if request.headers.get("apiKey") != AT_API_KEY or form.get("username") != AT_USERNAME:
+                return "The supplied authentication is invalid", 401
+            if self.failing():
+                return "Internal error", 500
+            session_id = f"ATVId_{next(self._ids)}"
+            with self._lock:
+                self.calls.append({"provider": "africastalking", "sid": session_id, **form})
+            entry = {"phoneNumber": form["to"], "sessionId": session_id, "status": "Queued"}
+            return jsonify(entries=[entry], errorMessage="None")
+
         @app.post("/version1/messaging")
         def africastalking_messaging():
             form = request.form
@@ -152,6 +180,8 @@ def pointed_at(fake: FakeProviders, settings: Settings) -> Settings:
         at_username=AT_USERNAME,
         at_api_key=AT_API_KEY,
         at_api_base_url=fake.url,
+        at_voice_api_base_url=fake.url,
+        callback_caller_id="+6236322100",
         android_gateway_url=f"{fake.url}/3rdparty/v1",
         android_gateway_user=ANDROID_USER,
         android_gateway_password=ANDROID_PASSWORD,

@@ -29,8 +29,10 @@ class Phones:
     def send(self, phone: str, text: str) -> str | None:
         """Send one SMS from `phone`; returns the newest message to `phone` after it."""
         before = len(self.inbox(phone))
+        token = self.app.config["TELEPASAR_SETTINGS"].at_webhook_token
         response = self.client.post(
             "/africastalking/sms",
+            query_string={"token": token} if token else None,
             data={
                 "from": phone,
                 "to": "21234",

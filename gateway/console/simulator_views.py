@@ -28,7 +28,7 @@ from gateway.simulator.phone import (
     send_sms,
 )
 from gateway.simulator.voice_markup import VoiceStep
-from gateway.simulator.webhooks import USSD_SERVICE_CODE, VOICE_PATHS, AppTransport, Webhooks
+from gateway.simulator.webhooks import VOICE_ROUTES, AppTransport, Webhooks
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
 from storage import queries
@@ -52,7 +52,7 @@ def simulator() -> ResponseReturnValue:
         sms_providers=SMS_PROVIDERS,
         sms_provider=replying_provider(current_settings().sms_provider),
         voice_providers=VOICE_PROVIDERS,
-        service_code=USSD_SERVICE_CODE,
+        service_code=current_settings().ussd_code,
         texts=_page_texts(),
         real_sms=current_settings().sms_provider != "log",
         sms_provider_setting=current_settings().sms_provider,
@@ -162,8 +162,8 @@ def _step_json(step: VoiceStep | None) -> dict[str, Any]:
 
 def _call(state: Any) -> Call:
     fields = _fields(state, ("provider", "call_id", "action", "on_silence", "listen"))
-    path = VOICE_PATHS[_choice(fields["provider"], VOICE_PROVIDERS)]
-    if any(url and not url.startswith(path) for url in (fields["action"], fields["on_silence"])):
+    routes = VOICE_ROUTES[_choice(fields["provider"], VOICE_PROVIDERS)]
+    if any(url and not url.startswith(routes) for url in (fields["action"], fields["on_silence"])):
         raise BadPhoneRequest(words("simulator.bad_request"))  # only ever our voice webhook
     try:
         return Call(**fields)

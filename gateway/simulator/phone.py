@@ -12,7 +12,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 
 from gateway.simulator.voice_markup import READERS, VoiceStep
-from gateway.simulator.webhooks import SMS_PATHS, VOICE_PATHS, Answer, Webhooks, new_id
+from gateway.simulator.webhooks import (
+    SMS_PATHS,
+    VOICE_PATHS,
+    VOICE_ROUTES,
+    Answer,
+    Webhooks,
+    new_id,
+)
 from storage import queries
 from storage.database import Database
 
@@ -118,7 +125,7 @@ class Call:
         self.action = self.on_silence = self.listen = None
 
     def _post(self, hooks: Webhooks, phone: str, path: str, extra: dict[str, str]) -> VoiceStep:
-        if not path.startswith(VOICE_PATHS[self.provider]):
+        if not path.startswith(VOICE_ROUTES[self.provider]):
             raise ValueError(f"not a {self.provider} voice URL: {path[:80]}")
         answer = _checked(hooks.voice(self.provider, path, {**self._form(phone), **extra}))
         try:

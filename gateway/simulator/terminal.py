@@ -24,7 +24,7 @@ from gateway.simulator.phone import Call, GatewayRefused, UssdSession, received,
 from gateway.simulator.sound import Speaker
 from gateway.simulator.texts import TEXTS
 from gateway.simulator.voice_markup import VoiceStep
-from gateway.simulator.webhooks import USSD_SERVICE_CODE, Webhooks
+from gateway.simulator.webhooks import Webhooks
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
 from storage.database import Database
@@ -147,7 +147,7 @@ class Terminal:
 
     def _main_menu(self) -> bool:
         self.say("")
-        self.say(self.t("menu", code=USSD_SERVICE_CODE), "bold")
+        self.say(self.t("menu", code=self.hooks.settings.ussd_code), "bold")
         choice = self.ask(self.t("pick")).strip()
         actions: dict[str, Callable[[], None]] = {
             "1": self._ussd,
@@ -193,7 +193,7 @@ class Terminal:
         lines = []
         for line in screen.splitlines() or [""]:
             lines += textwrap.wrap(line, SCREEN_WIDTH) or [""]
-        title = f" {self.t('ussd_title', code=USSD_SERVICE_CODE)} "
+        title = f" {self.t('ussd_title', code=self.hooks.settings.ussd_code)} "
         self.say("┌─" + title + "─" * (SCREEN_WIDTH - len(title)) + "─┐", "cyan")
         for line in lines:
             self.say(f"│ {line:<{SCREEN_WIDTH}} │", "cyan")

@@ -24,7 +24,6 @@ from twilio.request_validator import RequestValidator
 from settings import Settings
 from storage.clock import Clock
 
-USSD_SERVICE_CODE = "*123#"
 NETWORK_CODE = "51010"  # Telkomsel, the most common network in Karangasem
 # Where each SMS provider's messages come in; `log` (no provider yet) posts as Twilio does.
 SMS_PATHS = {
@@ -33,6 +32,11 @@ SMS_PATHS = {
     "android": "/android/sms",
 }
 VOICE_PATHS = {"twilio": "/twilio/voice", "africastalking": "/africastalking/voice"}
+# Where a call's answers may go: its voice webhook (and, for a call back, Twilio's own URL).
+VOICE_ROUTES = {
+    "twilio": ("/twilio/voice", "/twilio/callback"),
+    "africastalking": ("/africastalking/voice",),
+}
 TWILIO_API_VERSION = "2010-04-01"
 
 
@@ -113,7 +117,7 @@ class Webhooks:
         """One USSD hop: `text` is every input of the session so far, joined by `*`."""
         form = {
             "sessionId": session_id,
-            "serviceCode": USSD_SERVICE_CODE,
+            "serviceCode": self.settings.ussd_code,
             "phoneNumber": phone,
             "networkCode": NETWORK_CODE,
             "text": text,

@@ -15,7 +15,7 @@ import pytest
 from gateway.simulator.sound import Speaker
 from gateway.simulator.texts import TEXTS
 from gateway.simulator.voice_markup import Prompt, read_twiml
-from gateway.simulator.webhooks import USSD_SERVICE_CODE
+from settings import Settings
 
 WIDTH = 80
 
@@ -23,7 +23,7 @@ WIDTH = 80
 def test_every_word_exists_in_every_language_and_fits_80_columns():
     assert TEXTS["id"].keys() == TEXTS["en"].keys()
     for words in TEXTS.values():
-        menu = words["menu"].format(code=USSD_SERVICE_CODE)
+        menu = words["menu"].format(code=Settings().ussd_code)
         prompts = [words[key] for key in ("press_key", "press_number", "record", "ussd_reply")]
         assert all(len(line) <= WIDTH for line in [menu, *prompts])
 

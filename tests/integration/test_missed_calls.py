@@ -1,0 +1,244 @@
+"""The missed-call number over each provider's webhook (signed, token-checked): the ring is
+rejected unanswered, the worker places the call back through the real SDK at the fake
+provider, the answered call back is walked to a placed order with its SMS; unanswered, the
+SMS offer goes out and `YA` places it. Unknown numbers, repeated rings and quiet hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from gateway.senders import LogSender
+from gateway.simulator.phone import Call
+from gateway.simulator.voice_markup import READERS
+from gateway.simulator.webhooks import AppTransport, Webhooks, new_id, path_of
+from gateway.worker import Worker
+from storage.models import Order, OutboundCall, OutboundMessage
+from tests.conftest import MARKET_OPEN, FakeClock
+from tests.sms_phones import Phones
+from tests.voice import spoken_digits
+
+CUSTOMER = "+6281234567890"
+STRANGER = "+6281255550000"
+CALLBACK_FROM = "+6236322100"  # tests/fake_providers.pointed_at
+MISSED = {"twilio": "/twilio/missed", "africastalking": "/africastalking/missed"}
+
+
+@pytest.fixture
+def app(route_settings, make_app):
+    return make_app(replace(route_settings, missed_call_enabled=True))
+
+
+@pytest.fixture
+def hooks(app, clock) -> Webhooks:
+    """The providers' side: requests signed (Twilio) or with the token (Africa's Talking)."""
+    return Webhooks(app.config["TELEPASAR_SETTINGS"], AppTransport(app), clock)
+
+
+@pytest.fixture
+def regular(app, db: Session) -> Phones:
+    """Ni Made Sari ordered 2 kg of tomatoes by SMS last week; it was delivered."""
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    phones.send(CUSTOMER, "NAMA Ni Made Sari")
+    phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
+    phones.order_by_sms(CUSTOMER, lines="B04 2")
+    db.execute(update(Order).values(state="delivered"))
+    db.commit()
+    return phones
+
+
+def ring(hooks: Webhooks, provider: str, phone: str) -> ET.Element:
+    """One ring on the missed-call number, as the provider posts it; its XML answer."""
+    if provider == "twilio":
+        form = {"CallSid": new_id("CA"), "From": phone, "CallStatus": "ringing"}
+    else:
+        form = {"isActive": "1", "sessionId": new_id("ATVId_"), "callerNumber": phone}
+    answer = hooks.voice(provider, MISSED[provider], form)
+    assert answer.status == 200, answer.text
+    return ET.fromstring(answer.text)
+
+
+def worker(app, clock) -> Worker:
+    return Worker(
+        app.extensions["telepasar_db"],
+        LogSender(echo=lambda line: None),
+        app.config["TELEPASAR_SETTINGS"],
+        clock,
+    )
+
+
+def calls(db: Session) -> list[OutboundCall]:
+    db.rollback()
+    return db.scalars(select(OutboundCall).order_by(OutboundCall.id)).all()
+
+
+def answer_call_back(hooks: Webhooks, provider: str, placed: dict[str, str]) -> tuple[Call, str]:
+    """The customer picks up the call back: the provider posts its first request."""
+    if provider == "twilio":
+        path = path_of(placed["Url"])
+        form = {
+            "CallSid": placed["sid"],
+            "From": CALLBACK_FROM,
+            "To": CUSTOMER,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-api",
+        }
+    else:
+        path = "/africastalking/voice"
+        form = {
+            "isActive": "1",
+            "sessionId": placed["sid"],
+            "direction": "Outbound",
+            "callerNumber": CALLBACK_FROM,
+            "destinationNumber": CUSTOMER,
+        }
+    step = READERS[provider](hooks.voice(provider, path, form).text)
+    call = Call(provider, placed["sid"], step.action, step.on_silence, step.listen)
+    return call, "\n".join(prompt.text for prompt in step.prompts)
+
+
+@pytest.mark.parametrize("provider", ["twilio", "africastalking"])
+def test_a_missed_call_is_rejected_then_called_back_and_reorders(
+    provider, app, hooks, regular, fake, clock, db: Session
+):
+    reply = ring(hooks, provider, CUSTOMER)
+    reject = reply.find("Reject")
+    assert reject is not None and len(reply) == 1  # not answered: nothing to pay
+    if provider == "twilio":
+        assert reject.get("reason") == "busy"
+    [waiting] = calls(db)
+    assert (waiting.state, waiting.next_try_at, waiting.provider) == ("pending", clock(), provider)
+
+    worker(app, clock).run_once()
+    [placed] = fake.calls
+    if provider == "twilio":  # calls.create through the SDK
+        assert (placed["To"], placed["From"]) == (CUSTOMER, CALLBACK_FROM)
+        assert placed["Url"] == f"https://telepasar.example/twilio/callback?call={waiting.id}"
+        assert placed["StatusCallback"].endswith(f"/twilio/callback/status?call={waiting.id}")
+    else:  # Voice.call through the SDK
+        assert (placed["to"], placed["from"]) == (CUSTOMER, CALLBACK_FROM)
+    assert calls(db)[0].state == "ringing"
+
+    call, greeting = answer_call_back(hooks, provider, placed)
+    assert "Ni Made Sari, ini Telepasar menelepon balik. Pesanan terakhir Anda:" in greeting
+    assert "Total" in greeting and "Untuk memesan lagi" in greeting
+    assert "Untuk bicara dengan petugas" in greeting
+    assert calls(db)[0].state == "answered"
+    final = "\n".join(p.text for p in call.press(hooks, CUSTOMER, "1").prompts)
+
+    db.rollback()
+    newest = db.scalars(select(Order).order_by(Order.id.desc())).first()
+    assert db.scalar(select(func.count()).select_from(Order)) == 2
+    assert (newest.channel, newest.goods_total) == ("voice", 28_000)
+    if provider == "twilio":  # Africa's Talking plays the number as audio pieces
+        assert final.count(spoken_digits(newest.number)) == 2  # read twice
+    assert f"Pesanan {newest.number} diterima" in regular.inbox(CUSTOMER)[-1]
+
+
+@pytest.mark.parametrize("provider", ["twilio", "africastalking"])
+def test_an_unanswered_call_back_sends_the_offer_and_ya_places_it(
+    provider, app, hooks, regular, fake, clock, db: Session
+):
+    ring(hooks, provider, CUSTOMER)
+    worker(app, clock).run_once()
+    [placed] = fake.calls
+    if provider == "twilio":
+        status = path_of(placed["StatusCallback"])
+        form = {
+            "CallSid": placed["sid"],
+            "From": CALLBACK_FROM,
+            "To": CUSTOMER,
+            "CallStatus": "no-answer",
+        }
+        assert hooks.voice(provider, status, form).status == 204
+    else:
+        form = {
+            "isActive": "0",
+            "sessionId": placed["sid"],
+            "direction": "Outbound",
+            "callerNumber": CALLBACK_FROM,
+            "destinationNumber": CUSTOMER,
+        }
+        assert hooks.voice(provider, "/africastalking/voice", form).status == 200
+    assert calls(db)[0].state == "unanswered"
+    offer = regular.inbox(CUSTOMER)[-1]
+    assert offer == (
+        "Telepasar: kami menelepon, tidak diangkat. Pesan lagi B04 Tomat 2 kg Rp28.000? "
+        "Ongkir Rp10.000. Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal."
+    )
+
+    regular.send(CUSTOMER, "YA")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 2
+    assert "diterima" in regular.inbox(CUSTOMER)[-1]
+
+
+def test_an_unknown_number_is_told_how_to_order_once(app, hooks, db: Session):
+    ring(hooks, "twilio", STRANGER)
+    ring(hooks, "twilio", STRANGER)
+    db.rollback()
+    told = db.scalars(select(OutboundMessage.body).where(OutboundMessage.to == STRANGER)).all()
+    assert told == [
+        "Telepasar: belanja pasar lewat HP apa saja. Tekan *123#, telepon (0363) 22100, atau "
+        "SMS PESAN B04 2 (kode barang, jumlah). Daftar pasar: SMS PASAR."
+    ]
+    assert calls(db) == []
+
+
+def test_repeated_missed_calls_start_one_call_back(app, hooks, regular, fake, clock, db):
+    for _ in range(4):
+        ring(hooks, "twilio", CUSTOMER)
+        clock.now += dt.timedelta(minutes=2)
+    [waiting] = calls(db)
+    assert waiting.missed_calls == 4
+    worker(app, clock).run_once()
+    worker(app, clock).run_once()
+    assert len(fake.calls) == 1
+
+
+def test_a_missed_call_at_night_is_called_back_at_the_next_opening(
+    app, hooks, regular, fake, clock: FakeClock, db: Session
+):
+    # Monday 22:00 WITA: the market opens again Tuesday 06:00, the quiet hours end 07:00.
+    clock.now = MARKET_OPEN.replace(hour=14)
+    ring(hooks, "twilio", CUSTOMER)
+    [waiting] = calls(db)
+    tuesday_seven = dt.datetime(2026, 11, 30, 23, 0, tzinfo=dt.UTC)  # 07:00 WITA
+    assert waiting.next_try_at == tuesday_seven
+
+    worker(app, clock).run_once()  # at 22:00: nobody is called
+    clock.now = tuesday_seven - dt.timedelta(minutes=30)
+    worker(app, clock).run_once()  # 06:30: the market is open, but it is too early to call
+    assert fake.calls == []
+    clock.now = tuesday_seven
+    worker(app, clock).run_once()
+    assert len(fake.calls) == 1
+
+
+def test_with_quiet_hours_ending_earlier_the_call_back_comes_at_the_opening(
+    route_settings, make_app, clock: FakeClock, db: Session
+):
+    app = make_app(
+        replace(route_settings, missed_call_enabled=True, callback_quiet_hours="21:00-05:00")
+    )
+    hooks = Webhooks(app.config["TELEPASAR_SETTINGS"], AppTransport(app), clock)
+    Phones(app).order_by_sms(CUSTOMER, lines="B04 2")
+    clock.now = MARKET_OPEN.replace(hour=14)  # 22:00 WITA
+    ring(hooks, "twilio", CUSTOMER)
+    [waiting] = calls(db)
+    assert waiting.next_try_at == dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC)  # 06:00 WITA
+
+
+def test_switched_off_the_ring_is_still_rejected_and_nothing_is_kept(
+    route_settings, make_app, clock, db: Session
+):
+    app = make_app(route_settings)  # MISSED_CALL_ENABLED defaults to off
+    hooks = Webhooks(app.config["TELEPASAR_SETTINGS"], AppTransport(app), clock)
+    assert ring(hooks, "africastalking", CUSTOMER).find("Reject") is not None
+    assert calls(db) == []
