@@ -273,3 +273,15 @@ def call_ended(session: Session, call: OutboundCall, *, answered: bool, now: dt.
             .execution_options(synchronize_session=False)
         ).rowcount
     )
+
+
+def retry_dead_call(session: Session, call_id: int, *, now: dt.datetime) -> bool:
+    """A dead call back tried again from the console (three more tries); False if not dead."""
+    return bool(
+        session.execute(
+            update(OutboundCall)
+            .where(OutboundCall.id == call_id, OutboundCall.state == "dead")
+            .values(state="pending", attempts=0, next_try_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 from gateway.console import blueprint, words
 from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
+from orders.callbacks import retry_dead_call
 from orders.errors import InvalidPhone
 from orders.outbox import retry
 from orders.phones import friendly_phone, mask_phone, normalize_phone
@@ -35,6 +36,7 @@ def messages() -> ResponseReturnValue:
         return render_template(
             "console/messages.html",
             troubled=troubled,
+            calls=queries.recent_calls(session),
             shown_phone=shown_phone,
             retry_form=RetryForm(),
             logout_form=LogoutForm(),
@@ -47,6 +49,14 @@ def retry_message(message_id: int) -> ResponseReturnValue:
         again = retry(session, message_id, now=current_time())
     flash(words("messages.retrying" if again else "messages.not_retryable"))
     return redirect(url_for("console.messages"))
+
+
+@blueprint.post("/messages/calls/<int:call_id>/retry")
+def retry_call(call_id: int) -> ResponseReturnValue:
+    with current_database().unit_of_work() as session:
+        again = retry_dead_call(session, call_id, now=current_time())
+    flash(words("calls.retrying" if again else "calls.not_retryable"))
+    return redirect(url_for("console.messages") + "#call-backs")
 
 
 @blueprint.get("/messages/thread")

@@ -26,12 +26,15 @@ from tests.voice import spoken_digits
 CUSTOMER = "+6281234567890"
 STRANGER = "+6281255550000"
 CALLBACK_FROM = "+6236322100"  # tests/fake_providers.pointed_at
+CALL_CENTER = "+6236322000"
 MISSED = {"twilio": "/twilio/missed", "africastalking": "/africastalking/missed"}
 
 
 @pytest.fixture
 def app(route_settings, make_app):
-    return make_app(replace(route_settings, missed_call_enabled=True))
+    return make_app(
+        replace(route_settings, missed_call_enabled=True, call_center_number=CALL_CENTER)
+    )
 
 
 @pytest.fixture
@@ -242,3 +245,53 @@ def test_switched_off_the_ring_is_still_rejected_and_nothing_is_kept(
     hooks = Webhooks(app.config["TELEPASAR_SETTINGS"], AppTransport(app), clock)
     assert ring(hooks, "africastalking", CUSTOMER).find("Reject") is not None
     assert calls(db) == []
+
+
+def test_two_on_the_call_back_puts_it_through_to_a_person(app, hooks, regular, fake, clock):
+    ring(hooks, "twilio", CUSTOMER)
+    worker(app, clock).run_once()
+    call, _ = answer_call_back(hooks, "twilio", fake.calls[0])
+    step = call.press(hooks, CUSTOMER, "2")
+    assert step.transfer_to == CALL_CENTER and call.ended
+
+
+def test_a_call_back_while_the_last_order_is_on_its_way_says_so_first(
+    app, hooks, fake, clock, db: Session
+):
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    phones.send(CUSTOMER, "NAMA Ni Made Sari")
+    phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
+    number = phones.order_by_sms(CUSTOMER, lines="B04 2")  # offered, not delivered
+    ring(hooks, "twilio", CUSTOMER)
+    worker(app, clock).run_once()
+    _, greeting = answer_call_back(hooks, "twilio", fake.calls[0])
+    said = f"Pesanan {spoken_digits(number)} Anda (tiga puluh delapan ribu rupiah) masih diproses."
+    assert greeting.startswith(said)
+
+
+def test_a_call_back_that_cannot_be_placed_dies_and_the_console_can_try_again(
+    app, hooks, regular, fake, clock: FakeClock, db: Session
+):
+    from tests.integration.test_console import add_staff, log_in, token
+
+    fake.fail_next = 3
+    ring(hooks, "twilio", CUSTOMER)
+    for _ in range(3):
+        worker(app, clock).run_once()
+        clock.now += dt.timedelta(minutes=20)  # past every backoff
+    [dead] = calls(db)
+    assert (dead.state, dead.attempts) == ("dead", 3) and "Twilio 500" in dead.last_error
+
+    add_staff(app, "kadek", "admin")
+    console = app.test_client()
+    log_in(console, "kadek")
+    page = console.get("/console/messages").get_data(as_text=True)
+    assert "Panggilan balik (miskol)" in page and "gagal (3)" in page
+    console.post(
+        f"/console/messages/calls/{dead.id}/retry",
+        data={"csrf_token": token(console, "/console/messages")},
+    )
+    assert calls(db)[0].state == "pending"
+    worker(app, clock).run_once()
+    assert calls(db)[0].state == "ringing" and len(fake.calls) == 1
