@@ -19,6 +19,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from orders.hours import next_opening
@@ -26,12 +27,12 @@ from orders.outbox import SendError, enqueue_sms
 from orders.phones import mask_phone
 from storage import queries
 from storage.clock import Clock
-from storage.models import OutboundCall
+from storage.models import WAITING_CALL_STATES, OutboundCall
 
 log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = dt.timedelta(minutes=10)  # rings within it make one call back
-WAITING = ("pending", "calling", "ringing")  # a call back not over yet
+WAITING = WAITING_CALL_STATES  # a call back not over yet
 CALL_BACKOFF_SECONDS = (60, 300, 900)
 MAX_CALL_ATTEMPTS = 3
 CALL_LEASE = dt.timedelta(seconds=60)
@@ -96,31 +97,44 @@ def register_missed_call(
             body = how_to_order(customer.language if customer else None)
             enqueue_sms(session, to=phone, body=body, kind="how_to_order", now=now)
         return MissedCall("told_how")
-    merged = session.execute(
-        update(OutboundCall)
-        .where(
-            OutboundCall.phone == phone,
-            or_(OutboundCall.state.in_(WAITING), OutboundCall.created_at > now - REPEAT_WINDOW),
-        )
-        .values(missed_calls=OutboundCall.missed_calls + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if merged:
+    if _merged(session, phone, now):
         return MissedCall("merged")
     call_at = when_to_call(last.market, now, quiet)
-    session.add(
-        OutboundCall(
-            phone=phone,
-            provider=provider,
-            customer_id=customer.id,
-            state="pending",
-            next_try_at=call_at,
-            created_at=now,
-            updated_at=now,
-        )
+    call = OutboundCall(
+        phone=phone,
+        provider=provider,
+        customer_id=customer.id,
+        state="pending",
+        next_try_at=call_at,
+        created_at=now,
+        updated_at=now,
     )
+    try:
+        with session.begin_nested():  # two rings at once: the unique index keeps one
+            session.add(call)
+    except IntegrityError:
+        _merged(session, phone, now)
+        return MissedCall("merged")
     log.info("missed call from %s: called back at %s", mask_phone(phone), call_at.isoformat())
     return MissedCall("call_back", call_at)
+
+
+def _merged(session: Session, phone: str, now: dt.datetime) -> bool:
+    """Count a ring on the call back waiting (or made within REPEAT_WINDOW), if there is one."""
+    return bool(
+        session.execute(
+            update(OutboundCall)
+            .where(
+                OutboundCall.phone == phone,
+                or_(
+                    OutboundCall.state.in_(WAITING),
+                    OutboundCall.created_at > now - REPEAT_WINDOW,
+                ),
+            )
+            .values(missed_calls=OutboundCall.missed_calls + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def when_to_call(market, now: dt.datetime, quiet: QuietHours) -> dt.datetime:

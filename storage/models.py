@@ -47,7 +47,11 @@ def _state_in(states: tuple[str, ...]) -> Any:
     return text(f"state IN ({', '.join(repr(state) for state in states)})")
 
 
+# A call back not over yet (orders/callbacks.py): one per number at a time.
+WAITING_CALL_STATES = ("pending", "calling", "ringing")
+
 _ORDER_IS_OPEN = _state_in(OPEN_ORDER_STATES)
+_CALL_IS_WAITING = _state_in(WAITING_CALL_STATES)
 _ORDER_IS_A_JOB = _state_in(ACTIVE_JOB_STATES)
 
 
@@ -436,7 +440,17 @@ class OutboundCall(Base):
     """
 
     __tablename__ = "outbound_calls"
-    __table_args__ = (Index("ix_outbound_calls_due", "state", "next_try_at"),)
+    __table_args__ = (
+        Index("ix_outbound_calls_due", "state", "next_try_at"),
+        # One call back waiting per number, whatever two rings at the same moment try.
+        Index(
+            "uq_outbound_calls_waiting",
+            "phone",
+            unique=True,
+            sqlite_where=_CALL_IS_WAITING,
+            postgresql_where=_CALL_IS_WAITING,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)

@@ -295,3 +295,23 @@ def test_a_call_back_that_cannot_be_placed_dies_and_the_console_can_try_again(
     assert calls(db)[0].state == "pending"
     worker(app, clock).run_once()
     assert calls(db)[0].state == "ringing" and len(fake.calls) == 1
+
+
+def test_two_rings_at_the_same_moment_still_make_one_call_back(
+    app, hooks, regular, monkeypatch, db: Session
+):
+    """The second ring's look-up misses the first (as when both arrive together): the unique
+    index of waiting call backs refuses the second row, and the ring is counted instead."""
+    from orders import callbacks
+
+    ring(hooks, "twilio", CUSTOMER)
+    looked_up = callbacks._merged
+    misses = iter([True])
+    monkeypatch.setattr(
+        callbacks,
+        "_merged",
+        lambda *args: False if next(misses, False) else looked_up(*args),
+    )
+    assert ring(hooks, "twilio", CUSTOMER).find("Reject") is not None
+    [waiting] = calls(db)
+    assert waiting.missed_calls == 2

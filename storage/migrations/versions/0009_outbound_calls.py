@@ -13,6 +13,8 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+WAITING = sa.text("state IN ('pending', 'calling', 'ringing')")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -37,6 +39,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_calls")),
     )
     op.create_index("ix_outbound_calls_due", "outbound_calls", ["state", "next_try_at"])
+    op.create_index(
+        "uq_outbound_calls_waiting",
+        "outbound_calls",
+        ["phone"],
+        unique=True,
+        sqlite_where=WAITING,
+        postgresql_where=WAITING,
+    )
     op.create_index(op.f("ix_outbound_calls_phone"), "outbound_calls", ["phone"])
     op.create_index(
         op.f("ix_outbound_calls_provider_call_id"), "outbound_calls", ["provider_call_id"]
