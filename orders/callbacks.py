@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from orders.claims import claim_oldest_due
 from orders.hours import next_opening
 from orders.outbox import SendError, enqueue_sms
 from orders.phones import mask_phone
@@ -169,34 +170,22 @@ class CallClaim:
 
 
 def claim_next_call(session: Session, *, now: dt.datetime, worker_id: str) -> CallClaim | None:
-    """Claim the oldest due call back (one conditional UPDATE, as for outbox SMS)."""
-    due = or_(
-        and_(OutboundCall.state == "pending", OutboundCall.next_try_at <= now),
-        and_(OutboundCall.state == "calling", OutboundCall.lease_until <= now),
+    """Claim the oldest due call back (`calling`), as outbox SMS are claimed."""
+    row = claim_oldest_due(
+        session,
+        OutboundCall,
+        now=now,
+        worker_id=worker_id,
+        lease=CALL_LEASE,
+        claimed_state="calling",
+        returning=(
+            OutboundCall.id,
+            OutboundCall.phone,
+            OutboundCall.provider,
+            OutboundCall.attempts,
+        ),
+        updated_at=now,
     )
-    oldest = (
-        select(OutboundCall.id)
-        .where(due)
-        .order_by(OutboundCall.next_try_at, OutboundCall.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        update(OutboundCall)
-        .where(OutboundCall.id == oldest, due)
-        .values(
-            state="calling",
-            claimed_by=worker_id,
-            lease_until=now + CALL_LEASE,
-            attempts=OutboundCall.attempts + 1,
-            updated_at=now,
-        )
-        .returning(
-            OutboundCall.id, OutboundCall.phone, OutboundCall.provider, OutboundCall.attempts
-        )
-        .execution_options(synchronize_session=False)
-    ).first()
     return CallClaim(row.id, row.phone, row.provider, row.attempts, worker_id) if row else None
 
 

@@ -15,9 +15,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from orders.claims import claim_oldest_due
 from orders.phones import mask_phone
 from storage import queries
 from storage.clock import Clock
@@ -170,38 +171,21 @@ def deliver_due(
 def claim_next(
     session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str
 ) -> Claim | None:
-    """Claim the oldest due message for `worker_id`, or None when nothing is due.
-
-    One conditional UPDATE: the row moves to `sending` only if it is still due, so two
-    workers never hold one message. On PostgreSQL the row is picked with
-    `FOR UPDATE SKIP LOCKED` (workers pass each other by); SQLite has one writer at a time.
-    """
-    due = or_(
-        and_(OutboundMessage.state == "pending", OutboundMessage.next_try_at <= now),
-        and_(OutboundMessage.state == "sending", OutboundMessage.lease_until <= now),
+    """Claim the oldest due message for `worker_id` (`sending`), or None when nothing is due."""
+    row = claim_oldest_due(
+        session,
+        OutboundMessage,
+        now=now,
+        worker_id=worker_id,
+        lease=policy.lease,
+        claimed_state="sending",
+        returning=(
+            OutboundMessage.id,
+            OutboundMessage.to,
+            OutboundMessage.body,
+            OutboundMessage.attempts,
+        ),
     )
-    oldest = (
-        select(OutboundMessage.id)
-        .where(due)
-        .order_by(OutboundMessage.next_try_at, OutboundMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.id == oldest, due)
-        .values(
-            state="sending",
-            claimed_by=worker_id,
-            lease_until=now + policy.lease,
-            attempts=OutboundMessage.attempts + 1,
-        )
-        .returning(
-            OutboundMessage.id, OutboundMessage.to, OutboundMessage.body, OutboundMessage.attempts
-        )
-        .execution_options(synchronize_session=False)
-    ).first()
     if row is None:
         return None
     return Claim(row.id, row.to, row.body, row.attempts, worker_id)

@@ -1,0 +1,53 @@
+"""Claiming work rows for one worker: outbox SMS and call backs are claimed the same way."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Row, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+
+def claim_oldest_due(
+    session: Session,
+    model: Any,
+    *,
+    now: dt.datetime,
+    worker_id: str,
+    lease: dt.timedelta,
+    claimed_state: str,
+    returning: tuple[Any, ...],
+    **values: Any,
+) -> Row | None:
+    """Move the oldest due row of `model` to `claimed_state` for `worker_id`; its `returning`.
+
+    Due: `pending` and `next_try_at` passed, or claimed by a worker whose lease ran out. One
+    conditional UPDATE, so two workers never hold one row; on PostgreSQL the row is picked
+    with `FOR UPDATE SKIP LOCKED` (workers pass each other by); SQLite has one writer.
+    """
+    due = or_(
+        and_(model.state == "pending", model.next_try_at <= now),
+        and_(model.state == claimed_state, model.lease_until <= now),
+    )
+    oldest = (
+        select(model.id)
+        .where(due)
+        .order_by(model.next_try_at, model.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return session.execute(
+        update(model)
+        .where(model.id == oldest, due)
+        .values(
+            state=claimed_state,
+            claimed_by=worker_id,
+            lease_until=now + lease,
+            attempts=model.attempts + 1,
+            **values,
+        )
+        .returning(*returning)
+        .execution_options(synchronize_session=False)
+    ).first()
