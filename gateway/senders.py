@@ -56,14 +56,29 @@ CALLERS: dict[str, Callable[[Settings], Caller]] = {
 }
 
 
+class LogCaller:
+    """Development caller (SMS_PROVIDER=log, no provider account): prints the call back and
+    counts it as ringing; the phone simulator can answer it as the provider would."""
+
+    def __init__(self, echo: Callable[[str], None] = click.echo) -> None:
+        self.echo = echo
+
+    def call(self, to: str, call_id: int) -> str:
+        """Print the call instead of placing it."""
+        self.echo(f"[call back {call_id} to {mask_phone(to)}]")
+        return f"log-{uuid.uuid4().hex}"
+
+
 def make_callers(settings: Settings) -> dict[str, Caller]:
-    """A caller for each provider whose settings are there (a call back for another waits,
-    then dies, naming the missing caller)."""
-    return {
-        provider: make(settings)
-        for provider, make in CALLERS.items()
-        if all(getattr(settings, name) for name in getattr(make, "REQUIRED_SETTINGS", ()))
-    }
+    """A caller for each provider whose settings are there. Without them, a call back waits,
+    then dies naming the missing caller; while SMS only go to the log, it is printed."""
+    callers: dict[str, Caller] = {}
+    for provider, make in CALLERS.items():
+        if all(getattr(settings, name) for name in getattr(make, "REQUIRED_SETTINGS", ())):
+            callers[provider] = make(settings)
+        elif settings.sms_provider == "log":
+            callers[provider] = LogCaller()
+    return callers
 
 
 def make_sender(settings: Settings) -> Sender:

@@ -562,3 +562,13 @@ def recent_calls(session: Session, limit: int = 50) -> Sequence[OutboundCall]:
         .order_by(OutboundCall.created_at.desc(), OutboundCall.id.desc())
         .limit(limit)
     ).all()
+
+
+def ringing_call_back(session: Session, phone: str) -> OutboundCall | None:
+    """The call back ringing at `phone` now (placed, not yet answered or given up on)."""
+    return session.scalar(
+        select(OutboundCall)
+        .where(OutboundCall.phone == phone, OutboundCall.state == "ringing")
+        .order_by(OutboundCall.id.desc())
+        .limit(1)
+    )

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 
 from gateway.simulator.voice_markup import READERS, VoiceStep
 from gateway.simulator.webhooks import (
+    MISSED_PATHS,
     SMS_PATHS,
     VOICE_PATHS,
     VOICE_ROUTES,
@@ -153,6 +154,79 @@ class Call:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def ring_missed(hooks: Webhooks, phone: str, provider: str) -> VoiceStep:
+    """Ring the missed-call number and hang up: the reply should be a reject."""
+    if provider == "twilio":
+        form = {"CallSid": new_id("CA"), "From": phone, "CallStatus": "ringing"}
+    else:
+        form = {"isActive": "1", "sessionId": new_id("ATVId_"), "callerNumber": phone}
+    answer = _checked(hooks.voice(provider, MISSED_PATHS[provider], form))
+    return READERS[provider](answer.text)
+
+
+@dataclass(frozen=True)
+class CallBack:
+    """Telepasar calling this phone back (a row of `outbound_calls` ringing)."""
+
+    id: int
+    provider: str
+    provider_call_id: str
+
+
+def ringing(database: Database, phone: str) -> CallBack | None:
+    """The call back ringing at `phone` now, if any."""
+    with database.readers() as session:
+        call = queries.ringing_call_back(session, phone)
+        return CallBack(call.id, call.provider, call.provider_call_id or "") if call else None
+
+
+def answer_call_back(hooks: Webhooks, phone: str, call_back: CallBack) -> tuple[Call, VoiceStep]:
+    """Pick up: the provider's first request for the call it placed (Twilio fetches our URL
+    for that call; Africa's Talking posts to the voice URL with the call's session id)."""
+    ours = _calling_number(hooks, phone)
+    if call_back.provider == "twilio":
+        call = Call("twilio", new_id("CA"))
+        path = f"/twilio/callback?call={call_back.id}"
+        form = {
+            "CallSid": call.call_id,
+            "From": ours,
+            "To": phone,
+            "CallStatus": "in-progress",
+            "Direction": "outbound-api",
+        }
+    else:
+        call = Call("africastalking", call_back.provider_call_id)
+        path = VOICE_PATHS["africastalking"]
+        form = {
+            "isActive": "1",
+            "sessionId": call.call_id,
+            "direction": "Outbound",
+            "callerNumber": ours,
+            "destinationNumber": phone,
+        }
+    answer = _checked(hooks.voice(call.provider, path, form))
+    step = READERS[call.provider](answer.text)
+    call.action, call.on_silence, call.listen = step.action, step.on_silence, step.listen
+    return call, step
+
+
+def let_call_back_ring_out(hooks: Webhooks, phone: str, call_back: CallBack) -> None:
+    """Nobody picks up: the provider's last word on the call (no answer)."""
+    ours = _calling_number(hooks, phone)
+    if call_back.provider == "twilio":
+        form = {"CallSid": new_id("CA"), "From": ours, "To": phone, "CallStatus": "no-answer"}
+        path = f"/twilio/callback/status?call={call_back.id}"
+    else:
+        form = {"isActive": "0", "sessionId": call_back.provider_call_id, "callerNumber": ours}
+        path = VOICE_PATHS["africastalking"]
+    _checked(hooks.voice(call_back.provider, path, form))
+
+
+def _calling_number(hooks: Webhooks, phone: str) -> str:
+    """The number a call back comes from (the phone's own when none is set)."""
+    return hooks.settings.callback_caller_id or hooks.settings.twilio_from_number or phone
 
 
 def replying_provider(sms_provider: str) -> str:

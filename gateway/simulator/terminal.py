@@ -20,7 +20,17 @@ from prompt_toolkit.patch_stdout import patch_stdout
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.simulator.people import Person, phone_book
-from gateway.simulator.phone import Call, GatewayRefused, UssdSession, received, send_sms
+from gateway.simulator.phone import (
+    Call,
+    GatewayRefused,
+    UssdSession,
+    answer_call_back,
+    let_call_back_ring_out,
+    received,
+    ring_missed,
+    ringing,
+    send_sms,
+)
 from gateway.simulator.sound import Speaker
 from gateway.simulator.texts import TEXTS
 from gateway.simulator.voice_markup import VoiceStep
@@ -62,6 +72,7 @@ class Terminal:
         self.session: PromptSession[str] = PromptSession()
         self.me: Person | None = None
         self._seen: set[tuple[dt.datetime, str]] = set()
+        self._announced: int | None = None  # the call back last said to be ringing
         self._lock = threading.Lock()
 
     def t(self, key: str, **params: object) -> str:
@@ -155,6 +166,9 @@ class Terminal:
             "3": self._sms,
             "4": self._inbox,
             "5": lambda: self._choose_person(None),
+            "6": self._missed_call,
+            "7": self._pick_up,
+            "8": self._let_ring,
         }
         if choice == "0":
             return False
@@ -205,6 +219,37 @@ class Terminal:
         phone = self._phone()
         self.say(self.t("call_title", provider=self.voice_provider), "bold")
         call, step = Call.dial(self.hooks, phone, self.voice_provider)
+        self._talk(call, step)
+
+    def _missed_call(self) -> None:
+        """Ring the missed-call number and hang up before anyone answers."""
+        step = ring_missed(self.hooks, self._phone(), self.voice_provider)
+        self.say(self.t("missed_rejected" if step.rejected else "missed_answered"), "bold")
+        self._show_new()
+
+    def _pick_up(self) -> None:
+        """Answer the call back ringing at this phone."""
+        call_back = ringing(self.database, self._phone())
+        if call_back is None:
+            self.say(self.t("no_call_back"))
+            return
+        self._announced = call_back.id
+        call, step = answer_call_back(self.hooks, self._phone(), call_back)
+        self._talk(call, step)
+
+    def _let_ring(self) -> None:
+        """Let the call back ring out: nobody answers."""
+        call_back = ringing(self.database, self._phone())
+        if call_back is None:
+            self.say(self.t("no_call_back"))
+            return
+        let_call_back_ring_out(self.hooks, self._phone(), call_back)
+        self.say(self.t("call_back_missed"))
+        self._show_new()
+
+    def _talk(self, call: Call, step: VoiceStep) -> None:
+        """A call in progress: prompts, keys, silence, until it ends or is hung up."""
+        phone = self._phone()
         while True:
             self._hear(step)
             if call.ended:
@@ -290,6 +335,10 @@ class Terminal:
                 if (message.at, message.text) not in self._seen:
                     self._seen.add((message.at, message.text))
                     self._show_message(message.at, message.text, message.state)
+            call_back = ringing(self.database, self.me.phone)
+            if call_back is not None and call_back.id != self._announced:
+                self._announced = call_back.id
+                self.say("☎ " + self.t("call_back_ringing"), "yellow")
 
     def _show_message(self, at: dt.datetime, text: str, state: str) -> None:
         when = at.replace(tzinfo=at.tzinfo or dt.UTC).astimezone(LOCAL_TIME).strftime("%H.%M")

@@ -32,6 +32,7 @@ SMS_PATHS = {
     "android": "/android/sms",
 }
 VOICE_PATHS = {"twilio": "/twilio/voice", "africastalking": "/africastalking/voice"}
+MISSED_PATHS = {"twilio": "/twilio/missed", "africastalking": "/africastalking/missed"}
 # Where a call's answers may go: its voice webhook (and, for a call back, Twilio's own URL).
 VOICE_ROUTES = {
     "twilio": ("/twilio/voice", "/twilio/callback"),

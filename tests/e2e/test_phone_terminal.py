@@ -15,12 +15,17 @@ from pathlib import Path
 
 import pexpect
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gateway import create_app
+from gateway.senders import LogSender
+from gateway.simulator.phone import ringing
+from gateway.worker import Worker
 from settings import PROJECT_ROOT, Settings
 from storage.models import Customer, Order
-from tests.processes import settings_env, start_gateway
+from tests.e2e.morning_app import MORNING, RunningClock
+from tests.processes import settings_env, start_gateway, start_gunicorn
+from tests.sms_phones import Phones
 
 PROMPT_DONE = "\x1b[?2004l"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -153,3 +158,48 @@ def test_a_customer_orders_by_sms_in_the_terminal_through_africastalking(gateway
     phone.close()
 
     assert placed(settings, number) == ("sms", 13_000, "+6281298765432", "Ni Luh Putu")
+
+
+def test_a_missed_call_from_the_terminal_is_called_back_and_reorders(tmp_path, demo_database_file):
+    """On a market morning (the gateway on tests/e2e/morning_app.py's clock, the worker pass
+    here on the same clock): the terminal rings the missed-call number, the worker places the
+    call back (printed: no provider account, SMS_PROVIDER=log), the terminal says it rings,
+    `7` picks up, `1` orders the last order again."""
+    database = tmp_path / "telepasar.sqlite3"
+    shutil.copy(demo_database_file, database)
+    settings = Settings(
+        database_url=f"sqlite:///{database}",
+        twilio_auth_token="f" * 32,
+        at_webhook_token="simulator-test-token",
+        missed_call_enabled=True,
+    )
+    clock = RunningClock(MORNING)
+    app = create_app(settings, clock=clock)
+    phones = Phones(app)
+    phones.send("+6281234567890", "NAMA Ni Made Sari")
+    phones.send("+6281234567890", "ALAMAT Banjar Kauh, Desa Bugbug")
+    first = phones.order_by_sms("+6281234567890", lines="B04 2")
+    database_of_app = app.extensions["telepasar_db"]
+    with database_of_app.unit_of_work() as session:
+        session.execute(update(Order).values(state="delivered"))
+    log = tmp_path / "gunicorn.log"
+    server, url = start_gunicorn(settings, log, workers=1, app="tests.e2e.morning_app:app()")
+    try:
+        phone = Terminal(settings, url, "--phone", USSD_CUSTOMER)
+        phone.until("pilih>")
+        assert "Telepasar menolak panggilan tanpa mengangkat" in phone.type("6", "pilih>")
+        Worker(database_of_app, LogSender(lambda line: None), settings, clock).run_once()
+        assert ringing(database_of_app, "+6281234567890") is not None  # the log caller's
+        phone.until("Telepasar menelepon balik!")
+        greeting = phone.type("7", "tekan tombol")
+        assert "ini Telepasar menelepon balik. Pesanan terakhir Anda:" in greeting
+        final = phone.type("1", "pilih>")
+        assert "Nomor pesanan Anda" in final
+        phone.close()
+    finally:
+        server.stop()
+        assert "Traceback" not in log.read_text(), log.read_text()
+    with database_of_app.readers() as session:
+        numbers = session.scalars(select(Order.number).order_by(Order.id)).all()
+    assert len(numbers) == 2 and numbers[0] == first
+    database_of_app.engine.dispose()

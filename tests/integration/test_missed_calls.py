@@ -315,3 +315,12 @@ def test_two_rings_at_the_same_moment_still_make_one_call_back(
     assert ring(hooks, "twilio", CUSTOMER).find("Reject") is not None
     [waiting] = calls(db)
     assert waiting.missed_calls == 2
+
+
+def test_without_a_provider_account_call_backs_are_printed_while_sms_are(settings):
+    from gateway.senders import LogCaller, make_callers
+
+    printed = make_callers(settings)  # SMS_PROVIDER=log, no provider account
+    assert set(printed) == {"twilio", "africastalking"}
+    assert all(isinstance(caller, LogCaller) for caller in printed.values())
+    assert make_callers(replace(settings, sms_provider="android")) == {}  # production: none
