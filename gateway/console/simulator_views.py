@@ -24,7 +24,11 @@ from gateway.simulator.phone import (
     Call,
     GatewayRefused,
     UssdSession,
+    answer_call_back,
+    let_call_back_ring_out,
     replying_provider,
+    ring_missed,
+    ringing,
     send_sms,
 )
 from gateway.simulator.voice_markup import VoiceStep
@@ -82,10 +86,31 @@ def simulator_call() -> ResponseReturnValue:
     action = body.get("action")
     if action == "dial":
         call, step = Call.dial(hooks, phone, _choice(body.get("provider"), VOICE_PROVIDERS))
+    elif action == "pick_up":
+        call_back = ringing(current_database(), phone)
+        if call_back is None:
+            raise BadPhoneRequest(words("simulator.no_call_back"))
+        call, step = answer_call_back(hooks, phone, call_back)
     else:
         call = _call(body.get("state"))
         step = _act(call, hooks, phone, action, body)
     return jsonify(state=call.to_dict(), **_step_json(step))
+
+
+@blueprint.post("/simulator/missed")
+def simulator_missed() -> ResponseReturnValue:
+    """Ring the missed-call number and hang up; or let a call back ring out."""
+    require_admin()
+    body = _body()
+    phone, hooks = _phone(body), _hooks()
+    if body.get("action") == "let_ring":
+        call_back = ringing(current_database(), phone)
+        if call_back is None:
+            raise BadPhoneRequest(words("simulator.no_call_back"))
+        let_call_back_ring_out(hooks, phone, call_back)
+        return jsonify(rejected=False, let_ring=True)
+    step = ring_missed(hooks, phone, _choice(body.get("provider"), VOICE_PROVIDERS))
+    return jsonify(rejected=step.rejected, let_ring=False)
 
 
 @blueprint.post("/simulator/sms")
@@ -99,12 +124,14 @@ def simulator_sms() -> ResponseReturnValue:
 
 @blueprint.get("/simulator/messages")
 def simulator_messages() -> ResponseReturnValue:
-    """One number's SMS, both ways, oldest first (the phone's thread)."""
+    """One number's SMS, both ways, oldest first (the phone's thread), and whether a call
+    back is ringing at it."""
     require_admin()
     phone = _phone(request.args)
     with current_database().readers() as session:
         thread = queries.sms_thread(session, phone, limit=THREAD_LENGTH)
     return jsonify(
+        ringing=ringing(current_database(), phone) is not None,
         messages=[
             {
                 "at": at.isoformat(),
@@ -114,7 +141,7 @@ def simulator_messages() -> ResponseReturnValue:
                 "state_text": words(f"simulator.state.{state}") if way == "out" else "",
             }
             for at, way, text, state in thread
-        ]
+        ],
     )
 
 

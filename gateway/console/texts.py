@@ -219,6 +219,13 @@ TEXTS: dict[str, dict[str, str]] = {
             "Bicara setelah bunyi bip, lalu Selesai bicara (rekaman tiruan)."
         ),
         "simulator.direct": "balasan langsung di jawaban webhook",
+        "simulator.missed": "Miskol",
+        "simulator.missed_rejected": "Miskol ditolak tanpa diangkat (tanpa biaya).",
+        "simulator.ringing": "Telepasar menelepon balik!",
+        "simulator.pick_up": "Angkat",
+        "simulator.let_ring": "Biarkan",
+        "simulator.call_back_missed": "Panggilan balik tidak diangkat.",
+        "simulator.no_call_back": "Tidak ada panggilan balik yang berdering.",
         "simulator.real_sms": (
             "Perhatian: SMS_PROVIDER={provider}. SMS yang dibuat di sini benar-benar dikirim "
             "ke nomor-nomor itu."
@@ -452,6 +459,13 @@ TEXTS: dict[str, dict[str, str]] = {
             "Speak after the beep, then Done speaking (a pretend recording)."
         ),
         "simulator.direct": "a direct reply in the webhook's answer",
+        "simulator.missed": "Missed call",
+        "simulator.missed_rejected": "Missed call rejected unanswered (no charge).",
+        "simulator.ringing": "Telepasar is calling you back!",
+        "simulator.pick_up": "Pick up",
+        "simulator.let_ring": "Let it ring",
+        "simulator.call_back_missed": "The call back was not answered.",
+        "simulator.no_call_back": "No call back is ringing.",
         "simulator.real_sms": (
             "Careful: SMS_PROVIDER={provider}. The SMS made here really go out to those numbers."
         ),

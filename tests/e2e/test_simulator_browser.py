@@ -14,15 +14,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from gateway import create_app
+from gateway.senders import LogSender
+from gateway.worker import Worker
 from settings import Settings
 from storage.models import Courier, Order
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, log_in
+from tests.e2e.morning_app import MORNING, RunningClock
 from tests.processes import start_gunicorn
+from tests.sms_phones import Phones
 from tests.voice import DIGIT_WORDS
 
+CUSTOMER = "+6281234567890"
 COURIERS = (("081311110001", "Pak Made"), ("081311110002", "Pak Nyoman"))
 TRADER = "081322220001"
 
@@ -37,8 +42,9 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
         twilio_auth_token="b" * 32,
         at_webhook_token="simulator-page-token",
         audio_dir=str(tmp_path / "audio"),
+        missed_call_enabled=True,
     )
-    app = create_app(settings)
+    app = create_app(settings, clock=RunningClock(MORNING))  # the gateway's morning, here too
     cli = app.test_cli_runner()
     for args in (
         ["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD],
@@ -172,3 +178,38 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     customer.wait_for("Pasar Amlapura Barat, tekan satu.")
     customer.el.locator("button.hangup").click()
     customer.el.locator(".status", has_text="Telepon ditutup.").wait_for()
+
+
+def test_a_missed_call_on_the_page_is_rejected_called_back_and_picked_up(browser, site):
+    url, app = site
+    phones = Phones(app)
+    phones.send(CUSTOMER, "NAMA Ni Made Sari")
+    phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
+    phones.order_by_sms(CUSTOMER, lines="B04 2")
+    database = app.extensions["telepasar_db"]
+    with database.unit_of_work() as session:
+        session.execute(update(Order).values(state="delivered"))  # last week's order
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    log_in(page, url, "kadek")
+    page.goto(f"{url}/console/simulator")
+    customer = DrawnPhone(page, 0)
+    customer.el.locator("input[name=number]").fill("0812-3456-7890")
+    customer.mode("voice")
+    customer.el.locator("button.missed").click()
+    customer.el.locator(".status", has_text="Miskol ditolak tanpa diangkat").wait_for()
+
+    Worker(
+        database,
+        LogSender(lambda line: None),
+        app.config["TELEPASAR_SETTINGS"],
+        app.config["TELEPASAR_CLOCK"],
+    ).run_once()  # the call back, printed (no account)
+    incoming = customer.el.locator(".incoming")
+    incoming.wait_for(timeout=15_000)  # the page's poll sees it ringing
+    incoming.locator("button.pick-up").click()
+    greeting = customer.wait_for("ini Telepasar menelepon balik")
+    assert "Untuk memesan lagi, tekan satu." in greeting
+    customer.press("1")
+    customer.wait_for("Nomor pesanan Anda")
+    with database.readers() as session:
+        assert session.scalar(select(func.count()).select_from(Order)) == 2

@@ -86,6 +86,9 @@
       this.dialButton.addEventListener("click", () => this.green());
       this.el.querySelector(".hangup").addEventListener("click", () => this.red());
       this.el.querySelector(".silence").addEventListener("click", () => this.act({ action: "silence" }));
+      this.el.querySelector(".missed").addEventListener("click", () => this.missedCall());
+      this.el.querySelector(".pick-up").addEventListener("click", () => this.pickUp());
+      this.el.querySelector(".let-ring").addEventListener("click", () => this.letRing());
       this.entry.addEventListener("keydown", (event) => {
         if (event.key === "Enter") {
           event.preventDefault();
@@ -162,6 +165,40 @@
       this.draw();
     }
 
+    // Ring the missed-call number and hang up before anyone answers.
+    async missedCall() {
+      try {
+        const provider = document.getElementById("voice-via").value;
+        const answer = await request("missed", { phone: this.number.value, provider });
+        this.say(answer.rejected ? t("simulator.missed_rejected") : "");
+      } catch (error) {
+        this.say(error.message, true);
+      }
+    }
+
+    // Telepasar calls back: pick up (the call runs in voice mode), or let it ring out.
+    async pickUp() {
+      this.el.querySelector(".incoming").hidden = true;
+      this.setMode("voice");
+      try {
+        this.heard(await request("call", { phone: this.number.value, action: "pick_up" }));
+      } catch (error) {
+        this.say(error.message, true);
+      }
+      this.draw();
+    }
+
+    async letRing() {
+      this.el.querySelector(".incoming").hidden = true;
+      try {
+        await request("missed", { phone: this.number.value, action: "let_ring" });
+        this.say(t("simulator.call_back_missed"));
+      } catch (error) {
+        this.say(error.message, true);
+      }
+      await this.poll();
+    }
+
     key(key) {
       if (this.mode !== "voice" || !this.call || this.call.ended) {
         this.entry.value += key;
@@ -218,6 +255,8 @@
       try {
         const answer = await request(`messages?phone=${encodeURIComponent(phone)}`);
         this.messages = answer.messages;
+        const inCall = this.call && !this.call.ended;
+        this.el.querySelector(".incoming").hidden = !answer.ringing || inCall;
       } catch (error) {
         return; // a bad number is said when it is used; the next poll tries again
       }
@@ -280,6 +319,7 @@
       badge.dataset.unseen = this.mode !== "sms" && unseen > 0 ? t("simulator.new_sms", { count: unseen }) : "";
       badge.textContent = t("simulator.sms") + (badge.dataset.unseen ? ` (${badge.dataset.unseen})` : "");
       this.el.querySelector(".silence").hidden = this.mode !== "voice";
+      this.el.querySelector(".missed").hidden = this.mode !== "voice";
     }
   }
 
