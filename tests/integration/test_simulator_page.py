@@ -124,6 +124,9 @@ def test_sms_through_each_provider_shows_in_the_thread(admin, clock):
     [
         ("ussd", {"phone": "12", "state": None}, "Nomor 12 tidak dikenali"),
         ("ussd", {"state": None}, "Isi nomor telepon dulu."),
+        ("missed", {"phone": CUSTOMER, "provider": "nokia"}, "tidak dikenali"),
+        ("missed", {"phone": CUSTOMER, "action": "let_ring"}, "Tidak ada panggilan balik"),
+        ("call", {"phone": CUSTOMER, "action": "pick_up"}, "Tidak ada panggilan balik"),
         ("sms", {"phone": CUSTOMER, "provider": "nokia", "text": "x"}, "tidak dikenali"),
         ("sms", {"phone": CUSTOMER, "provider": "twilio", "text": "x" * 501}, "tidak dikenali"),
         (
@@ -175,3 +178,9 @@ def test_a_webhook_that_refuses_is_shown_with_what_it_said(admin):
     response = post(admin, "ussd", {"phone": CUSTOMER, "state": state, "input": "1"})
     assert response.status_code == 502
     assert response.get_json()["error"].startswith("Gateway menolak: HTTP 400")
+
+
+@pytest.mark.parametrize("provider", ["twilio", "africastalking"])
+def test_a_missed_call_from_the_page_is_rejected_unanswered(admin, provider):
+    answer = post(admin, "missed", {"phone": CUSTOMER, "provider": provider})
+    assert answer.get_json() == {"rejected": True, "let_ring": False}
