@@ -32,17 +32,23 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 USSD_CUSTOMER, SMS_CUSTOMER = "081234567890", "0812-9876-5432"
 
 
-@pytest.fixture
-def gateway(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[Settings, str]]:
-    """The gateway as a process on a copy of the demo database, all webhook secrets set."""
+def with_secrets(tmp_path: Path, demo_database_file: Path, **more: object) -> Settings:
+    """Settings on a copy of the demo database, with every webhook secret set."""
     database = tmp_path / "telepasar.sqlite3"
     shutil.copy(demo_database_file, database)
-    settings = Settings(
+    return Settings(
         database_url=f"sqlite:///{database}",
         twilio_auth_token="f" * 32,
         at_webhook_token="simulator-test-token",
         android_webhook_key="simulator-test-key",
+        **more,
     )
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[Settings, str]]:
+    """The gateway as a process on a copy of the demo database, all webhook secrets set."""
+    settings = with_secrets(tmp_path, demo_database_file)
     server, url = start_gateway(settings, tmp_path / "gateway.log")
     yield settings, url
     log = server.output()
@@ -165,14 +171,7 @@ def test_a_missed_call_from_the_terminal_is_called_back_and_reorders(tmp_path, d
     here on the same clock): the terminal rings the missed-call number, the worker places the
     call back (printed: no provider account, SMS_PROVIDER=log), the terminal says it rings,
     `7` picks up, `1` orders the last order again."""
-    database = tmp_path / "telepasar.sqlite3"
-    shutil.copy(demo_database_file, database)
-    settings = Settings(
-        database_url=f"sqlite:///{database}",
-        twilio_auth_token="f" * 32,
-        at_webhook_token="simulator-test-token",
-        missed_call_enabled=True,
-    )
+    settings = with_secrets(tmp_path, demo_database_file, missed_call_enabled=True)
     clock = RunningClock(MORNING)
     app = create_app(settings, clock=clock)
     phones = Phones(app)
