@@ -42,7 +42,7 @@ def players(tmp_path: Path, monkeypatch) -> Path:
             f"echo >> {log}\n"
         )
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PATH", str(tmp_path), prepend=os.pathsep)
     return log
 
 
