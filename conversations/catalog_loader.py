@@ -86,12 +86,12 @@ def _read(session: Session, version: int) -> _Loaded:
     return _Loaded(version, InMemoryCatalog(markets, vendors, items), hours)
 
 
-def load_caller(session: Session, phone: str, *, starting: bool = False) -> Caller:
+def load_caller(session: Session, phone: str, *, open_order: bool = False) -> Caller:
     """What we know of the person with this number (nothing for a first call).
 
-    Their order on its way is read only when a session is `starting` (the first screen tells
-    it) or on the screens that ask about it before another order: other hops do not pay for
-    the query.
+    Their order on its way is read only with `open_order`: at a session's start (the first
+    screen tells it) and on the screens that ask about it before another order; other hops
+    do not pay for the query.
     """
     customer = queries.customer_by_phone(session, phone)
     if customer is None:
@@ -101,14 +101,13 @@ def load_caller(session: Session, phone: str, *, starting: bool = False) -> Call
     if order is not None:
         lines = tuple((line.item_id, line.quantity) for line in order.lines)
         last = LastOrder(market_id=order.market_id, lines=lines, total=order.total)
-    on_its_way = queries.open_order_of(session, customer.id) if starting else None
-    open_order = None
-    if on_its_way is not None:
-        courier = on_its_way.courier.name if on_its_way.courier else None
-        open_order = OpenOrder(on_its_way.number, on_its_way.state, courier, on_its_way.total)
+    on_its_way = None
+    if open_order and (current := queries.open_order_of(session, customer.id)) is not None:
+        courier = current.courier.name if current.courier else None
+        on_its_way = OpenOrder(current.number, current.state, courier, current.total)
     return Caller(
         phone=phone,
-        open_order=open_order,
+        open_order=on_its_way,
         language=customer.language,
         name=customer.name,
         address=customer.address,

@@ -53,7 +53,7 @@ def ussd_turn(
     saved_step = convo.state.get("step") if convo else None
     # Typed ahead (several inputs at once), a hop may pass the main menu: read it then too.
     open_order = convo is None or len(inputs) > 1 or engine.reads_open_order(saved_step)
-    ctx = _context(session, phone, USSD, rules, default_language, now, starting=open_order)
+    ctx = _context(session, phone, USSD, rules, default_language, now, open_order=open_order)
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
         convo = Conversation(
@@ -79,13 +79,13 @@ def _context(
     default_language: str,
     now: dt.datetime,
     *,
-    starting: bool = False,
+    open_order: bool = False,
 ) -> Context:
     """What the menus may know for this caller on this channel, now (at a session's start
     and on the screens that ask about it, also the order they have on its way)."""
     return Context(
         catalog=load_catalog(session, now),
-        caller=load_caller(session, phone, starting=starting),
+        caller=load_caller(session, phone, open_order=open_order),
         profile=profile,
         rules=rules,
         default_language=default_language,
@@ -198,7 +198,7 @@ def voice_turn(
     """
     convo = queries.conversation(session, "voice", call_id)
     if convo is None:
-        ctx = _context(session, phone, VOICE, rules, default_language, now, starting=True)
+        ctx = _context(session, phone, VOICE, rules, default_language, now, open_order=True)
         state = engine.start_callback(ctx) if call_back else engine.start(ctx)
         convo = Conversation(
             channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
@@ -218,7 +218,7 @@ def voice_turn(
         rules,
         default_language,
         now,
-        starting=engine.reads_open_order(state.step),
+        open_order=engine.reads_open_order(state.step),
     )
     if not fresh:
         return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
@@ -267,7 +267,7 @@ def sms_menu_turn(
     convo = queries.conversation(session, "smsmenu", phone)
     saved_step = convo.state.get("step") if convo is not None else None
     open_order = start or engine.reads_open_order(saved_step)
-    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, starting=open_order)
+    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, open_order=open_order)
     if start:
         if convo is None:
             convo = Conversation(

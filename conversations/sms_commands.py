@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from conversations import sms_browse, sms_couriers
 from conversations.sms_context import SmsContext, SmsSettings, menu_mode
+from menus.catalog import still_on_its_way
 from menus.customer_details import tidy, valid_address, valid_name
 from menus.keywords import Parsed, parse
 from orders.errors import (
@@ -138,7 +139,7 @@ def _still_open(ctx: SmsContext) -> str:
     order = ctx.customer and queries.open_order_of(ctx.session, ctx.customer.id)
     if not order:
         return ""
-    return ctx.text("sms.reply.open_order", number=order.number, total=Money(order.total)) + " "
+    return ctx.prompts.render(still_on_its_way(order.number, order.total), ctx.lang) + " "
 
 
 def _quoted_lines(ctx: SmsContext, priced: Quote) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from conversations.sms_commands import offer_last_order
 from gateway.current import current_database, current_settings, current_time
 from gateway.sms import NotStored, sms_settings
-from orders.callbacks import MissedCall, QuietHours, call_ended, register_missed_call
+from orders.callbacks import QuietHours, call_ended, register_missed_call
 from orders.phones import friendly_phone, mask_phone
 from settings import Settings
 from storage import queries
@@ -24,15 +24,15 @@ from voice_prompts import Text, default_catalog
 log = logging.getLogger(__name__)
 
 
-def receive_missed_call(provider: str, phone: str) -> MissedCall:
+def receive_missed_call(provider: str, phone: str) -> None:
     """Store one ring on the missed-call number (NotStored when it could not be stored)."""
     settings = current_settings()
     if not settings.missed_call_enabled:
         log.info("%s missed call from %s: MISSED_CALL_ENABLED is off", provider, mask_phone(phone))
-        return MissedCall("off")
+        return
     now = current_time()
     try:
-        return current_database().run(
+        outcome = current_database().run(
             lambda session: register_missed_call(
                 session,
                 phone=phone,
@@ -45,6 +45,7 @@ def receive_missed_call(provider: str, phone: str) -> MissedCall:
     except SQLAlchemyError as exc:
         log.error("%s missed call from %s not stored: %s", provider, mask_phone(phone), exc)
         raise NotStored(f"{provider} missed call not stored") from exc
+    log.info("%s missed call from %s: %s", provider, mask_phone(phone), outcome)
 
 
 def how_to_order(settings: Settings, language: str | None) -> str:

@@ -103,6 +103,24 @@ def status() -> Response:
 # ---------------------------------------------------------------- outbound
 
 
+def twilio_client(settings: Settings):
+    """Twilio's REST client for SMS and calls: our account, a timeout, TWILIO_API_BASE_URL."""
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    # environment={}: the SDK must not read TWILIO_REGION / TWILIO_EDGE behind our back.
+    # Its HTTP client has no timeout unless it is given one.
+    client = Client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
+        environment={},
+    )
+    if settings.twilio_api_base_url:
+        client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
 class TwilioSender:
     """Twilio's REST API through the `twilio` SDK (TWILIO_API_BASE_URL points it elsewhere)."""
 
@@ -112,19 +130,7 @@ class TwilioSender:
     PERMANENT_ERRORS = {21610, 21211, 21614}
 
     def __init__(self, settings: Settings) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        # environment={}: the SDK must not read TWILIO_REGION / TWILIO_EDGE behind our back.
-        # Its HTTP client has no timeout unless it is given one.
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
-            environment={},
-        )
-        if settings.twilio_api_base_url:
-            self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self.client = twilio_client(settings)
         self.from_number = settings.twilio_from_number
 
     def send(self, to: str, body: str) -> SentMessage:

@@ -28,6 +28,7 @@ from gateway.edge import (
 )
 from gateway.missed_calls import answered, call_back_of, receive_missed_call, unanswered
 from gateway.security import require_twilio_signature
+from gateway.twilio_sms import twilio_client
 from gateway.voice import (
     GATHER_TIMEOUT_SECONDS,
     RECORD_MAX_SECONDS,
@@ -237,17 +238,7 @@ class TwilioCaller:
     RING_SECONDS = 30
 
     def __init__(self, settings: Settings) -> None:
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
-        self.client = Client(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            http_client=TwilioHttpClient(timeout=settings.provider_timeout_seconds),
-            environment={},  # never TWILIO_REGION / TWILIO_EDGE behind our back
-        )
-        if settings.twilio_api_base_url:
-            self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self.client = twilio_client(settings)
         self.from_number = settings.callback_caller_id or settings.twilio_from_number
         self.base = settings.public_base_url.rstrip("/")
 

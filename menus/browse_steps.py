@@ -20,11 +20,12 @@ from menus.basket import (
     priced,
     too_large_notice,
 )
+from menus.catalog import still_on_its_way
 from menus.checkout_steps import next_checkout_step
 from menus.context import Context, SaveLanguage, Turn
 from menus.state import CartLine, MenuState
 from menus.step_kinds import Action, InputStep, Lazy, ListStep, keypad_number
-from voice_prompts import LANGUAGES, Digits, Money, Text
+from voice_prompts import LANGUAGES, Money, Text
 
 
 def main_menu(ctx: Context, state: MenuState) -> MenuState:
@@ -120,7 +121,7 @@ class AgainStep(ListStep):
         order = ctx.caller.open_order
         if order is None:
             return ()
-        return (Text.of("again.title", number=Digits(order.number), total=Money(order.total)),)
+        return (still_on_its_way(order.number, order.total),)
 
     def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:
         return [

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from voice_prompts import Digits, Money, Text
+
 
 @dataclass(frozen=True)
 class MarketInfo:
@@ -83,6 +85,12 @@ class OpenOrder:
     state: str  # placed, offered, assigned, picked_up
     courier: str | None = None
     total: int = 0  # goods and fee, as the customer pays it
+
+
+def still_on_its_way(number: str, total: int) -> Text:
+    """Said before another order while one is on its way, on every channel:
+    "Pesanan 4440 Anda (Rp38.000) masih diproses. Pesan lagi?"."""
+    return Text.of("again.title", number=Digits(number), total=Money(total))
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from menus.basket import (
     to_summary,
     unit_text,
 )
+from menus.catalog import still_on_its_way
 from menus.context import Context, PlaceOrder, Turn
 from menus.customer_details import valid_address, valid_name
 from menus.screen import Screen
 from menus.state import MenuState, Quoted
 from menus.step_kinds import Action, InputStep, ListStep, Step
-from voice_prompts import Digits, Money, Text, When
+from voice_prompts import Money, Text, When
 
 
 class CartStep(ListStep):
@@ -193,7 +194,7 @@ class CallbackStep(SummaryStep):
         )
         still = ()
         if order := ctx.caller.open_order:
-            still = (Text.of("again.title", number=Digits(order.number), total=Money(order.total)),)
+            still = (still_on_its_way(order.number, order.total),)
         return (*still, greeting, *super().head(ctx, state))
 
     def actions(self, ctx: Context, state: MenuState) -> Sequence[Action]:

@@ -33,7 +33,6 @@ from storage.models import WAITING_CALL_STATES, OutboundCall
 log = logging.getLogger(__name__)
 
 REPEAT_WINDOW = dt.timedelta(minutes=10)  # rings within it make one call back
-WAITING = WAITING_CALL_STATES  # a call back not over yet
 CALL_BACKOFF_SECONDS = (60, 300, 900)
 MAX_CALL_ATTEMPTS = 3
 CALL_LEASE = dt.timedelta(seconds=60)
@@ -70,14 +69,6 @@ class QuietHours:
         return end.astimezone(dt.UTC)
 
 
-@dataclass(frozen=True)
-class MissedCall:
-    """What a ring on the missed-call number led to."""
-
-    outcome: str  # "call_back", "merged" (one is waiting already), "told_how", "off"
-    call_at: dt.datetime | None = None
-
-
 def register_missed_call(
     session: Session,
     *,
@@ -86,20 +77,19 @@ def register_missed_call(
     now: dt.datetime,
     quiet: QuietHours,
     how_to_order: Callable[[str | None], str],
-) -> MissedCall:
-    """Record one ring from `phone`: a call back, merged into one waiting, or the how-to SMS.
-
-    `how_to_order(language)` writes the SMS for someone with no order to repeat.
-    """
+) -> str:
+    """Record one ring from `phone`; returns what it led to: "call_back", "merged" (into the
+    call back waiting) or "told_how" (the SMS for someone with no order to repeat, written by
+    `how_to_order(language)`)."""
     customer = queries.customer_by_phone(session, phone)
     last = queries.last_order(session, customer.id) if customer else None
     if customer is None or last is None:
         if not queries.sms_sent_since(session, phone, "how_to_order", now - REPEAT_WINDOW):
             body = how_to_order(customer.language if customer else None)
             enqueue_sms(session, to=phone, body=body, kind="how_to_order", now=now)
-        return MissedCall("told_how")
+        return "told_how"
     if _merged(session, phone, now):
-        return MissedCall("merged")
+        return "merged"
     call_at = when_to_call(last.market, now, quiet)
     call = OutboundCall(
         phone=phone,
@@ -115,9 +105,9 @@ def register_missed_call(
             session.add(call)
     except IntegrityError:
         _merged(session, phone, now)
-        return MissedCall("merged")
+        return "merged"
     log.info("missed call from %s: called back at %s", mask_phone(phone), call_at.isoformat())
-    return MissedCall("call_back", call_at)
+    return "call_back"
 
 
 def _merged(session: Session, phone: str, now: dt.datetime) -> bool:
@@ -128,7 +118,7 @@ def _merged(session: Session, phone: str, now: dt.datetime) -> bool:
             .where(
                 OutboundCall.phone == phone,
                 or_(
-                    OutboundCall.state.in_(WAITING),
+                    OutboundCall.state.in_(WAITING_CALL_STATES),
                     OutboundCall.created_at > now - REPEAT_WINDOW,
                 ),
             )

@@ -466,5 +466,3 @@ class OutboundCall(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
-
-    customer: Mapped[Customer] = relationship()

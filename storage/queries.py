@@ -544,8 +544,8 @@ def sms_sent_since(session: Session, phone: str, kind: str, since: dt.datetime) 
 
 
 def outbound_call(session: Session, call_id: int) -> OutboundCall | None:
-    """One call back, with its customer."""
-    return session.get(OutboundCall, call_id, options=[selectinload(OutboundCall.customer)])
+    """One call back, by our id."""
+    return session.get(OutboundCall, call_id)
 
 
 def outbound_call_by_provider_id(session: Session, provider_call_id: str) -> OutboundCall | None:

@@ -130,8 +130,9 @@ def simulator_messages() -> ResponseReturnValue:
     phone = _phone(request.args)
     with current_database().readers() as session:
         thread = queries.sms_thread(session, phone, limit=THREAD_LENGTH)
+        calling_back = queries.ringing_call_back(session, phone) is not None
     return jsonify(
-        ringing=ringing(current_database(), phone) is not None,
+        ringing=calling_back,
         messages=[
             {
                 "at": at.isoformat(),
@@ -188,7 +189,7 @@ def _step_json(step: VoiceStep | None) -> dict[str, Any]:
 
 
 def _call(state: Any) -> Call:
-    fields = _fields(state, ("provider", "call_id", "action", "on_silence", "listen"))
+    fields = _fields(state, ("provider", "call_id", "action", "on_silence", "listen", "caller"))
     routes = VOICE_ROUTES[_choice(fields["provider"], VOICE_PROVIDERS)]
     if any(url and not url.startswith(routes) for url in (fields["action"], fields["on_silence"])):
         raise BadPhoneRequest(words("simulator.bad_request"))  # only ever our voice webhook

@@ -80,13 +80,15 @@ class UssdSession:
 
 @dataclass
 class Call:
-    """One voice call to the service, over one provider's voice webhook."""
+    """One voice call to the service over one provider's voice webhook, or a call back from
+    it (`caller`: the number Telepasar calls from)."""
 
     provider: str
     call_id: str
     action: str | None = None
     on_silence: str | None = None
     listen: str | None = None
+    caller: str | None = None
 
     @classmethod
     def dial(cls, hooks: Webhooks, phone: str, provider: str) -> tuple[Call, VoiceStep]:
@@ -137,20 +139,27 @@ class Call:
         return step
 
     def _form(self, phone: str, *, active: bool = True) -> dict[str, str]:
+        """What the provider posts on each request of this call (its direction, its ends)."""
         if self.provider == "twilio":
-            return {
+            form = {
                 "CallSid": self.call_id,
                 "From": phone,
                 "CallStatus": "in-progress",
                 "Direction": "inbound",
                 "ApiVersion": "2010-04-01",
             }
-        return {
+            if self.caller:
+                form.update(From=self.caller, To=phone, Direction="outbound-api")
+            return form
+        form = {
             "isActive": "1" if active else "0",
             "sessionId": self.call_id,
             "direction": "Inbound",
             "callerNumber": phone,
         }
+        if self.caller:
+            form.update(direction="Outbound", callerNumber=self.caller, destinationNumber=phone)
+        return form
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -187,39 +196,24 @@ def answer_call_back(hooks: Webhooks, phone: str, call_back: CallBack) -> tuple[
     for that call; Africa's Talking posts to the voice URL with the call's session id)."""
     ours = _calling_number(hooks, phone)
     if call_back.provider == "twilio":
-        call = Call("twilio", new_id("CA"))
+        call = Call("twilio", new_id("CA"), caller=ours)
         path = f"/twilio/callback?call={call_back.id}"
-        form = {
-            "CallSid": call.call_id,
-            "From": ours,
-            "To": phone,
-            "CallStatus": "in-progress",
-            "Direction": "outbound-api",
-        }
     else:
-        call = Call("africastalking", call_back.provider_call_id)
+        call = Call("africastalking", call_back.provider_call_id, caller=ours)
         path = VOICE_PATHS["africastalking"]
-        form = {
-            "isActive": "1",
-            "sessionId": call.call_id,
-            "direction": "Outbound",
-            "callerNumber": ours,
-            "destinationNumber": phone,
-        }
-    answer = _checked(hooks.voice(call.provider, path, form))
-    step = READERS[call.provider](answer.text)
-    call.action, call.on_silence, call.listen = step.action, step.on_silence, step.listen
-    return call, step
+    return call, call._post(hooks, phone, path, {})
 
 
 def let_call_back_ring_out(hooks: Webhooks, phone: str, call_back: CallBack) -> None:
     """Nobody picks up: the provider's last word on the call (no answer)."""
     ours = _calling_number(hooks, phone)
     if call_back.provider == "twilio":
-        form = {"CallSid": new_id("CA"), "From": ours, "To": phone, "CallStatus": "no-answer"}
+        call = Call("twilio", new_id("CA"), caller=ours)
+        form = {**call._form(phone), "CallStatus": "no-answer"}
         path = f"/twilio/callback/status?call={call_back.id}"
     else:
-        form = {"isActive": "0", "sessionId": call_back.provider_call_id, "callerNumber": ours}
+        call = Call("africastalking", call_back.provider_call_id, caller=ours)
+        form = call._form(phone, active=False)
         path = VOICE_PATHS["africastalking"]
     _checked(hooks.voice(call_back.provider, path, form))
 

@@ -20,6 +20,7 @@ from gateway.simulator.webhooks import AppTransport, Webhooks, new_id, path_of
 from gateway.worker import Worker
 from storage.models import Order, OutboundCall, OutboundMessage
 from tests.conftest import MARKET_OPEN, FakeClock
+from tests.db_faults import write_lock_held
 from tests.sms_phones import Phones
 from tests.voice import spoken_digits
 
@@ -324,3 +325,18 @@ def test_without_a_provider_account_call_backs_are_printed_while_sms_are(setting
     assert set(printed) == {"twilio", "africastalking"}
     assert all(isinstance(caller, LogCaller) for caller in printed.values())
     assert make_callers(replace(settings, sms_provider="android")) == {}  # production: none
+
+
+def test_a_ring_that_cannot_be_stored_is_not_acknowledged(
+    route_settings, make_app, clock, db: Session
+):
+    """The database is write-locked: 503 (the provider's fallback URL takes the call), no
+    reject, since a reject would tell the provider all is well."""
+    locked = replace(route_settings, missed_call_enabled=True, database_lock_wait_seconds=0.5)
+    hooks = Webhooks(locked, AppTransport(make_app(locked)), clock)
+    form = {"CallSid": new_id("CA"), "From": STRANGER, "CallStatus": "ringing"}
+    with write_lock_held(locked):
+        answer = hooks.voice("twilio", MISSED["twilio"], form)
+    assert answer.status == 503
+    db.rollback()
+    assert db.scalars(select(OutboundMessage).where(OutboundMessage.to == STRANGER)).all() == []
