@@ -15,6 +15,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'telepasar.sqlite3'}"
+# The published SECRET_KEY of `make run`'s demo: whoever reads this file can sign a console
+# cookie with it, so production refuses it (and any key shorter than MIN_SECRET_KEY_LENGTH).
+DEMO_SECRET_KEY = "dev-only-not-secret"
+MIN_SECRET_KEY_LENGTH = 32
 
 SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
 LANGUAGES = ("id", "en", "ban")
@@ -32,7 +36,7 @@ class Settings:
     """The configuration of one Telepasar deployment (see DESIGN.md, Public contract)."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    secret_key: str = "dev-only-not-secret"
+    secret_key: str = DEMO_SECRET_KEY
     public_base_url: str = "http://127.0.0.1:5000"
     sms_provider: str = "log"
     twilio_account_sid: str = ""
@@ -71,6 +75,10 @@ class Settings:
     callback_caller_id: str = ""
     callback_quiet_hours: str = "20:00-07:00"
     at_voice_api_base_url: str = ""
+    # How many proxies in front of the gateway add to X-Forwarded-For (README, Deploying):
+    # 0 when the gateway is reached directly; 1 behind one Caddy or nginx. The client's own
+    # address is what the login throttle counts, never the proxy's.
+    trusted_proxies: int = 0
 
     def __post_init__(self) -> None:
         if self.sms_provider not in SMS_PROVIDERS:
@@ -91,6 +99,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
+        if not 0 <= self.trusted_proxies <= 5:
+            raise SettingsError("TRUSTED_PROXIES must be a number of proxies from 0 to 5")
         if not QUIET_HOURS.fullmatch(self.callback_quiet_hours):
             raise SettingsError(
                 f"CALLBACK_QUIET_HOURS={self.callback_quiet_hours!r}: write it like 20:00-07:00"
@@ -112,6 +122,81 @@ class Settings:
                 continue
             values[field.name] = _convert(field.name, field.type, raw.strip())
         return cls(**values)
+
+    @property
+    def in_production(self) -> bool:
+        """Real providers or an https address: what the README's Deploying section sets up.
+
+        `make run`'s demo (the `log` sender, no provider account, plain http) is not.
+        """
+        return bool(self.configured_providers) or self.public_base_url.startswith("https://")
+
+    @property
+    def configured_providers(self) -> tuple[str, ...]:
+        """The providers these settings send through or hold an account of."""
+        accounts = {
+            "twilio": self.twilio_account_sid,
+            "africastalking": self.at_api_key,
+            "android": self.android_gateway_url,
+        }
+        return tuple(
+            provider
+            for provider, account in accounts.items()
+            if account or self.sms_provider == provider
+        )
+
+    def webhook_secret(self, provider: str) -> str:
+        """What proves a webhook request comes from `provider` ('' when unset)."""
+        return {
+            "twilio": self.twilio_auth_token,
+            "africastalking": self.at_webhook_token,
+            "android": self.android_webhook_key,
+        }[provider]
+
+    def production_problems(self) -> list[str]:
+        """Why these settings must not serve real traffic, one line each ([] when safe)."""
+        if not self.in_production:
+            return []
+        problems = []
+        if self.secret_key == DEMO_SECRET_KEY:
+            problems.append(
+                "SECRET_KEY is the published demo key: anyone could sign a console login "
+                f"with it; set a random one ({SECRET_KEY_RECIPE})"
+            )
+        elif len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; "
+                f"set a random one ({SECRET_KEY_RECIPE})"
+            )
+        for provider in self.configured_providers:
+            if not self.webhook_secret(provider):
+                variable, why = WEBHOOK_SECRETS[provider]
+                problems.append(f"{variable} is not set: {why}")
+        return problems
+
+
+def refusal_lines(problems: list[str]) -> str:
+    """What a process that will not start prints: one line per problem."""
+    return "\n".join(f"Telepasar cannot start: {problem}" for problem in problems)
+
+
+SECRET_KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+# Each provider's webhook secret, and what an unset one would let anybody do.
+WEBHOOK_SECRETS = {
+    "twilio": (
+        "TWILIO_AUTH_TOKEN",
+        "without it Twilio's signatures cannot be checked, and anyone could post as Twilio",
+    ),
+    "africastalking": (
+        "AT_WEBHOOK_TOKEN",
+        "Africa's Talking signs nothing; without the token anyone could post as it",
+    ),
+    "android": (
+        "ANDROID_WEBHOOK_KEY",
+        "without it the Android gateway's signatures cannot be checked, and anyone could "
+        "post as the phone",
+    ),
+}
 
 
 def _convert(name: str, type_name: object, raw: str) -> object:

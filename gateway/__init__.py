@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import (
     africastalking_sms,
@@ -18,7 +19,7 @@ from gateway.cli import register_commands
 from gateway.console import init_console
 from gateway.logs import configure_logging
 from gateway.sms import NotStored
-from settings import Settings, SettingsError
+from settings import Settings, SettingsError, refusal_lines
 from storage.clock import Clock, system_clock
 from storage.database import Database
 
@@ -42,21 +43,32 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     `clock` tells the time (aware, UTC) to every request, command and worker pass of this
     app; tests pass a fixed one. Read from the environment, settings Telepasar cannot work
     with stop the start with one line naming the variable (`SystemExit`), not a traceback.
+    In production (a real provider, or an https address) settings that would let anyone in
+    stop it too, one line per problem: every process (the web server, the worker, each
+    command) is built here.
     """
     if settings is not None:
         return _build(settings, clock)
     try:
         return _build(Settings.from_env(), clock)
     except SettingsError as exc:
-        raise SystemExit(f"Telepasar cannot start: {exc}") from None
+        raise SystemExit(refusal_lines(str(exc).splitlines())) from None
 
 
 def _build(settings: Settings, clock: Clock) -> Flask:
-    """The app for these settings (SettingsError when they cannot work)."""
+    """The app for these settings (SettingsError when they cannot work or are unsafe)."""
+    problems = settings.production_problems()
+    if problems:
+        raise SettingsError("\n".join(problems))
     database = Database(
         settings.database_url, lock_wait_seconds=settings.database_lock_wait_seconds
     )
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # The client's address from X-Forwarded-For, as many hops back as there are proxies
+        # of ours: anything further left was written by the client and is not believed.
+        proxies = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         TELEPASAR_SETTINGS=settings,

@@ -22,3 +22,16 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 # Each worker builds its own app and database connections after the fork (no connection is
 # ever shared between processes); a bad setting stops every worker with one line naming it.
 preload_app = False
+
+
+def on_starting(server: object) -> None:
+    """Settings that cannot work, or that production refuses, stop gunicorn itself at once
+    (one line per problem) rather than each worker after the other, for ever."""
+    from settings import Settings, SettingsError, refusal_lines
+
+    try:
+        problems = Settings.from_env().production_problems()
+    except SettingsError as exc:
+        problems = str(exc).splitlines()
+    if problems:
+        raise SystemExit(refusal_lines(problems))

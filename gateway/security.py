@@ -19,9 +19,27 @@ ANDROID_MAX_AGE_SECONDS = 300
 TWILIO_RETRY_FRAGMENT = "#rc=3&rp=ct,rt,5xx"
 
 
+def _unchecked(secret: str) -> bool:
+    """True when there is no secret to check a request with and that is allowed (the demo).
+
+    In production a provider whose secret is unset answers 403 to everyone: the settings
+    check refuses to start only for the providers that are configured, and a webhook of any
+    other provider must not become an open door.
+    """
+    if secret:
+        return False
+    if current_settings().in_production:
+        log.warning("%s refused: its provider's webhook secret is not set", request.path)
+        abort(403)
+    return True
+
+
 def require_url_token(expected: str) -> None:
-    """Abort with 403 unless `?token=` equals `expected` (constant-time); no-op when unset."""
-    if not expected:
+    """Abort with 403 unless `?token=` equals `expected` (constant-time).
+
+    Unset, anything passes in the demo and nothing in production.
+    """
+    if _unchecked(expected):
         return
     given = request.args.get("token", "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
@@ -29,13 +47,13 @@ def require_url_token(expected: str) -> None:
 
 
 def require_twilio_signature() -> None:
-    """Abort with 403 unless Twilio signed this request (when TWILIO_AUTH_TOKEN is set).
+    """Abort with 403 unless Twilio signed this request (TWILIO_AUTH_TOKEN; see _unchecked).
 
     The URL Twilio signed is rebuilt from PUBLIC_BASE_URL: behind a proxy the app itself
     sees another scheme and host. Every posted parameter is passed to the validator.
     """
     settings = current_settings()
-    if not settings.twilio_auth_token:
+    if _unchecked(settings.twilio_auth_token):
         return
     url = settings.public_base_url.rstrip("/") + request.full_path.rstrip("?")
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -56,8 +74,9 @@ def require_android_signature(key: str) -> None:
 
     SMS Gateway for Android signs its webhooks with the key set on the phone; a timestamp
     older or newer than five minutes is refused, so a captured request cannot be replayed.
+    An unset key: see _unchecked.
     """
-    if not key:
+    if _unchecked(key):
         return
     timestamp = request.headers.get("X-Timestamp", "")
     signature = request.headers.get("X-Signature", "")

@@ -20,6 +20,9 @@ from storage.db import make_engine, make_session_factory, session_scope, upgrade
 from storage.demo_catalog import load_demo_catalog
 from tests.postgres import PostgresDatabases
 
+# Long enough for production settings (settings.MIN_SECRET_KEY_LENGTH), and not the demo's.
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef0123456789"
+
 # Monday 30 November 2026, 10:00 in Amlapura (WITA, UTC+8): every demo market is open.
 MARKET_OPEN = dt.datetime(2026, 11, 30, 2, 0, tzinfo=dt.UTC)
 # The same Monday, 16:00 WITA: the markets closed at 14:00 and open again Tuesday 06:00.
@@ -82,7 +85,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, demo_database_file:
         shutil.copy(demo_database_file, path)
         url = f"sqlite:///{path}"
     # Audio of its own (none): never the audio prompts-synth made on this machine.
-    return Settings(database_url=url, secret_key="test", audio_dir=str(tmp_path / "audio"))
+    return Settings(database_url=url, secret_key=TEST_SECRET_KEY, audio_dir=str(tmp_path / "audio"))
 
 
 @pytest.fixture

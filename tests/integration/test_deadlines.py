@@ -17,10 +17,11 @@ def test_ussd_and_voice_apologise_when_the_database_stays_locked(settings, make_
         database_lock_wait_seconds=0.5,
         public_base_url=PUBLIC_BASE_URL,
         twilio_auth_token=TWILIO_AUTH_TOKEN,
+        at_webhook_token="at-token",
     )
     client = make_app(impatient).test_client()
     with write_lock_held(impatient):
-        dialled = UssdSession(client).dial()
+        dialled = UssdSession(client, query="?token=at-token").dial()
         call = TwilioCall(client)
         call.start()
 

@@ -72,7 +72,9 @@ def test_the_page_draws_a_customer_a_courier_a_second_courier_and_a_trader(admin
 def test_the_page_warns_when_its_sms_really_go_out(settings, make_app):
     quiet, _ = client_of(make_app(settings), "kadek", "admin")
     assert 'id="real-sms"' not in quiet.get("/console/simulator").get_data(as_text=True)
-    live = make_app(replace(settings, sms_provider="twilio", twilio_account_sid="AC1"))
+    live = make_app(
+        replace(settings, sms_provider="twilio", twilio_account_sid="AC1", twilio_auth_token="t")
+    )
     client, _ = client_of(live, "komang", "admin")
     page = client.get("/console/simulator").get_data(as_text=True)
     assert "Perhatian: SMS_PROVIDER=twilio." in page
