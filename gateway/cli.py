@@ -24,7 +24,15 @@ from gateway.worker import Worker
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone
 from orders.register import RegisterError, register_courier, set_trader_phone
-from orders.staff import MIN_PASSWORD_LENGTH, ROLES, StaffError, add_staff
+from orders.staff import (
+    MIN_PASSWORD_LENGTH,
+    ROLES,
+    StaffError,
+    add_staff,
+    change_password,
+    disable_staff,
+    enable_staff,
+)
 from storage import queries
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
@@ -43,6 +51,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courier_list)
     app.cli.add_command(trader_phone)
     app.cli.add_command(staff_add)
+    app.cli.add_command(staff_disable)
+    app.cli.add_command(staff_password)
     app.cli.add_command(phone)
 
 
@@ -246,6 +256,52 @@ def staff_add(username: str, role: str, password: str) -> None:
     except StaffError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Console account added: {shown}. Log in at /console/login.")
+
+
+@click.command("staff-disable")
+@click.option("--username", required=True, help="The account to disable.")
+@click.option("--enable", is_flag=True, help="Let a disabled account log in again instead.")
+@with_appcontext
+def staff_disable(username: str, enable: bool) -> None:
+    """Disable a console account: it cannot log in, and every open session of it ends."""
+    try:
+        with current_database().unit_of_work() as session:
+            if enable:
+                staff = enable_staff(session, username)
+            else:
+                staff = disable_staff(session, username, now=current_clock()())
+            name = staff.username
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if enable:
+        click.echo(f"Console account {name} may log in again.")
+    else:
+        click.echo(f"Console account {name} disabled; its open sessions have ended.")
+
+
+@click.command("staff-password")
+@click.option("--username", required=True, help="The account whose password changes.")
+@click.option(
+    "--password",
+    prompt="New password",
+    hide_input=True,
+    confirmation_prompt=True,
+    help=f"At least {MIN_PASSWORD_LENGTH} characters; asked (hidden) when not given.",
+)
+@with_appcontext
+def staff_password(username: str, password: str) -> None:
+    """Give a console account a new password; every open session of it ends."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        with current_database().unit_of_work() as session:
+            staff = change_password(
+                session, username, password_hash=generate_password_hash(password)
+            )
+            name = staff.username
+    except StaffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"New password saved for {name}; its open sessions have ended.")
 
 
 @click.command("phone")

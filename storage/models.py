@@ -384,7 +384,12 @@ class DeliveryReport(Base):
 
 class Staff(Base):
     """A call-center account: an `operator` enters orders and watches dispatch; an `admin`
-    also keeps the register and the accounts. The password is kept as a salted hash only."""
+    also keeps the register and the accounts. The password is kept as a salted hash only.
+
+    A console cookie names the account and its `session_generation`: logging out, a new
+    password or disabling the account moves the generation on, and every copy of an older
+    cookie stops working.
+    """
 
     __tablename__ = "staff"
 
@@ -394,10 +399,16 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    disabled_at: Mapped[dt.datetime | None]
 
 
 class LoginFailure(Base):
-    """A failed console login: repeated ones, for one user or from one address, slow down."""
+    """A console login being checked, or one that failed (orders/staff.py: the throttle).
+
+    `username` is the account's name, or a digest for a name no account has (what was typed
+    there may be a password, and is never kept).
+    """
 
     __tablename__ = "login_failures"
     __table_args__ = (

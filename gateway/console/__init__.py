@@ -9,6 +9,7 @@ for one user or from one address slow down (orders/staff.py) and are logged.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,11 +40,17 @@ UPLOAD_BYTES = 2 * 1024 * 1024  # a register of tens of thousands of items fits
 OPEN_ENDPOINTS = {"console.login", "console.static", "console.language"}
 
 
+SESSION_ID = re.compile(r"([0-9]{1,18})\.([0-9]{1,18})")
+
+
 class StaffUser(UserMixin):
     """The logged-in staff member, as the pages see them."""
 
     def __init__(self, staff: Staff) -> None:
-        self.id = str(staff.id)
+        # The cookie keeps "<account id>.<session generation>": a copy made before the
+        # generation moved on (logout, new password, account disabled) names no one.
+        self.id = f"{staff.id}.{staff.session_generation}"
+        self.staff_id = staff.id
         self.username = staff.username
         self.role = staff.role
 
@@ -54,11 +61,17 @@ class StaffUser(UserMixin):
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> StaffUser | None:
-    if not user_id.isdigit():
+    found = SESSION_ID.fullmatch(user_id)
+    if found is None:
         return None
+    staff_id, generation = (int(part) for part in found.groups())
     with current_database().readers() as session:
-        staff = session.get(Staff, int(user_id))
-        return StaffUser(staff) if staff is not None else None
+        staff = session.get(Staff, staff_id)
+        if staff is None or staff.disabled_at is not None:
+            return None
+        if staff.session_generation != generation:
+            return None
+        return StaffUser(staff)
 
 
 def init_console(app: Flask, settings: Settings) -> None:

@@ -141,7 +141,7 @@ def create_order() -> ResponseReturnValue:
                 rules=OrderRules.from_settings(settings),
                 language=settings.default_language,
                 now=now,
-                entered_by=int(current_user.id),
+                entered_by=current_user.staff_id,
                 agreed=agreed,
             )
     except OrderError as exc:

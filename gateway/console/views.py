@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask.typing import ResponseReturnValue
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import object_session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -23,9 +23,23 @@ from menus.customer_details import tidy, valid_address, valid_name
 from orders.customers import update_details
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
-from orders.staff import record_failure, seconds_to_wait, staff_by_username
+from orders.staff import (
+    MIN_PASSWORD_LENGTH,
+    StaffError,
+    begin_login,
+    change_password,
+    disable_staff,
+    enable_staff,
+    end_sessions,
+    forget_try,
+    login_succeeded,
+    seconds_to_wait,
+    staff_by_username,
+    staff_or_error,
+    throttle_key,
+)
 from storage import queries
-from storage.models import Customer
+from storage.models import Customer, Staff
 
 log = logging.getLogger(__name__)
 
@@ -60,20 +74,37 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET" or not form.validate():
         return render_template("console/login.html", form=form)
-    username, address = form.username.data or "", request.remote_addr or "-"
-    now = current_time()
-    with current_database().unit_of_work() as session:
-        wait = seconds_to_wait(session, username=username, address=address, now=now)
+    typed, address = form.username.data or "", request.remote_addr or "-"
+    now, database = current_time(), current_database()
+    # Written down and committed before it is counted: see orders/staff.py.
+    with database.unit_of_work() as session:
+        key = throttle_key(session, typed)
+        attempt = begin_login(session, key=key, address=address, now=now)
+    shown = key if not key.startswith("?") else "an unknown username"
+    with database.unit_of_work() as session:
+        wait = seconds_to_wait(session, key=key, address=address, attempt_id=attempt, now=now)
         if wait:
-            log.warning("console login for %r from %s refused: wait %d s", username, address, wait)
-            message = words("login_wait", seconds=wait)
-            return render_template("console/login.html", form=form, error=message), 429
-        staff = staff_by_username(session, username)
+            forget_try(session, attempt)
+    if wait:
+        log.warning("console login for %s from %s refused: wait %d s", shown, address, wait)
+        message = words("login_wait", seconds=wait)
+        return render_template("console/login.html", form=form, error=message), 429
+    with database.readers() as session:
+        staff = staff_by_username(session, typed)
         hashed = staff.password_hash if staff is not None else _nobody()
-        if not check_password_hash(hashed, form.password.data or "") or staff is None:
-            record_failure(session, username=username, address=address, now=now)
-            log.warning("console login failed for %r from %s", username, address)
+        usable = staff is not None and staff.disabled_at is None
+    # Checked outside any write: hashing is slow on purpose.
+    right = check_password_hash(hashed, form.password.data or "")
+    if not right or not usable:
+        why = "failed" if not right or staff is None else "refused (account disabled)"
+        log.warning("console login %s for %s from %s", why, shown, address)
+        return render_template("console/login.html", form=form, error=words("login_failed"))
+    with database.unit_of_work() as session:
+        staff = session.get(Staff, staff.id)
+        if staff is None or staff.password_hash != hashed or staff.disabled_at is not None:
+            # Changed or disabled while the password was being checked: log in again.
             return render_template("console/login.html", form=form, error=words("login_failed"))
+        login_succeeded(session, key=key, address=address)
         staff.last_login_at = now
         user = StaffUser(staff)
     login_user(user)
@@ -83,6 +114,11 @@ def login() -> ResponseReturnValue:
 
 @blueprint.post("/logout")
 def logout() -> ResponseReturnValue:
+    """Log out here and everywhere: every copy of this account's cookie stops working."""
+    with current_database().unit_of_work() as session:
+        staff = session.get(Staff, current_user.staff_id)
+        if staff is not None:
+            end_sessions(session, staff)
     logout_user()
     flash(words("logged_out"))
     return redirect(url_for("console.login"))
@@ -147,12 +183,80 @@ def edit_caller(customer_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.find_caller", phone=phone))
 
 
+class StaffPasswordForm(FlaskForm):
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
+
+
+class StaffStateForm(FlaskForm):
+    action = SelectField(choices=["disable", "enable"])
+
+
 @blueprint.get("/staff")
 def staff() -> ResponseReturnValue:
     require_admin()
+    return _staff_page()
+
+
+@blueprint.post("/staff/<username>/password")
+def staff_password(username: str) -> ResponseReturnValue:
+    """An admin gives an account a new password; its open sessions end."""
+    require_admin()
+    form = StaffPasswordForm()
+    password = form.password.data or ""
+    if not form.validate() or len(password) < MIN_PASSWORD_LENGTH:
+        return _staff_page(words("staff.short_password", length=MIN_PASSWORD_LENGTH)), 400
+    hashed = generate_password_hash(password)
+    try:
+        with current_database().unit_of_work() as session:
+            account = change_password(session, username, password_hash=hashed)
+            name, own = account.username, account.id == current_user.staff_id
+            renewed = StaffUser(account) if own else None
+    except StaffError:
+        return render_template("console/error.html", message=words("not_found")), 404
+    if renewed is not None:
+        login_user(renewed)  # this browser keeps its session; every other copy ends
+    log.info("console: %s set a new password for %s", current_user.username, name)
+    flash(words("staff.done_password", username=name))
+    return redirect(url_for("console.staff"))
+
+
+@blueprint.post("/staff/<username>/state")
+def staff_state(username: str) -> ResponseReturnValue:
+    """An admin disables an account (its sessions end) or lets it log in again."""
+    require_admin()
+    form = StaffStateForm()
+    if not form.validate():
+        return _staff_page(words("bad_form")), 400
+    now = current_time()
+    try:
+        with current_database().unit_of_work() as session:
+            account = staff_or_error(session, username)
+            if account.id == current_user.staff_id:
+                return _staff_page(words("staff.not_yourself")), 400
+            if form.action.data == "disable":
+                disable_staff(session, username, now=now)
+            else:
+                enable_staff(session, username)
+            name = account.username
+    except StaffError:
+        return render_template("console/error.html", message=words("not_found")), 404
+    done = "staff.done_disabled" if form.action.data == "disable" else "staff.done_enabled"
+    log.info("console: %s: %s %sd", current_user.username, name, form.action.data)
+    flash(words(done, username=name))
+    return redirect(url_for("console.staff"))
+
+
+def _staff_page(error: str | None = None) -> str:
     with current_database().readers() as session:
         accounts = queries.staff_list(session)
-        return render_template("console/staff.html", accounts=accounts, logout_form=LogoutForm())
+        return render_template(
+            "console/staff.html",
+            accounts=accounts,
+            error=error,
+            form=StaffPasswordForm(formdata=None),
+            min_password=MIN_PASSWORD_LENGTH,
+            logout_form=LogoutForm(),
+        )
 
 
 def _caller_page(
