@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,7 @@ from orders.errors import (
     OrderTooLarge,
     PriceChanged,
 )
-from orders.inbox import take_for_handling
+from orders.inbox import HELD_BACK, hold_back, take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import friendly_phone, mask_phone
 from orders.service import (
@@ -42,14 +43,15 @@ from orders.service import (
     quote,
 )
 from storage import queries
-from storage.models import ACTIVE_JOB_STATES, Conversation, Customer, Order
+from storage.models import ACTIVE_JOB_STATES, Conversation, Customer, InboundMessage, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
 
 PENDING_MINUTES = 30
-# More than FLOOD_LIMIT messages from one number within FLOOD_WINDOW: the next is answered
-# once, and the rest are ignored until the number slows down.
+# A customer's number that had FLOOD_LIMIT messages handled within FLOOD_WINDOW: the next are
+# held back (still `pending`, each handled later in order, as the window frees), and the
+# first held is answered once with when. Couriers' and traders' commands are never held.
 FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
 ECHO_LIMIT = 120
@@ -68,23 +70,46 @@ def handle_inbound(
     if message is None:
         return None  # handled already, by the web request or another worker
     phone = message.phone
-    recent = queries.inbound_count_before(
-        session, phone, since=message.received_at - FLOOD_WINDOW, before_id=message.id
-    )
     customer = queries.customer_by_phone(session, phone)
     courier, vendors = sms_couriers.roles(session, phone)
     ctx = SmsContext(
         session, phone, channel, now, default_catalog(), customer, message.body, courier, vendors
     )
-    if recent >= FLOOD_LIMIT:
-        if recent == FLOOD_LIMIT:
-            log.warning("SMS flood from %s: answered once, ignored for a while", mask_phone(phone))
-            return _reply(ctx, ctx.text("sms.reply.flood"))
-        log.info("SMS from %s ignored (flood)", mask_phone(phone))
-        return None
+    if courier is None and not vendors:
+        held_until, first = _flood_hold(session, message, now)
+        if held_until is not None:
+            hold_back(session, message, until=held_until)
+            if not first:
+                log.info("SMS from %s held back (flood)", mask_phone(phone))
+                return None
+            log.warning("SMS flood from %s: held back, answered once", mask_phone(phone))
+            minutes = max(1, math.ceil((held_until - now).total_seconds() / 60))
+            return _reply(ctx, ctx.text("sms.reply.flood", minutes=minutes))
     parsed = _with_provider_words(ctx, parse(message.body))
     reply = COMMANDS[parsed.command](ctx, parsed)
     return _reply(ctx, reply) if reply else None
+
+
+def _flood_hold(
+    session: Session, message: InboundMessage, now: dt.datetime
+) -> tuple[dt.datetime | None, bool]:
+    """When a customer's message must wait (None: handle it now), and whether it is the
+    first one held (the only one answered).
+
+    A message waits behind any earlier one of the same number still waiting, so that a held
+    `PESAN` is never overtaken by its `YA`; and while FLOOD_LIMIT messages of the number
+    were handled within FLOOD_WINDOW, until the oldest of them leaves the window.
+    """
+    earlier = queries.earlier_pending_inbound(session, message.phone, message.id, HELD_BACK)
+    if earlier is not None and earlier.next_try_at is not None:
+        return max(earlier.next_try_at, now), False
+    handled = queries.handled_since(session, message.phone, now - FLOOD_WINDOW, message.id)
+    if len(handled) < FLOOD_LIMIT:
+        return None, False
+    oldest = handled[-FLOOD_LIMIT]
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return max(oldest + FLOOD_WINDOW, now + dt.timedelta(seconds=1)), True
 
 
 def _with_provider_words(ctx: SmsContext, parsed: Parsed) -> Parsed:

@@ -186,6 +186,9 @@ def _price(command: str, rest: str) -> Parsed:
     found = _item(command, rest)
     if found.problem:
         return found
+    after_code = rest.upper().partition(found.code or "")[2]
+    if MINUS.search(after_code):
+        return Parsed(command, code=found.code, problem="bad_price")  # "-" is no separator here
     amount = rupiah(
         " ".join(t for t in SEPARATORS.split(rest.upper()) if t)[len(found.code or "") :]
     )
@@ -194,6 +197,7 @@ def _price(command: str, rest: str) -> Parsed:
     return Parsed(command, code=found.code, amount=amount)
 
 
+MINUS = re.compile("[-\u2212\u2013\u2014]")  # hyphen, minus sign, en and em dashes
 RUPIAH = re.compile(r"^(?:RP\.?)?\s*(\d{1,3}(?:\.\d{3})+|\d{1,9})\s*(RB|RIBU|K)?$")
 
 

@@ -68,6 +68,18 @@ def take_for_handling(
     return session.get(InboundMessage, inbound_id) if taken else None
 
 
+HELD_BACK = "held back: too many SMS from this number"
+
+
+def hold_back(session: Session, message: InboundMessage, *, until: dt.datetime) -> None:
+    """Put a message just taken back to `pending`, to be handled at `until` (a flood)."""
+    message.last_error = HELD_BACK
+    message.state = "pending"
+    message.handled_at = None
+    message.attempts = max(0, message.attempts - 1)
+    message.next_try_at = until
+
+
 def note_failed_handling(
     session: Session, inbound_id: int, error: str, *, now: dt.datetime, max_attempts: int
 ) -> None:

@@ -189,17 +189,37 @@ def inbound_message(session: Session, provider: str, message_id: str) -> Inbound
     )
 
 
-def inbound_count_before(
-    session: Session, phone: str, *, since: dt.datetime, before_id: int
-) -> int:
-    """How many messages this number sent (any provider) since `since`, before `before_id`."""
+def earlier_pending_inbound(
+    session: Session, phone: str, before_id: int, held_back: str
+) -> InboundMessage | None:
+    """The number's latest message before `before_id` held back and still waiting."""
     return session.scalar(
-        select(func.count())
-        .select_from(InboundMessage)
+        select(InboundMessage)
         .where(
             InboundMessage.phone == phone,
-            InboundMessage.received_at >= since,
+            InboundMessage.state == "pending",
+            InboundMessage.last_error == held_back,
             InboundMessage.id < before_id,
+        )
+        .order_by(InboundMessage.next_try_at.desc())
+        .limit(1)
+    )
+
+
+def handled_since(
+    session: Session, phone: str, since: dt.datetime, except_id: int
+) -> list[dt.datetime]:
+    """When the number's messages handled since `since` were handled, oldest first."""
+    return list(
+        session.scalars(
+            select(InboundMessage.handled_at)
+            .where(
+                InboundMessage.phone == phone,
+                InboundMessage.state == "handled",
+                InboundMessage.handled_at >= since,
+                InboundMessage.id != except_id,
+            )
+            .order_by(InboundMessage.handled_at)
         )
     )
 

@@ -321,6 +321,21 @@ def test_a_trader_marks_own_items_and_every_channel_sees_it(couriers: Phones, ap
     assert "B04 Tomat 1 kg Rp15.500" in couriers.send(CUSTOMER, "PESAN B04 1")
 
 
+def test_a_traders_and_a_couriers_commands_are_never_held_back(couriers: Phones, db: Session):
+    from conversations.sms_commands import FLOOD_LIMIT
+
+    couriers.add_trader_phone("AB1", BU_KOMANG)
+    for n in range(FLOOD_LIMIT + 2):
+        couriers.send(BU_KOMANG, f"HARGA B04 {14_000 + n}")
+    assert couriers.send(BU_KOMANG, "HABIS B04") == (
+        "Dicatat: B04 Tomat habis. Kirim ADA B04 bila tersedia lagi."
+    )
+    assert couriers.send(CUSTOMER, "PESAN B04 1") == "Maaf, habis: Tomat."
+    for _ in range(FLOOD_LIMIT + 2):
+        couriers.send(MADE, "SIAP")
+    assert couriers.send(MADE, "OFF").startswith("Anda istirahat")
+
+
 def test_a_trader_with_two_stalls_gets_one_sms(couriers: Phones, db: Session):
     couriers.add_trader_phone("AB1", BU_KOMANG)
     couriers.add_trader_phone("AB2", BU_KOMANG)
@@ -341,6 +356,9 @@ def test_a_trader_cannot_touch_another_traders_items(couriers: Phones, db: Sessi
     )
     assert couriers.send(BU_KOMANG, "HABIS") == "Tulis kode barang, contoh: HABIS B01"
     assert couriers.send(BU_KOMANG, "HARGA B04 murah") == (
+        "Tulis harga dalam rupiah, contoh: HARGA B04 15000"
+    )
+    assert couriers.send(BU_KOMANG, "HARGA B04 -15000") == (
         "Tulis harga dalam rupiah, contoh: HARGA B04 15000"
     )
     assert couriers.send(BU_KOMANG, "HARGA B04 14000000") == (
@@ -534,7 +552,12 @@ def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app,
     from tests.voice import PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN, TwilioCall, spoken_digits
 
     app = make_app(
-        replace(settings, twilio_auth_token=TWILIO_AUTH_TOKEN, public_base_url=PUBLIC_BASE_URL)
+        replace(
+            settings,
+            twilio_auth_token=TWILIO_AUTH_TOKEN,
+            at_webhook_token="at-token",
+            public_base_url=PUBLIC_BASE_URL,
+        )
     )
     phones = Phones(app)
     phones.add_courier(MADE, "Pak Made")
@@ -542,7 +565,8 @@ def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app,
     phones.send(MADE, f"YA {number}")
     phones.send(MADE, f"AMBIL {number}")
 
-    screen = UssdSession(app.test_client(), session_id="ATUid_status").dial()
+    ussd = UssdSession(app.test_client(), session_id="ATUid_status", query="?token=at-token")
+    screen = ussd.dial()
     assert screen.startswith(f"CON Pesanan {number} sedang diantar Pak Made.\n")
 
     call = TwilioCall(app.test_client())

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orders.outbox import enqueue_sms
-from storage.models import Customer, Order, OutboundMessage
+from storage.models import Customer, InboundMessage, Order, OutboundMessage
 from tests.conftest import FakeClock
 from voice_prompts.gsm7 import count_segments
 
@@ -236,15 +236,55 @@ def test_a_provider_retry_makes_one_order_and_one_reply(phone, db: Session):
     assert db.scalar(to_the_customer) == 4  # 3 replies + 1 confirmation
 
 
-def test_a_flood_is_answered_once_then_ignored(phone, db: Session, caplog):
+def test_a_flood_is_held_back_answered_once_and_handled_later(
+    app, phone, db: Session, clock, caplog
+):
     from conversations.sms_commands import FLOOD_LIMIT
+    from tests.provider_sms import run_worker
 
     replies = [phone.send("halo") for _ in range(FLOOD_LIMIT + 4)]
     assert all(reply and reply.startswith("Maaf") for reply in replies[:FLOOD_LIMIT])
-    assert replies[FLOOD_LIMIT].startswith("Terlalu banyak SMS")
+    assert replies[FLOOD_LIMIT] == (
+        "Terlalu banyak SMS dalam waktu singkat. "
+        "SMS Anda kami simpan dan kami baca berurutan mulai 10 menit lagi."
+    )
     assert replies[FLOOD_LIMIT + 1 :] == [None, None, None]
     assert "SMS flood from +62812****7890" in caplog.text
     assert "6281234567890" not in caplog.text
+    waiting = select(func.count()).where(InboundMessage.state == "pending")
+    assert db.scalar(waiting) == 4
+
+    clock.now += dt.timedelta(minutes=9)
+    run_worker(app)  # not yet: the promise says 10 minutes
+    db.rollback()
+    assert db.scalar(waiting) == 4
+    clock.now += dt.timedelta(minutes=1, seconds=1)
+    run_worker(app)
+    db.rollback()
+    assert db.scalar(waiting) == 0  # every held message really was read
+    later = db.scalars(
+        select(OutboundMessage.body)
+        .where(OutboundMessage.to == PHONE, OutboundMessage.kind == "reply")
+        .order_by(OutboundMessage.id.desc())
+        .limit(4)
+    ).all()
+    assert all(body.startswith("Maaf") for body in later)
+
+
+def test_a_held_order_is_never_overtaken_by_its_ya(app, phone, db: Session, clock):
+    from conversations.sms_commands import FLOOD_LIMIT
+    from tests.provider_sms import run_worker
+
+    phone.send("NAMA Wayan")
+    phone.send("ALAMAT Banjar Kauh, Bugbug")
+    for _ in range(FLOOD_LIMIT - 2):
+        phone.send("PASAR")
+    assert phone.send("PESAN B04 1").startswith("Terlalu banyak SMS")
+    clock.now += dt.timedelta(minutes=11)
+    assert phone.send("YA") is None  # waits behind the PESAN it confirms
+    run_worker(app)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
 
 
 def test_after_stop_only_answers_and_news_of_later_orders_go_out(phone, db: Session, clock):

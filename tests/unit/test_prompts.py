@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -123,3 +124,58 @@ def test_every_fixed_sms_reply_is_one_gsm7_segment(lang):
         text = CATALOG.render(Text(key, params), lang)
         count = count_segments(text)
         assert (count.encoding, count.segments) == ("GSM-7", 1), (key, len(text), text)
+
+
+DOUBLED = re.compile(r"\b(\w+)[\s,]+(\w+)\b")
+# What a placeholder may be filled with when it is itself a text: an order's state.
+NESTED = {"state": "sms.state."}
+
+
+def filled(lang: str, template: str) -> list[str]:
+    """`template` with every placeholder filled: each text it may hold, else a neutral mark."""
+    names = placeholders(template)
+    plain = {name: "#" for name in names}
+    versions = [template.format(**plain)]
+    for name, prefix in NESTED.items():
+        if name in names:
+            nested = [CATALOG.template(lang, key) for key in ALL_KEYS if key.startswith(prefix)]
+            versions += [template.format(**{**plain, name: text}) for text in nested]
+    return versions
+
+
+def says_a_word_twice(text: str) -> bool:
+    """ "sudah sudah", "Pesanan pesanan"; not a keyword and its word ("NAMA nama Anda")."""
+    for found in DOUBLED.finditer(text):
+        first, second = found.groups()
+        if first.lower() == second.lower() and first.isupper() == second.isupper():
+            return True
+    return False
+
+
+def test_a_doubled_word_is_found():
+    assert says_a_word_twice("Pesanan 7652 sudah sudah diantar.")
+    assert says_a_word_twice("Pesanan pesanan")
+    assert not says_a_word_twice("kirim NAMA nama Anda, barang-barang")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_says_a_word_twice_in_a_row(lang):
+    doubled = [
+        (key, text)
+        for key in ALL_KEYS
+        for text in filled(lang, CATALOG.template(lang, key))
+        if says_a_word_twice(text)
+    ]
+    assert doubled == []
+
+
+def test_no_console_text_says_a_word_twice_in_a_row():
+    from gateway.console.texts import TEXTS
+
+    doubled = [
+        (lang, key, text)
+        for lang, texts in TEXTS.items()
+        for key, text in texts.items()
+        if says_a_word_twice(re.sub(r"\{[^}]*\}", "#", text))
+    ]
+    assert doubled == []

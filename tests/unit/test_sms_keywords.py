@@ -127,3 +127,41 @@ def test_opting_out_or_in_takes_the_exact_word_never_a_typo(message):
     parsed = parse(message)
     assert parsed.command not in ("stop", "start")
     assert parsed.suggestion not in ("STOP", "START")
+
+
+@pytest.mark.parametrize(
+    "message, amount",
+    [
+        ("HARGA B04 15000", 15_000),
+        ("harga b04 Rp15.000", 15_000),
+        ("HARGA B04 15rb", 15_000),
+        ("HARGA, B04, Rp 15.000", 15_000),
+    ],
+)
+def test_a_price_is_read_in_rupiah(message, amount):
+    parsed = parse(message)
+    assert (parsed.command, parsed.code, parsed.amount, parsed.problem) == (
+        "price",
+        "B04",
+        amount,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "HARGA B04 -15000",
+        "HARGA B04 Rp-15.000",
+        "HARGA B04 \u221215000",
+        "HARGA B04 15000-",
+        "HARGA B04 15.000,50",
+        "HARGA B04 1e5",
+        "HARGA B04 murah",
+        "HARGA B04",
+    ],
+)
+def test_a_minus_sign_or_anything_else_is_not_a_price(message):
+    parsed = parse(message)
+    assert parsed.command == "price"
+    assert parsed.amount is None and parsed.problem == "bad_price"
