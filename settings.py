@@ -75,6 +75,12 @@ class Settings:
     callback_caller_id: str = ""
     callback_quiet_hours: str = "20:00-07:00"
     at_voice_api_base_url: str = ""
+    # A call back still `ringing` after this long, with no word from the provider on how it
+    # ended, is taken as unanswered (its SMS offer goes out) by the worker.
+    callback_ring_timeout_seconds: int = 300
+    # At most this many how-to SMS and call backs an hour from the missed-call number
+    # (anyone can ring it; beyond the cap rings are logged and counted, nothing is sent).
+    missed_call_hourly_cap: int = 100
     # How many proxies in front of the gateway add to X-Forwarded-For (README, Deploying):
     # 0 when the gateway is reached directly; 1 behind one Caddy or nginx. The client's own
     # address is what the login throttle counts, never the proxy's.
@@ -99,6 +105,10 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
+        if self.callback_ring_timeout_seconds < 60:
+            raise SettingsError("CALLBACK_RING_TIMEOUT_SECONDS must be at least 60 seconds")
+        if self.missed_call_hourly_cap < 0:
+            raise SettingsError("MISSED_CALL_HOURLY_CAP must be 0 or more")
         if not 0 <= self.trusted_proxies <= 5:
             raise SettingsError("TRUSTED_PROXIES must be a number of proxies from 0 to 5")
         if not QUIET_HOURS.fullmatch(self.callback_quiet_hours):

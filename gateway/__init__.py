@@ -17,6 +17,7 @@ from gateway import (
 )
 from gateway.cli import register_commands
 from gateway.console import init_console
+from gateway.edge import RowIdConverter
 from gateway.logs import configure_logging
 from gateway.sms import NotStored
 from settings import Settings, SettingsError, refusal_lines
@@ -78,6 +79,7 @@ def _build(settings: Settings, clock: Clock) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
     )
     app.extensions["telepasar_db"] = database
+    app.url_map.converters["int"] = RowIdConverter
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_console(app, settings)

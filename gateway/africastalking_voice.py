@@ -201,7 +201,7 @@ def missed() -> Response:
         return _xml(response)  # the rejected call has ended
     phone = caller_phone(request.form["callerNumber"])
     if phone is not None:
-        receive_missed_call("africastalking", phone)
+        receive_missed_call("africastalking", phone, request.form["sessionId"])
     ET.SubElement(response, "Reject")
     return _xml(response)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NoReturn, TypeVar
 
 from flask import Response, abort, request
+from werkzeug.routing import IntegerConverter, Map
 
 from gateway.current import current_settings
 from orders.errors import InvalidPhone
@@ -130,3 +131,25 @@ def answer_or_apologise(
     except Exception:
         log.exception("%s from %s failed", what, mask_phone(phone))
         return apology()
+
+
+# The largest id a database row can have (a signed 64-bit integer): a bigger one names no row
+# and must never reach the driver, which cannot even send it.
+MAX_ROW_ID = 2**63 - 1
+ROW_ID = re.compile(r"[0-9]{1,19}")
+
+
+def row_id(text: str | None) -> int | None:
+    """An id from a URL or a form, or None when it cannot name a row."""
+    if text is None or not ROW_ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an id beyond 64 bits is a 404, like any id of no row."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)

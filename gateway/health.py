@@ -16,7 +16,8 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.current import current_database, current_time
+from gateway.current import current_database, current_settings, current_time
+from orders.callbacks import COSTLY_OUTCOMES
 from storage import queries
 from storage.db import head_revision, probe_write, schema_revision
 
@@ -46,6 +47,8 @@ def worker_health():
     """200 while SMS go out in time; 503 when the outbox is stuck or no worker is heard from."""
     try:
         figures = _outbox_figures()
+        if current_settings().missed_call_enabled:
+            figures["missed_calls"] = _missed_call_figures()
     except SQLAlchemyError as exc:
         return _unreachable(exc)
     problems = []
@@ -93,15 +96,59 @@ def _outbox_figures() -> dict[str, Any]:
     }
 
 
+def _missed_call_figures() -> dict[str, Any]:
+    """How many how-to SMS and call backs the missed-call number made in the last hour,
+    against MISSED_CALL_HOURLY_CAP (reached: rings are logged and counted, nothing sent)."""
+    now, cap = current_time(), current_settings().missed_call_hourly_cap
+    with current_database().readers() as session:
+        since = now - dt.timedelta(hours=1)
+        made = queries.rings_since(session, since, COSTLY_OUTCOMES)
+        capped = queries.rings_since(session, since, ("capped",))
+    return {
+        "last_hour": made,
+        "hourly_cap": cap,
+        "cap_reached": made >= cap,
+        "rings_not_answered_for_the_cap": capped,
+    }
+
+
 def _unreachable(exc: SQLAlchemyError):
     log.warning("health check: the database does not answer: %s", _first_line(exc))
     return jsonify(status="error", reason=f"database does not answer: {_cause(exc)}"), 503
 
 
+# The kinds of fault /healthz names, by words the drivers (sqlite3, psycopg) use. Anyone may
+# read /healthz: it says the kind, never the driver's message (a host, a port, a user); the
+# message goes to the log.
+FAULT_KINDS = (
+    (("locked", "lock timeout", "could not obtain lock"), "database locked"),
+    (("readonly", "read-only", "read only"), "database read-only"),
+    (("disk is full", "no space left", "database or disk is full"), "database disk full"),
+    (
+        (
+            "unable to open",
+            "connection",
+            "could not connect",
+            "could not translate host",
+            "timeout expired",
+            "server closed",
+            "password authentication",
+            "does not exist",
+        ),
+        "database unreachable",
+    ),
+)
+
+
 def _cause(exc: SQLAlchemyError) -> str:
-    """The driver's own short reason (e.g. `database is locked`), without SQL or parameters."""
+    """The kind of fault (`database locked`, `database unreachable`), without the driver's
+    words: those may name the database's host, port and user."""
     original = getattr(exc, "orig", None)
-    return _first_line(original if original is not None else exc)[:200]
+    words = _first_line(original if original is not None else exc).lower()
+    for markers, kind in FAULT_KINDS:
+        if any(marker in words for marker in markers):
+            return kind
+    return "database error (see the log)"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -7,25 +7,29 @@ from the last order; unanswered, the last order goes out as an SMS offer (`YA` p
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from conversations.sms_commands import offer_last_order
 from gateway.current import current_database, current_settings, current_time
 from gateway.sms import NotStored, sms_settings
-from orders.callbacks import QuietHours, call_ended, register_missed_call
+from orders.callbacks import QuietHours, RingPolicy, call_ended, register_missed_call
 from orders.phones import friendly_phone, mask_phone
 from settings import Settings
 from storage import queries
+from storage.database import Database
 from storage.models import OutboundCall
 from voice_prompts import Text, default_catalog
 
 log = logging.getLogger(__name__)
 
 
-def receive_missed_call(provider: str, phone: str) -> None:
-    """Store one ring on the missed-call number (NotStored when it could not be stored)."""
+def receive_missed_call(provider: str, phone: str, call_id: str) -> None:
+    """Store one ring on the missed-call number, known by the provider's `call_id` (a replay
+    does nothing); NotStored when it could not be stored."""
     settings = current_settings()
     if not settings.missed_call_enabled:
         log.info("%s missed call from %s: MISSED_CALL_ENABLED is off", provider, mask_phone(phone))
@@ -37,8 +41,9 @@ def receive_missed_call(provider: str, phone: str) -> None:
                 session,
                 phone=phone,
                 provider=provider,
+                call_id=call_id,
                 now=now,
-                quiet=QuietHours.parse(settings.callback_quiet_hours),
+                policy=ring_policy(settings),
                 how_to_order=lambda language: how_to_order(settings, language),
             )
         )
@@ -46,6 +51,15 @@ def receive_missed_call(provider: str, phone: str) -> None:
         log.error("%s missed call from %s not stored: %s", provider, mask_phone(phone), exc)
         raise NotStored(f"{provider} missed call not stored") from exc
     log.info("%s missed call from %s: %s", provider, mask_phone(phone), outcome)
+
+
+def ring_policy(settings: Settings) -> RingPolicy:
+    """Whom the missed-call number may text or call back, and how often."""
+    return RingPolicy(
+        quiet=QuietHours.parse(settings.callback_quiet_hours),
+        region=settings.phone_region,
+        hourly_cap=settings.missed_call_hourly_cap,
+    )
 
 
 def how_to_order(settings: Settings, language: str | None) -> str:
@@ -59,10 +73,15 @@ def how_to_order(settings: Settings, language: str | None) -> str:
     return default_catalog().render(text, lang)
 
 
-def call_back_of(call_id: int) -> OutboundCall | None:
-    """The call back we placed (its number, its state), by our id."""
-    with current_database().readers() as session:
-        return queries.outbound_call(session, call_id)
+def call_back_of(call_id: int | None) -> OutboundCall | None:
+    """The call back we placed (its number, its state), by our id (None: no such call)."""
+    if call_id is None:
+        return None
+    try:
+        with current_database().readers() as session:
+            return queries.outbound_call(session, call_id)
+    except SQLAlchemyError as exc:
+        raise NotStored("call back not read") from exc
 
 
 def call_back_by_session(session_id: str) -> OutboundCall | None:
@@ -72,18 +91,50 @@ def call_back_by_session(session_id: str) -> OutboundCall | None:
 
 
 def answered(call: OutboundCall) -> None:
-    """The call back was answered: its conversation starts."""
+    """The call back was answered: its conversation starts (NotStored when not recorded)."""
     now = current_time()
-    current_database().run(lambda session: call_ended(session, call, answered=True, now=now))
+    try:
+        current_database().run(lambda session: call_ended(session, call, answered=True, now=now))
+    except SQLAlchemyError as exc:
+        log.error("call back %s: its answer not stored: %s", call.id, exc)
+        raise NotStored("call back answer not stored") from exc
 
 
 def unanswered(call: OutboundCall) -> None:
-    """Nobody answered (busy, no answer, failed): the last order offered by SMS, once."""
-    settings, now = current_settings(), current_time()
+    """Nobody answered (busy, no answer, failed): the last order offered by SMS, once.
+
+    NotStored when it could not be recorded: the provider is answered 503, and should it
+    not send it again the worker's sweep (`time_out_ringing`) ends the call back later.
+    """
+    try:
+        current_database().run(
+            lambda session: end_unanswered(session, call, current_settings(), current_time())
+        )
+    except SQLAlchemyError as exc:
+        log.error("call back %s: its end not stored: %s", call.id, exc)
+        raise NotStored("call back end not stored") from exc
+
+
+def end_unanswered(
+    session: Session, call: OutboundCall, settings: Settings, now: dt.datetime
+) -> bool:
+    """Record a ringing call back as unanswered and offer the last order by SMS (once)."""
+    if not call_ended(session, call, answered=False, now=now):
+        return False
     channel = sms_settings(settings, reply_via_outbox=True)
+    offer_last_order(session, phone=call.phone, channel=channel, now=now)
+    return True
 
-    def record(session) -> None:
-        if call_ended(session, call, answered=False, now=now):
-            offer_last_order(session, phone=call.phone, channel=channel, now=now)
 
-    current_database().run(record)
+def time_out_ringing(database: Database, settings: Settings, now: dt.datetime) -> int:
+    """Call backs ringing longer than CALLBACK_RING_TIMEOUT_SECONDS, whose provider never
+    said how they ended: unanswered, with their SMS offer. Returns how many."""
+    since = now - dt.timedelta(seconds=settings.callback_ring_timeout_seconds)
+    with database.readers() as session:
+        stuck = queries.calls_ringing_since(session, since)
+    ended = 0
+    for call in stuck:
+        if database.run(lambda session, call=call: end_unanswered(session, call, settings, now)):
+            log.warning("call back %s rang with no word from the provider: unanswered", call.id)
+            ended += 1
+    return ended

@@ -24,6 +24,7 @@ from gateway.edge import (
     field,
     refuse_malformed,
     required,
+    row_id,
     xml_text,
 )
 from gateway.missed_calls import answered, call_back_of, receive_missed_call, unanswered
@@ -183,7 +184,7 @@ def missed() -> Response:
     refuse_malformed("Twilio", VOICE_FIELDS)
     phone = caller_phone(request.form["From"])
     if phone is not None:
-        receive_missed_call("twilio", phone)
+        receive_missed_call("twilio", phone, request.form["CallSid"])
     response = VoiceResponse()
     response.reject(reason="busy")
     return _twiml(response)
@@ -196,7 +197,7 @@ def call_back() -> Response:
     `?call=` names our `outbound_calls` row; the caller is the number we called (`To`).
     """
     refuse_malformed("Twilio", VOICE_FIELDS)
-    call = call_back_of(request.args.get("call", type=int) or 0)
+    call = call_back_of(row_id(request.args.get("call")))
     if call is None:
         return _twiml(_goodbye(current_settings(), "error.system"))
     settings = current_settings()
@@ -225,7 +226,7 @@ def call_back() -> Response:
 def call_back_status() -> Response:
     """Twilio's last word on a call back: unanswered, the last order goes out by SMS."""
     refuse_malformed("Twilio", VOICE_FIELDS)
-    call = call_back_of(request.args.get("call", type=int) or 0)
+    call = call_back_of(row_id(request.args.get("call")))
     if call is not None and request.form.get("CallStatus") in UNANSWERED:
         unanswered(call)
     return Response("", status=204)

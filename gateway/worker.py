@@ -22,6 +22,7 @@ from sqlalchemy import delete
 
 from conversations.sms_commands import handle_inbound
 from gateway import twilio_sms
+from gateway.missed_calls import time_out_ringing
 from gateway.senders import make_callers
 from gateway.sms import sms_settings
 from orders.callbacks import Caller, place_due_calls
@@ -79,6 +80,7 @@ class PassReport:
     inbox_failed: int = 0
     dispatch: SweepCount = field(default_factory=SweepCount)
     calls: int = 0  # call backs now ringing
+    calls_timed_out: int = 0  # rang with no word from the provider: taken as unanswered
 
     def summary(self) -> str | None:
         """One line for the operator, or None when the pass found nothing to do."""
@@ -95,6 +97,8 @@ class PassReport:
             )
         if self.calls:
             parts.append(f"Call backs: {self.calls} ringing.")
+        if self.calls_timed_out:
+            parts.append(f"Call backs: {self.calls_timed_out} unanswered (no word in time).")
         return " ".join(parts) or None
 
 
@@ -132,6 +136,7 @@ class Worker:
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
         )
         if self.settings.missed_call_enabled:
+            report.calls_timed_out = time_out_ringing(self.database, self.settings, self.clock())
             if self.callers is None:
                 self.callers = make_callers(self.settings)
             report.calls = place_due_calls(

@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session
 from orders.claims import claim_oldest_due
 from orders.hours import next_opening
 from orders.outbox import SendError, enqueue_sms
-from orders.phones import mask_phone
+from orders.phones import in_region, mask_phone
 from storage import queries
 from storage.clock import Clock
-from storage.models import WAITING_CALL_STATES, OutboundCall
+from storage.models import WAITING_CALL_STATES, MissedRing, OutboundCall
 
 log = logging.getLogger(__name__)
 
@@ -69,31 +69,79 @@ class QuietHours:
         return end.astimezone(dt.UTC)
 
 
+@dataclass(frozen=True)
+class RingPolicy:
+    """What the settings say about whom the missed-call number may text or call back."""
+
+    quiet: QuietHours
+    region: str  # PHONE_REGION: nobody outside it is texted or called back
+    hourly_cap: int  # how-to SMS and call backs an hour, all numbers together
+
+
+# What a ring led to that costs us an SMS or a call (counted against the hourly cap).
+COSTLY_OUTCOMES = ("call_back", "told_how")
+
+
 def register_missed_call(
     session: Session,
     *,
     phone: str,
     provider: str,
+    call_id: str,
     now: dt.datetime,
-    quiet: QuietHours,
+    policy: RingPolicy,
     how_to_order: Callable[[str | None], str],
 ) -> str:
-    """Record one ring from `phone`; returns what it led to: "call_back", "merged" (into the
-    call back waiting) or "told_how" (the SMS for someone with no order to repeat, written by
-    `how_to_order(language)`)."""
+    """Record one ring from `phone`; returns what it led to: "repeat" (this call id was
+    recorded already: a replay), "foreign" (outside PHONE_REGION: nothing sent), "capped"
+    (the hourly cap is reached: nothing sent), "call_back", "merged" (into the call back
+    waiting), "told_how" (the SMS for someone with no order to repeat, written by
+    `how_to_order(language)`, held until the quiet hours end) or "already_told"."""
+    ring = MissedRing(provider=provider, call_id=call_id, phone=phone, at=now, outcome="")
+    try:
+        with session.begin_nested():  # the same ring twice at once: the unique key keeps one
+            session.add(ring)
+    except IntegrityError:
+        return "repeat"
+    ring.outcome = _act_on_ring(session, ring, policy, how_to_order)
+    return ring.outcome
+
+
+def _act_on_ring(
+    session: Session,
+    ring: MissedRing,
+    policy: RingPolicy,
+    how_to_order: Callable[[str | None], str],
+) -> str:
+    """The call back or SMS one recorded ring leads to, within the region and the cap."""
+    phone, now = ring.phone, ring.at
+    if not in_region(phone, policy.region):
+        return "foreign"
     customer = queries.customer_by_phone(session, phone)
     last = queries.last_order(session, customer.id) if customer else None
-    if customer is None or last is None:
-        if not queries.sms_sent_since(session, phone, "how_to_order", now - REPEAT_WINDOW):
-            body = how_to_order(customer.language if customer else None)
-            enqueue_sms(session, to=phone, body=body, kind="how_to_order", now=now)
-        return "told_how"
-    if _merged(session, phone, now):
+    merged = last is not None and _merged(session, phone, now)
+    if merged:
         return "merged"
-    call_at = when_to_call(last.market, now, quiet)
+    told = queries.sms_sent_since(session, phone, "how_to_order", now - REPEAT_WINDOW)
+    if last is None and told:
+        return "already_told"
+    costly = queries.rings_since(session, now - dt.timedelta(hours=1), COSTLY_OUTCOMES)
+    if costly >= policy.hourly_cap:
+        log.warning(
+            "missed-call cap reached (%d an hour): a ring from %s is not answered",
+            policy.hourly_cap,
+            mask_phone(phone),
+        )
+        return "capped"
+    if customer is None or last is None:
+        body = how_to_order(customer.language if customer else None)
+        send_at = policy.quiet.next_allowed(now)
+        enqueue_sms(session, to=phone, body=body, kind="how_to_order", now=now, send_at=send_at)
+        return "told_how"
+    call_at = when_to_call(last.market, now, policy.quiet)
     call = OutboundCall(
         phone=phone,
-        provider=provider,
+        provider=ring.provider,
         customer_id=customer.id,
         state="pending",
         next_try_at=call_at,
@@ -122,7 +170,8 @@ def _merged(session: Session, phone: str, now: dt.datetime) -> bool:
                     OutboundCall.created_at > now - REPEAT_WINDOW,
                 ),
             )
-            .values(missed_calls=OutboundCall.missed_calls + 1, updated_at=now)
+            # updated_at is left alone: a ringing call back times out from when it began.
+            .values(missed_calls=OutboundCall.missed_calls + 1)
             .execution_options(synchronize_session=False)
         ).rowcount
     )

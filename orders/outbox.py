@@ -65,8 +65,10 @@ def enqueue_sms(
     kind: str,
     now: dt.datetime,
     order: Order | None = None,
+    send_at: dt.datetime | None = None,
 ) -> OutboundMessage:
-    """Add one SMS to the outbox (sent by the worker after the transaction commits).
+    """Add one SMS to the outbox (sent by the worker after the transaction commits, and not
+    before `send_at` when given: the quiet hours).
 
     A message the recipient opted out of is written as `refused`, with the reason, and never
     sent: the rule lives here so that no feature can forget it.
@@ -81,7 +83,7 @@ def enqueue_sms(
         segments=count.segments,
         encoding=count.encoding,
         order=order,
-        next_try_at=now,
+        next_try_at=max(send_at, now) if send_at is not None else now,
         created_at=now,
     )
     refusal = _opt_out_refusal(session, to, kind, order)

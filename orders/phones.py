@@ -34,6 +34,16 @@ def normalize_phone(raw: str | None, region: str = "ID") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def in_region(e164: str, region: str) -> bool:
+    """Whether an E.164 number belongs to `region` (PHONE_REGION): the only numbers we text
+    or call, so that nobody can make us text abroad at our cost."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.region_code_for_number(number) == region
+
+
 def friendly_phone(e164: str) -> str:
     """How people write the number at home: `0812-3456-7890` style national format."""
     try:

@@ -329,6 +329,9 @@ class InboundMessage(Base):
     next_try_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     handled_at: Mapped[dt.datetime | None]
+    # The reply given in the provider's answer (Twilio's TwiML), so that a retry of the same
+    # message gets the same answer when the first one was lost on the way.
+    reply: Mapped[str | None] = mapped_column(Text)
 
 
 class OutboundMessage(Base):
@@ -477,3 +480,22 @@ class OutboundCall(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+class MissedRing(Base):
+    """One ring on the missed-call number, known by the provider's call id: a replay of the
+    same ring does nothing, and the hourly cap counts what rings led to."""
+
+    __tablename__ = "missed_rings"
+    __table_args__ = (
+        UniqueConstraint("provider", "call_id"),
+        Index("ix_missed_rings_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime]
+    # call_back, merged, told_how, already_told, foreign (outside PHONE_REGION), capped
+    outcome: Mapped[str] = mapped_column(String(20))

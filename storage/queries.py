@@ -19,6 +19,7 @@ from storage.models import (
     InboundMessage,
     Item,
     Market,
+    MissedRing,
     Offer,
     Order,
     OutboundCall,
@@ -566,6 +567,25 @@ def sms_sent_since(session: Session, phone: str, kind: str, since: dt.datetime) 
 def outbound_call(session: Session, call_id: int) -> OutboundCall | None:
     """One call back, by our id."""
     return session.get(OutboundCall, call_id)
+
+
+def rings_since(session: Session, since: dt.datetime, outcomes: Sequence[str]) -> int:
+    """How many rings on the missed-call number since `since` led to one of `outcomes`."""
+    return session.scalar(
+        select(func.count())
+        .select_from(MissedRing)
+        .where(MissedRing.at >= since, MissedRing.outcome.in_(outcomes))
+    )
+
+
+def calls_ringing_since(session: Session, since: dt.datetime) -> Sequence[OutboundCall]:
+    """Call backs still `ringing` that started ringing before `since`."""
+    return session.scalars(
+        select(OutboundCall)
+        .where(OutboundCall.state == "ringing", OutboundCall.updated_at < since)
+        .order_by(OutboundCall.id)
+        .limit(100)
+    ).all()
 
 
 def outbound_call_by_provider_id(session: Session, provider_call_id: str) -> OutboundCall | None:

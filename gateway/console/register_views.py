@@ -8,6 +8,7 @@ names each wrong row, and nothing imported unless every row is right.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -69,12 +70,30 @@ def register() -> ResponseReturnValue:
         )
 
 
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _clock_time(text: str) -> dt.time:
+    """`06:00` as a local time of day; ValueError for anything else (`06:00+05:00`, `6`)."""
+    if not CLOCK_TIME.fullmatch(text.strip()):
+        raise ValueError(f"not a time of day: {text[:20]!r}")
+    return dt.time.fromisoformat(text.strip())
+
+
+def _rupiah(text: str) -> int:
+    """Whole rupiah typed as ASCII digits; ValueError for anything else."""
+    if not DIGITS.fullmatch(text.strip()):
+        raise ValueError(f"not an amount: {text[:20]!r}")
+    return int(text.strip())
+
+
 @blueprint.post("/register/markets/<int:market_id>")
 def register_market(market_id: int) -> ResponseReturnValue:
     try:
-        opens = dt.time.fromisoformat(request.form.get("opens_at", ""))
-        closes = dt.time.fromisoformat(request.form.get("closes_at", ""))
-        fee = int(request.form.get("delivery_fee", ""))
+        opens = _clock_time(request.form.get("opens_at", ""))
+        closes = _clock_time(request.form.get("closes_at", ""))
+        fee = _rupiah(request.form.get("delivery_fee", ""))
     except ValueError:
         return _back("register.bad_market")
     if not (opens < closes and 0 <= fee <= 100_000):
@@ -108,7 +127,9 @@ def register_trader(vendor_id: int) -> ResponseReturnValue:
 @blueprint.post("/register/items/<int:item_id>")
 def register_item(item_id: int) -> ResponseReturnValue:
     price = request.form.get("price", "").replace(".", "").strip()
-    if not price.isdigit() or not catalog_csv.MIN_PRICE <= int(price) <= catalog_csv.MAX_PRICE:
+    if not DIGITS.fullmatch(price) or not (
+        catalog_csv.MIN_PRICE <= int(price) <= catalog_csv.MAX_PRICE
+    ):
         return _back("register.bad_price")
     with current_database().unit_of_work() as session:
         item = session.get(Item, item_id)
@@ -121,9 +142,9 @@ def register_item(item_id: int) -> ResponseReturnValue:
 @blueprint.post("/register/markets")
 def register_new_market() -> ResponseReturnValue:
     try:
-        opens = dt.time.fromisoformat(request.form.get("opens_at", ""))
-        closes = dt.time.fromisoformat(request.form.get("closes_at", ""))
-        fee = int(request.form.get("delivery_fee", ""))
+        opens = _clock_time(request.form.get("opens_at", ""))
+        closes = _clock_time(request.form.get("closes_at", ""))
+        fee = _rupiah(request.form.get("delivery_fee", ""))
     except ValueError:
         return _back("register.bad_market")
     try:

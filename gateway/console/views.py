@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -277,10 +278,15 @@ def _caller_page(
     )
 
 
+# A path of ours and its query in printable ASCII: no scheme, no host, no backslash, no
+# newline (a header cannot carry one), nothing a browser would read as another site.
+SAFE_NEXT = re.compile(r"/console/[A-Za-z0-9._~!$&'()*+,;=:@%/?-]{0,500}")
+
+
 def _safe_next(target: str | None) -> str:
-    """Where to go after logging in: a console page of ours, never another site."""
-    if target:
+    """Where to go after logging in: a console page of ours, never another site; else home."""
+    if target and SAFE_NEXT.fullmatch(target):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/console/"):
+        if not parts.scheme and not parts.netloc and "//" not in parts.path:
             return target
     return url_for("console.home")

@@ -107,7 +107,7 @@ WORST_CASE = {
     "call_center": "(0363) 21234", "changes": "", "old": Money(140_000), "low": Money(100),
     "high": Money(300_000), "availability": Text.of("dispatch.reply.unavailable"),
     "offers": Text.of("dispatch.reply.no_offers"), "stalls": "", "where": "", "url": "",
-    "trader": "Babi Guling Pan Darma", "stall": "AB6", "summary": "",
+    "trader": "Babi Guling Pan Darma", "stall": "AB6", "summary": "", "minutes": 10,
 }  # fmt: skip
 # Replies and notices that carry a list or a whole job may take more than one part.
 LONG_BY_NATURE = {"sheet", "status", "several_open", "ambiguous", "ambiguous_no", "call_center"}
