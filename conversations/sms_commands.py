@@ -69,6 +69,16 @@ def handle_inbound(
     message = take_for_handling(session, inbound_id, now=now)
     if message is None:
         return None  # handled already, by the web request or another worker
+    reply = _handle_taken(session, message, channel=channel, now=now)
+    if reply and not channel.reply_via_outbox:
+        message.reply = reply  # a retry of this message gets the same answer
+    return reply
+
+
+def _handle_taken(
+    session: Session, message: InboundMessage, *, channel: SmsSettings, now: dt.datetime
+) -> str | None:
+    """Handle a message taken for handling: floods, then the keyword's command."""
     phone = message.phone
     customer = queries.customer_by_phone(session, phone)
     courier, vendors = sms_couriers.roles(session, phone)

@@ -20,6 +20,7 @@ from orders.outbox import record_delivery
 from orders.phones import mask_phone
 from orders.rules import OrderRules
 from settings import Settings
+from storage import queries
 
 log = logging.getLogger(__name__)
 # The longest SMS text the adapters accept: longer than any a phone sends (a 10-part message
@@ -85,8 +86,8 @@ def receive_sms(
     except SQLAlchemyError as exc:
         log.error("%s SMS from %s not stored: %s", provider, mask_phone(phone), exc)
         raise NotStored(f"{provider} SMS not stored") from exc
-    if inbound_id is None:
-        return None  # a provider retry of a message stored already
+    if inbound_id is None:  # a provider retry of a message stored already
+        return None if via_outbox else _first_reply(provider, message_id)
     channel = sms_settings(
         settings,
         reply_via_outbox=via_outbox,
@@ -101,6 +102,16 @@ def receive_sms(
         ),
         lambda: None,
     )
+
+
+def _first_reply(provider: str, message_id: str) -> str | None:
+    """The reply the first delivery of this message was answered with (None: none yet)."""
+    try:
+        with current_database().readers() as session:
+            stored = queries.inbound_message(session, provider, message_id)
+            return stored.reply if stored is not None else None
+    except SQLAlchemyError as exc:
+        raise NotStored(f"{provider} SMS retry not answered") from exc
 
 
 def receive_delivery_report(
