@@ -170,7 +170,7 @@ def _read(text: str, columns: tuple[str, ...]) -> Checked:
         if number - 1 > MAX_ROWS:
             return Checked(rows, f"at most {MAX_ROWS} rows in one file")
         values = {
-            name.strip().lower(): (value or "").strip()
+            name.strip().lower(): _plain((value or "").strip())
             for name, value in record.items()
             if name is not None
         }
@@ -209,11 +209,26 @@ def _check_name(row: Row, column: str, longest: int) -> None:
         row.errors.append(f"{column} must be 1 to {longest} characters")
 
 
+# A cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+62...`, `-1`, `@SUM`):
+# exported behind a `'`, which spreadsheets show as text, and read back without it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _plain(value: str) -> str:
+    """A cell as exported by `_safe_cell`, read back as it was."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
 def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    """A register file, every cell safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows(rows)
+    writer.writerows(tuple(_safe_cell(cell) for cell in row) for row in rows)
     return out.getvalue()
 
 

@@ -84,6 +84,7 @@ def init_console(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
     )
     csrf.init_app(app)
+    app.after_request(_protect)
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
     from gateway.console import (  # noqa: F401  (their pages, on the blueprint)
@@ -109,6 +110,27 @@ def _guard() -> Response | None:
     if request.method == "POST":
         csrf.protect()
     return None
+
+
+# Every console answer: never framed (clickjacking), only the console's own scripts, styles,
+# images and audio, forms posted only to us, and no console URL sent to another site.
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def _protect(response: Response) -> Response:
+    """Every answer under /console, its error pages and redirects too."""
+    if request.path == "/console" or request.path.startswith("/console/"):
+        response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 def require_admin() -> None:

@@ -797,3 +797,56 @@ def test_a_csv_over_the_upload_limit_is_refused_with_a_page_saying_so(admin):
     )
     assert refused.status_code == 413
     assert "Berkas terlalu besar (paling besar 2 MB)." in refused.get_data(as_text=True)
+
+
+def test_an_export_never_opens_as_a_formula_and_still_reads_back(admin, db: Session):
+    from storage.models import Vendor
+
+    formula = '=HYPERLINK("http://evil.example","klik")'
+    vendor = db.scalars(select(Vendor).where(Vendor.code == "AB1")).one()
+    vendor.name, vendor.phone = formula, "+6285200000001"
+    db.commit()
+    text = admin.get("/console/register/traders.csv").get_data(as_text=True)
+    cells = [cell for line in text.splitlines()[1:] for cell in line.split(",")]
+    assert not any(cell.lstrip('"').startswith(("=", "+", "-", "@")) for cell in cells)
+    assert "'+6285200000001" in text and "'=HYPERLINK" in text
+
+    preview = upload(admin, "traders", text)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    applied = admin.post(
+        "/console/register/import",
+        data={
+            "kind": "traders",
+            "content": text,
+            "confirm": "1",
+            "csrf_token": token(admin, "/console/register"),
+        },
+    )
+    assert applied.status_code == 302
+    db.rollback()
+    vendor = db.scalars(select(Vendor).where(Vendor.code == "AB1")).one()
+    assert (vendor.name, vendor.phone) == (formula, "+6285200000001")
+
+
+@pytest.mark.parametrize(
+    "path", ["/console/login", "/console/", "/console/no-such-page", "/console/board"]
+)
+def test_every_console_answer_forbids_framing_and_foreign_scripts(admin, path):
+    from gateway.console import SECURITY_HEADERS
+
+    headers = admin.get(path).headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "same-origin"
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
+
+
+def test_no_console_template_has_inline_script_or_style():
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "gateway" / "console" / "templates" / "console"
+    for template in templates.glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script>|<style|style=\"| on[a-z]+=\"", text), template.name

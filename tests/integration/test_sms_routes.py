@@ -242,4 +242,3 @@ def test_delivery_reports_update_each_message(app_for, fake, db: Session):
         "africastalking": ("failed", "Africa's Talking Rejected: InvalidPhoneNumber"),
         "android": ("delivered", None),
     }
-

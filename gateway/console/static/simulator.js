@@ -10,6 +10,9 @@
   const base = root.dataset.base;
   const template = document.getElementById("phone-template");
   const POLL_MS = 2000;
+  // The settings form is never sent (the Content-Security-Policy forbids inline handlers).
+  document.getElementById("simulator-settings")
+    .addEventListener("submit", (event) => event.preventDefault());
 
   function t(key, params = {}) {
     return (texts[key] || key).replace(/\{(\w+)\}/g, (_, name) => params[name] ?? "");
