@@ -16,6 +16,7 @@ import click
 from gateway.africastalking_sms import AfricasTalkingSender
 from gateway.africastalking_voice import AfricasTalkingCaller
 from gateway.android_sms import AndroidSender
+from gateway.logs import redact
 from gateway.twilio_sms import TwilioSender
 from gateway.twilio_voice import TwilioCaller
 from orders.callbacks import Caller
@@ -25,14 +26,15 @@ from settings import Settings
 
 
 class LogSender:
-    """Development sender: prints the SMS (number masked) and counts it as sent."""
+    """Development sender: prints the SMS and counts it as sent. The recipient and every
+    number in the text are masked as in every log line (the simulators read the outbox)."""
 
     def __init__(self, echo: Callable[[str], None] = click.echo) -> None:
         self.echo = echo
 
     def send(self, to: str, body: str) -> SentMessage:
         """Print the message instead of sending it."""
-        self.echo(f"[SMS to {mask_phone(to)}] {body}")
+        self.echo(f"[SMS to {mask_phone(to)}] {redact(body)}")
         # Unique across workers and restarts, as a provider's id is.
         return SentMessage(provider_message_id=f"log-{uuid.uuid4().hex}")
 

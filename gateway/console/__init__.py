@@ -20,6 +20,8 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from gateway.console.texts import LANGUAGES, TEXTS
 from gateway.current import current_database
+from gateway.logs import redact
+from orders.phones import friendly_phone, mask_phone
 from settings import Settings
 from storage.models import Staff
 from voice_prompts import format_rupiah
@@ -145,9 +147,26 @@ def words(key: str, **params: Any) -> str:
     return TEXTS.get(lang, TEXTS["id"])[key].format(**params)
 
 
+def shown_phone(phone: str) -> str:
+    """A number as this staff member may see it: whole for admins, masked for operators."""
+    return friendly_phone(phone) if current_user.is_admin else mask_phone(phone)
+
+
+def shown_text(text: str) -> str:
+    """An SMS as this staff member may read it: for operators every number in it masked
+    (a job sheet carries the customer's number)."""
+    return text if current_user.is_admin else redact(text)
+
+
 @blueprint.app_context_processor
 def _texts() -> dict[str, Any]:
-    return {"t": words, "lang": g.get("lang", "id"), "languages": LANGUAGES}
+    return {
+        "t": words,
+        "lang": g.get("lang", "id"),
+        "languages": LANGUAGES,
+        "shown_phone": shown_phone,
+        "shown_text": shown_text,
+    }
 
 
 @blueprint.app_template_filter("rupiah")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
 
-from gateway.console import blueprint, words
+from gateway.console import blueprint, shown_phone, words
 from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
 from menus.customer_details import tidy
@@ -222,7 +222,7 @@ def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta)
         "open_offers": open_offers,
         "expires_in": int((expires - now).total_seconds()) if expires else None,
         "urgent": order.state == "unassigned" or (expires is not None and expires - now <= SOON),
-        "phone": friendly_phone(order.customer.phone),
+        "phone": shown_phone(order.customer.phone),
     }
 
 

@@ -7,26 +7,20 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from gateway.console import blueprint, words
+from gateway.console import blueprint, shown_phone, words
 from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
 from orders.callbacks import retry_dead_call
 from orders.errors import InvalidPhone
 from orders.outbox import retry
-from orders.phones import friendly_phone, mask_phone, normalize_phone
+from orders.phones import normalize_phone
 from storage import queries
 
 
 class RetryForm(FlaskForm):
     pass
-
-
-def shown_phone(phone: str) -> str:
-    """A number as this staff member may see it: whole for admins, masked for operators."""
-    return friendly_phone(phone) if current_user.is_admin else mask_phone(phone)
 
 
 @blueprint.get("/messages")
@@ -37,7 +31,6 @@ def messages() -> ResponseReturnValue:
             "console/messages.html",
             troubled=troubled,
             calls=queries.recent_calls(session),
-            shown_phone=shown_phone,
             retry_form=RetryForm(),
             logout_form=LogoutForm(),
         )

@@ -510,6 +510,20 @@ def test_dead_sms_are_listed_with_their_error_and_sent_again(app, operator, db: 
     )
 
 
+def test_operators_see_numbers_masked_on_the_board_and_in_threads(app, operator):
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    phones.send("+6281311110001", f"YA {number}")  # the job sheet names the customer's number
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert number in board
+    assert "0812-3456-7890" not in board and "+62812****7890" in board
+    thread = operator.get("/console/messages/thread?phone=081311110001").get_data(as_text=True)
+    assert f"Pesanan {number} untuk Anda." in thread  # the job sheet
+    assert "3456-7890" not in thread and "6281234567890" not in thread
+    assert "+62813****0001" in thread
+
+
 def test_an_admin_sees_whole_numbers_and_a_thread(app, admin):
     dead_message(app)
     Phones(app).send(CUSTOMER, "BANTUAN")

@@ -214,6 +214,15 @@ def test_the_log_sender_masks_the_number():
     assert printed == ["[SMS to +62812****7890] Pesanan 4821 diterima."]
 
 
+def test_the_log_sender_masks_every_number_in_the_text():
+    printed: list[str] = []
+    sheet = "Pesanan 4821 untuk Anda. Ni Made Sari 0812-3456-7890, Banjar Kauh. +6281299998888"
+    LogSender(echo=printed.append).send(PHONE, sheet)
+    [line] = printed
+    assert "3456-7890" not in line and "81299998888" not in line
+    assert "Pesanan 4821 untuk Anda. Ni Made Sari" in line
+
+
 def test_the_log_senders_ids_are_unique_across_restarts():
     ids = {LogSender(echo=lambda line: None).send(PHONE, "x").provider_message_id for _ in range(3)}
     assert len(ids) == 3 and all(i.startswith("log-") for i in ids)
