@@ -8,6 +8,7 @@ refreshes its table every few seconds (console.js); its buttons are forms with C
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from wtforms.validators import Length
 from gateway.console import blueprint, shown_phone, words
 from gateway.console.views import LogoutForm
 from gateway.current import current_database, current_settings, current_time
+from gateway.edge import row_id
 from menus.customer_details import tidy
 from orders import (
     AgreedPrices,
@@ -126,7 +128,7 @@ def create_order() -> ResponseReturnValue:
         return _entry_page(form, None, lines, open_order=open_order), 409
     fee = form.fee.data or ""
     agreed = None
-    if len(shown) == len(lines) and fee.isdigit():
+    if len(shown) == len(lines) and AMOUNT.fullmatch(fee):
         agreed = AgreedPrices(shown, int(fee))
     now = current_time()
     try:
@@ -176,7 +178,8 @@ def assign(order_id: int) -> ResponseReturnValue:
     courier_id = form.courier_id.data or request.form.get("courier_id", "")
     with current_database().unit_of_work() as session:
         order = session.get(Order, order_id)
-        courier = session.get(Courier, int(courier_id)) if courier_id.isdigit() else None
+        courier_key = row_id(courier_id)
+        courier = session.get(Courier, courier_key) if courier_key is not None else None
         if order is None or courier is None:
             flash(words("board.not_found"))
             return redirect(url_for("console.board"))
@@ -226,6 +229,9 @@ def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta)
     }
 
 
+AMOUNT = re.compile(r"[0-9]{1,9}")  # a quantity or whole rupiah, as console.js posts them
+
+
 def _lines(raw: str) -> tuple[list[OrderLineRequest], dict[int, int]]:
     """`12:2:14000,31:1:3000` from console.js: the lines, and each item's price as shown.
 
@@ -234,9 +240,12 @@ def _lines(raw: str) -> tuple[list[OrderLineRequest], dict[int, int]]:
     lines, shown = [], {}
     for part in raw.split(",")[:50]:
         pieces = [piece.strip() for piece in part.split(":")]
-        if len(pieces) not in (2, 3) or not all(piece.isdigit() for piece in pieces):
+        if len(pieces) not in (2, 3) or not all(AMOUNT.fullmatch(piece) for piece in pieces[1:]):
             continue
-        lines.append(OrderLineRequest(int(pieces[0]), int(pieces[1])))
+        item_id = row_id(pieces[0])
+        if item_id is None:
+            continue
+        lines.append(OrderLineRequest(item_id, int(pieces[1])))
         if len(pieces) == 3:
             shown[int(pieces[0])] = int(pieces[2])
     return lines, shown
