@@ -89,6 +89,12 @@ def _when_healthy(server: Process, url: str) -> tuple[Process, str]:
         time.sleep(0.1)
 
 
+def gunicorn_command(port: int, workers: int, app: str = "gateway:create_app()") -> list[str]:
+    """gunicorn as the README deploys it, with `gateway/gunicorn_conf.py`, on loopback."""
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"]
+    return command + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+
+
 def start_gunicorn(
     settings: Settings, log: Path, *, workers: int = 2, app: str = "gateway:create_app()"
 ) -> tuple[Process, str]:
@@ -96,8 +102,7 @@ def start_gunicorn(
     with `gateway/gunicorn_conf.py`, on a free loopback port; returns it and its URL once
     /healthz answers."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", str(workers), app]
+    command = gunicorn_command(port, workers, app)
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,

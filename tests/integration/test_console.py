@@ -51,20 +51,22 @@ def log_in(client: FlaskClient, username: str, password: str = PASSWORD):
     )
 
 
+def logged_in(app, username: str, role: str) -> FlaskClient:
+    """A browser of a new console account, logged in."""
+    add_staff(app, username, role)
+    client = app.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
+
+
 @pytest.fixture
 def operator(app) -> FlaskClient:
-    add_staff(app, "wayan", "operator")
-    client = app.test_client()
-    assert log_in(client, "wayan").status_code == 302
-    return client
+    return logged_in(app, "wayan", "operator")
 
 
 @pytest.fixture
 def admin(app) -> FlaskClient:
-    add_staff(app, "kadek", "admin")
-    client = app.test_client()
-    assert log_in(client, "kadek").status_code == 302
-    return client
+    return logged_in(app, "kadek", "admin")
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from storage.models import LoginFailure
-from tests.integration.test_console import PASSWORD, add_staff, log_in, token
+from tests.integration.test_console import PASSWORD, add_staff, log_in, logged_in, token
 
 NEW_PASSWORD = "nasi-campur-siang"
 
@@ -35,18 +35,12 @@ def with_cookie(app, value: str) -> FlaskClient:
 
 @pytest.fixture
 def wayan(app) -> FlaskClient:
-    add_staff(app, "wayan", "operator")
-    client = app.test_client()
-    assert log_in(client, "wayan").status_code == 302
-    return client
+    return logged_in(app, "wayan", "operator")
 
 
 @pytest.fixture
 def kadek(app) -> FlaskClient:
-    add_staff(app, "kadek", "admin")
-    client = app.test_client()
-    assert log_in(client, "kadek").status_code == 302
-    return client
+    return logged_in(app, "kadek", "admin")
 
 
 # ----------------------------------------------------------------------------- throttling

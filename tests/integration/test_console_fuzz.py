@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.integration.test_console import add_staff, log_in, token
+from tests.integration.test_console import add_staff, logged_in, token
 from tests.integration.test_webhook_fuzz import ANY_TEXT, FUZZ
 
 # What staff type or a page posts; any of them may be in any form.
@@ -83,9 +83,7 @@ def staff(app) -> dict[str, tuple[FlaskClient, str]]:
     """An admin's and an operator's browser, each with the CSRF token of its session."""
     browsers = {}
     for username, role in (("kadek", "admin"), ("wayan", "operator")):
-        add_staff(app, username, role)
-        client = app.test_client()
-        assert log_in(client, username).status_code == 302
+        client = logged_in(app, username, role)
         browsers[role] = (client, token(client, "/console/"))
     return browsers
 

@@ -9,7 +9,6 @@ answers 403 in production.
 from __future__ import annotations
 
 import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -19,7 +18,7 @@ from gateway import create_app
 from settings import DEMO_SECRET_KEY, PROJECT_ROOT, Settings, SettingsError
 from tests import fake_providers as fp
 from tests.integration.test_startup import start
-from tests.processes import free_port, settings_env
+from tests.processes import free_port, gunicorn_command, settings_env
 from tests.provider_sms import AT_TOKEN, android_sms, twilio_sms
 
 HTTPS = "https://telepasar.example"
@@ -118,10 +117,8 @@ def test_every_command_refuses_without_the_webhook_token(tmp_path):
 
 def test_gunicorn_refuses_to_serve_with_the_demo_key(tmp_path, settings):
     unsafe = replace(settings, secret_key=DEMO_SECRET_KEY, public_base_url=HTTPS)
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:gateway.gunicorn_conf"]
-    command += ["--bind", f"127.0.0.1:{free_port()}", "--workers", "1", "gateway:create_app()"]
     result = subprocess.run(
-        command,
+        gunicorn_command(free_port(), workers=1),
         cwd=PROJECT_ROOT,
         env=settings_env(unsafe),
         stdin=subprocess.DEVNULL,
@@ -135,9 +132,9 @@ def test_gunicorn_refuses_to_serve_with_the_demo_key(tmp_path, settings):
 
 
 def test_the_demo_starts_without_any_secret(tmp_path):
-    result = start("courier-list", tmp_path, SECRET_KEY="")
-    assert result.returncode != 0 or "No couriers yet" in result.stdout
-    assert "cannot start" not in result.stderr
+    result = start("migrate", tmp_path, SECRET_KEY="")
+    assert result.returncode == 0, result.stderr
+    assert "The schema is up to date." in result.stdout
 
 
 @pytest.fixture
