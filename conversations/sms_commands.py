@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -93,7 +92,7 @@ def _handle_taken(
                 log.info("SMS from %s held back (flood)", mask_phone(phone))
                 return None
             log.warning("SMS flood from %s: held back, answered once", mask_phone(phone))
-            minutes = max(1, math.ceil((held_until - now).total_seconds() / 60))
+            minutes = max(1, round((held_until - now).total_seconds() / 60))
             return _reply(ctx, ctx.text("sms.reply.flood", minutes=minutes))
     parsed = _with_provider_words(ctx, parse(message.body))
     reply = COMMANDS[parsed.command](ctx, parsed)
@@ -119,7 +118,8 @@ def _flood_hold(
     oldest = handled[-FLOOD_LIMIT]
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
-    return max(oldest + FLOOD_WINDOW, now + dt.timedelta(seconds=1)), True
+    # A second past the window: the oldest has left it by then (the count includes the edge).
+    return max(oldest + FLOOD_WINDOW, now) + dt.timedelta(seconds=1), True
 
 
 def _with_provider_words(ctx: SmsContext, parsed: Parsed) -> Parsed:
