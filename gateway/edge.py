@@ -133,9 +133,10 @@ def answer_or_apologise(
         return apology()
 
 
-# The largest id a database row can have (a signed 64-bit integer): a bigger one names no row
-# and must never reach the driver, which cannot even send it.
-MAX_ROW_ID = 2**63 - 1
+# The largest id a row of ours can have: the primary keys are INTEGER, 32 bits on PostgreSQL
+# (SQLite's are 64). A bigger id names no row and must never reach the driver, which refuses
+# it with an error of its own.
+MAX_ROW_ID = 2**31 - 1
 ROW_ID = re.compile(r"[0-9]{1,19}")
 
 
@@ -148,7 +149,7 @@ def row_id(text: str | None) -> int | None:
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:...>` in every route: an id beyond 64 bits is a 404, like any id of no row."""
+    """`<int:...>` in every route: an id beyond MAX_ROW_ID is a 404, like any id of no row."""
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ROW_ID)

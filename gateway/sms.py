@@ -105,13 +105,22 @@ def receive_sms(
 
 
 def _first_reply(provider: str, message_id: str) -> str | None:
-    """The reply the first delivery of this message was answered with (None: none yet)."""
+    """The reply the first delivery of this message was answered with (None: none to give).
+
+    A retry that arrives while the first delivery is still being handled (Twilio retries on
+    a read timeout) is answered 503: Twilio tries once more, and by then the reply is stored.
+    Should handling fail for good, the worker handles the message and its reply goes out
+    through the outbox.
+    """
     try:
         with current_database().readers() as session:
             stored = queries.inbound_message(session, provider, message_id)
-            return stored.reply if stored is not None else None
+            state, reply = (stored.state, stored.reply) if stored is not None else (None, None)
     except SQLAlchemyError as exc:
         raise NotStored(f"{provider} SMS retry not answered") from exc
+    if state == "pending":
+        raise NotStored(f"{provider} SMS {message_id} is still being handled")
+    return reply
 
 
 def receive_delivery_report(

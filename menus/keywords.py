@@ -186,17 +186,17 @@ def _price(command: str, rest: str) -> Parsed:
     found = _item(command, rest)
     if found.problem:
         return found
-    after_code = rest.upper().partition(found.code or "")[2]
+    # "Rp15.000,-" is how a price is often written: the ",-" closing it is no minus sign.
+    after_code = PRICE_END.sub("", rest.upper().partition(found.code or "")[2].strip())
     if MINUS.search(after_code):
         return Parsed(command, code=found.code, problem="bad_price")  # "-" is no separator here
-    amount = rupiah(
-        " ".join(t for t in SEPARATORS.split(rest.upper()) if t)[len(found.code or "") :]
-    )
+    amount = rupiah(" ".join(t for t in SEPARATORS.split(after_code) if t))
     if amount is None:
         return Parsed(command, code=found.code, problem="bad_price")
     return Parsed(command, code=found.code, amount=amount)
 
 
+PRICE_END = re.compile(r"[,.]\s*-$")
 MINUS = re.compile("[-\u2212\u2013\u2014]")  # hyphen, minus sign, en and em dashes
 RUPIAH = re.compile(r"^(?:RP\.?)?\s*(\d{1,3}(?:\.\d{3})+|\d{1,9})\s*(RB|RIBU|K)?$")
 

@@ -107,6 +107,8 @@ def _guard() -> Response | None:
     g.lang = cookie.get("console_lang", "id")
     if request.endpoint == "console.register_import":
         request.max_content_length = UPLOAD_BYTES  # a CSV register, before the form is read
+    if _has_nul():
+        return Response(render_template("console/error.html", message=words("bad_form")), 400)
     if request.endpoint not in OPEN_ENDPOINTS and not current_user.is_authenticated:
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
     if request.method == "POST":
@@ -114,13 +116,15 @@ def _guard() -> Response | None:
     return None
 
 
-# Every console answer: never framed (clickjacking), only the console's own scripts, styles,
-# images and audio, forms posted only to us, and no console URL sent to another site.
+# Every console answer: never framed (clickjacking), only the console's own scripts, styles
+# and images, forms posted only to us, and no console URL sent to another site. Audio may
+# also come over https from elsewhere: a caller's spoken address is the provider's
+# recording (Twilio, Africa's Talking), and audio runs no code.
 SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "media-src 'self' https:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "same-origin",
@@ -133,6 +137,16 @@ def _protect(response: Response) -> Response:
     if request.path == "/console" or request.path.startswith("/console/"):
         response.headers.update(SECURITY_HEADERS)
     return response
+
+
+def _has_nul() -> bool:
+    """A NUL in the URL, the query or a form field: nobody types one, and PostgreSQL cannot
+    store or even compare text that holds one."""
+    values = [*(request.view_args or {}).values()]
+    values += [value for _, value in request.args.items(multi=True)]
+    if request.method == "POST" and request.mimetype != "application/json":
+        values += [value for _, value in request.form.items(multi=True)]
+    return any(isinstance(value, str) and "\x00" in value for value in values)
 
 
 def require_admin() -> None:

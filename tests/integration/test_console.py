@@ -856,6 +856,7 @@ def test_every_console_answer_forbids_framing_and_foreign_scripts(admin, path):
     policy = headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert "unsafe-inline" not in policy
+    assert "media-src 'self' https:;" in policy  # a caller's recorded address still plays
     assert headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]
 
 

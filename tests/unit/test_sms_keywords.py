@@ -136,6 +136,9 @@ def test_opting_out_or_in_takes_the_exact_word_never_a_typo(message):
         ("harga b04 Rp15.000", 15_000),
         ("HARGA B04 15rb", 15_000),
         ("HARGA, B04, Rp 15.000", 15_000),
+        ("HARGA B04 Rp15.000,-", 15_000),
+        ("harga b04 15.000.-", 15_000),
+        ("HARGA B04 15 ribu", 15_000),
     ],
 )
 def test_a_price_is_read_in_rupiah(message, amount):
