@@ -30,7 +30,7 @@ from orders.errors import (
     OrderTooLarge,
     PriceChanged,
 )
-from orders.inbox import HELD_BACK, hold_back, take_for_handling
+from orders.inbox import HELD_BACK, drop_flood, hold_back, take_for_handling
 from orders.outbox import enqueue_sms
 from orders.phones import friendly_phone, mask_phone
 from orders.service import (
@@ -50,9 +50,12 @@ log = logging.getLogger(__name__)
 PENDING_MINUTES = 30
 # A customer's number that had FLOOD_LIMIT messages handled within FLOOD_WINDOW: the next are
 # held back (still `pending`, each handled later in order, as the window frees), and the
-# first held is answered once with when. Couriers' and traders' commands are never held.
+# first held is answered with when (once an hour at most). Couriers' and traders' commands
+# are never held.
 FLOOD_LIMIT = 30  # a whole order through the numbered menus takes about a dozen
 FLOOD_WINDOW = dt.timedelta(minutes=10)
+FLOOD_NOTICE_EVERY = dt.timedelta(hours=1)  # an auto-responder is not answered in a loop
+FLOOD_HELD_MAX = 100  # held back at once per number; beyond it a message is dropped (`dead`)
 ECHO_LIMIT = 120
 
 
@@ -87,11 +90,17 @@ def _handle_taken(
     if courier is None and not vendors:
         held_until, first = _flood_hold(session, message, now)
         if held_until is not None:
+            if queries.held_count(session, phone, HELD_BACK) >= FLOOD_HELD_MAX:
+                drop_flood(message, reason=f"dropped: {FLOOD_HELD_MAX} held back already")
+                log.warning(
+                    "SMS flood from %s: over %d held, dropped", mask_phone(phone), FLOOD_HELD_MAX
+                )
+                return None
             hold_back(session, message, until=held_until)
             if not first:
                 log.info("SMS from %s held back (flood)", mask_phone(phone))
                 return None
-            log.warning("SMS flood from %s: held back, answered once", mask_phone(phone))
+            log.warning("SMS flood from %s: held back, answered", mask_phone(phone))
             minutes = max(1, round((held_until - now).total_seconds() / 60))
             return _reply(ctx, ctx.text("sms.reply.flood", minutes=minutes))
     parsed = _with_provider_words(ctx, parse(message.body))
@@ -102,8 +111,8 @@ def _handle_taken(
 def _flood_hold(
     session: Session, message: InboundMessage, now: dt.datetime
 ) -> tuple[dt.datetime | None, bool]:
-    """When a customer's message must wait (None: handle it now), and whether it is the
-    first one held (the only one answered).
+    """When a customer's message must wait (None: handle it now), and whether to say so (at
+    most once in FLOOD_NOTICE_EVERY).
 
     A message waits behind any earlier one of the same number still waiting, so that a held
     `PESAN` is never overtaken by its `YA`; and while FLOOD_LIMIT messages of the number
@@ -119,7 +128,9 @@ def _flood_hold(
     if oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
     # A second past the window: the oldest has left it by then (the count includes the edge).
-    return max(oldest + FLOOD_WINDOW, now) + dt.timedelta(seconds=1), True
+    until = max(oldest + FLOOD_WINDOW, now) + dt.timedelta(seconds=1)
+    told = queries.held_since(session, message.phone, now - FLOOD_NOTICE_EVERY, HELD_BACK)
+    return until, not told
 
 
 def _with_provider_words(ctx: SmsContext, parsed: Parsed) -> Parsed:

@@ -80,6 +80,12 @@ def hold_back(session: Session, message: InboundMessage, *, until: dt.datetime) 
     message.next_try_at = until
 
 
+def drop_flood(message: InboundMessage, *, reason: str) -> None:
+    """A message beyond what one number may have held back: never handled, and said why."""
+    message.state = "dead"
+    message.last_error = reason
+
+
 def note_failed_handling(
     session: Session, inbound_id: int, error: str, *, now: dt.datetime, max_attempts: int
 ) -> None:

@@ -207,6 +207,35 @@ def earlier_pending_inbound(
     )
 
 
+def held_count(session: Session, phone: str, held_back: str) -> int:
+    """How many of the number's messages are held back and waiting."""
+    return session.scalar(
+        select(func.count())
+        .select_from(InboundMessage)
+        .where(
+            InboundMessage.phone == phone,
+            InboundMessage.state == "pending",
+            InboundMessage.last_error == held_back,
+        )
+    )
+
+
+def held_since(session: Session, phone: str, since: dt.datetime, held_back: str) -> bool:
+    """Whether a message of the number received since `since` was held back (and told so)."""
+    return (
+        session.scalar(
+            select(InboundMessage.id)
+            .where(
+                InboundMessage.phone == phone,
+                InboundMessage.received_at >= since,
+                InboundMessage.last_error == held_back,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def handled_since(
     session: Session, phone: str, since: dt.datetime, except_id: int
 ) -> list[dt.datetime]:

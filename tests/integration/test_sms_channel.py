@@ -271,6 +271,40 @@ def test_a_flood_is_held_back_answered_once_and_handled_later(
     assert all(body.startswith("Maaf") for body in later)
 
 
+def test_a_long_flood_is_told_once_an_hour_and_every_message_is_read(
+    app, phone, db: Session, clock
+):
+    from conversations.sms_commands import FLOOD_LIMIT
+    from tests.provider_sms import run_worker
+
+    for _ in range(FLOOD_LIMIT):
+        phone.send("halo")
+        clock.now += dt.timedelta(seconds=10)
+    for _ in range(6):
+        phone.send("halo")
+    clock.now += dt.timedelta(minutes=5)  # the first of the 30 leaves the window
+    for _ in range(12):  # the worker reads the held ones as the window frees, one by one
+        clock.now += dt.timedelta(seconds=10)
+        run_worker(app)
+    db.rollback()
+    bodies = db.scalars(select(OutboundMessage.body).where(OutboundMessage.to == PHONE)).all()
+    assert sum(body.startswith("Terlalu banyak SMS") for body in bodies) == 1
+    assert db.scalar(select(func.count()).where(InboundMessage.state == "pending")) == 0
+    assert sum(body.startswith("Maaf") for body in bodies) == FLOOD_LIMIT + 6
+
+
+def test_a_number_can_have_only_so_many_messages_held(app, phone, db: Session, monkeypatch):
+    from conversations import sms_commands
+
+    monkeypatch.setattr(sms_commands, "FLOOD_LIMIT", 2)
+    monkeypatch.setattr(sms_commands, "FLOOD_HELD_MAX", 3)
+    for _ in range(8):
+        phone.send("halo")
+    db.rollback()
+    states = db.scalars(select(InboundMessage.state).order_by(InboundMessage.id)).all()
+    assert states == ["handled"] * 2 + ["pending"] * 3 + ["dead"] * 3
+
+
 def test_a_held_order_is_never_overtaken_by_its_ya(app, phone, db: Session, clock):
     from conversations.sms_commands import FLOOD_LIMIT
     from tests.provider_sms import run_worker
