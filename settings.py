@@ -139,7 +139,8 @@ class Settings:
 
         `make run`'s demo (the `log` sender, no provider account, plain http) is not.
         """
-        return bool(self.configured_providers) or self.public_base_url.startswith("https://")
+        https = self.public_base_url.strip().lower().startswith("https://")
+        return bool(self.configured_providers) or https
 
     @property
     def configured_providers(self) -> tuple[str, ...]:
@@ -162,6 +163,16 @@ class Settings:
             "africastalking": self.at_webhook_token,
             "android": self.android_webhook_key,
         }[provider]
+
+    def closed_webhooks(self) -> list[str]:
+        """In production, each provider whose webhooks answer 403 to everyone, and why."""
+        if not self.in_production:
+            return []
+        return [
+            f"{PROVIDER_PATHS[provider]} answer 403: {WEBHOOK_SECRETS[provider][0]} is not set"
+            for provider in PROVIDER_PATHS
+            if not self.webhook_secret(provider)
+        ]
 
     def production_problems(self) -> list[str]:
         """Why these settings must not serve real traffic, one line each ([] when safe)."""
@@ -191,6 +202,11 @@ def refusal_lines(problems: list[str]) -> str:
 
 
 SECRET_KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+PROVIDER_PATHS = {
+    "twilio": "Twilio's webhooks (/twilio/*)",
+    "africastalking": "Africa's Talking's webhooks (/africastalking/*)",
+    "android": "the Android gateway's webhook (/android/sms)",
+}
 # Each provider's webhook secret, and what an unset one would let anybody do.
 WEBHOOK_SECRETS = {
     "twilio": (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +26,7 @@ from settings import Settings, SettingsError, refusal_lines
 from storage.clock import Clock, system_clock
 from storage.database import Database
 
+log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024
 
 BLUEPRINTS = (
@@ -86,6 +89,8 @@ def _build(settings: Settings, clock: Clock) -> Flask:
     app.register_error_handler(NotStored, _not_stored)
     register_commands(app)
     configure_logging()
+    for closed in settings.closed_webhooks():  # said once, at the start, not per request
+        log.warning("In production %s (set it to use them)", closed)
     return app
 
 

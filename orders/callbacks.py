@@ -306,11 +306,18 @@ def record_call(
 
 
 def call_ended(session: Session, call: OutboundCall, *, answered: bool, now: dt.datetime) -> bool:
-    """The call was answered, or ended unanswered; True only for the first word on it."""
+    """The call was answered, or ended unanswered; True only for the first word on it.
+
+    An answer may come before the worker has recorded `ringing` (the provider was quick,
+    the worker slow): it counts from `calling` too, and the worker's late record then
+    changes nothing. An unanswered end that comes that early is left to the ringing
+    timeout (`gateway.missed_calls.time_out_ringing`).
+    """
+    states = ("calling", "ringing") if answered else ("ringing",)
     return bool(
         session.execute(
             update(OutboundCall)
-            .where(OutboundCall.id == call.id, OutboundCall.state == "ringing")
+            .where(OutboundCall.id == call.id, OutboundCall.state.in_(states))
             .values(state="answered" if answered else "unanswered", updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount

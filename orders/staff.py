@@ -24,7 +24,9 @@ MIN_PASSWORD_LENGTH = 10
 # rows ever see a count that lets them through, whatever the number of processes. Two counts:
 # - this account from this address: FREE_TRIES free, then each try waits 30 s, 60 s, 120 s
 #   ... (at most 15 minutes) after the last failure;
-# - this account from every address (guesses spread over many): ACCOUNT_FREE_TRIES free.
+# - this account from every address (guesses spread over many): ACCOUNT_FREE_TRIES free,
+#   except in a browser that logged into it before (the console's signed device cookie),
+#   so that guesses from elsewhere never lock the owner out.
 # Nothing counts across accounts: one account's failures never cost another's login.
 WINDOW = dt.timedelta(minutes=15)
 FREE_TRIES = 5
@@ -84,9 +86,19 @@ def begin_login(session: Session, *, key: str, address: str, now: dt.datetime) -
 
 
 def seconds_to_wait(
-    session: Session, *, key: str, address: str, attempt_id: int, now: dt.datetime
+    session: Session,
+    *,
+    key: str,
+    address: str,
+    attempt_id: int,
+    now: dt.datetime,
+    account_wide: bool = True,
 ) -> int:
-    """How long this try must wait (0: check its password now). The count includes it."""
+    """How long this try must wait (0: check its password now). The count includes it.
+
+    `account_wide=False` for a browser that logged into the account before: guesses from
+    elsewhere never lock its owner out there.
+    """
     recent = LoginFailure.at >= now - WINDOW
     waits = [
         _wait(
@@ -97,8 +109,10 @@ def seconds_to_wait(
             FREE_TRIES,
             now,
         ),
-        _wait(session, [LoginFailure.username == key], recent, attempt_id, ACCOUNT_FREE_TRIES, now),
     ]
+    if account_wide:
+        account = [LoginFailure.username == key]
+        waits.append(_wait(session, account, recent, attempt_id, ACCOUNT_FREE_TRIES, now))
     return max(waits)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -578,14 +578,14 @@ def recent_customers(session: Session, limit: int = 10) -> Sequence[Customer]:
 
 
 def sms_sent_since(session: Session, phone: str, kind: str, since: dt.datetime) -> bool:
-    """Whether an SMS of `kind` was written to `phone` after `since`."""
+    """Whether an SMS of `kind` was written to `phone` after `since`, or is still to go."""
     return (
         session.scalar(
             select(OutboundMessage.id)
             .where(
                 OutboundMessage.to == phone,
                 OutboundMessage.kind == kind,
-                OutboundMessage.created_at > since,
+                or_(OutboundMessage.created_at > since, OutboundMessage.state == "pending"),
             )
             .limit(1)
         )

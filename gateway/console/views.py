@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, SelectField, StringField
@@ -82,8 +84,11 @@ def login() -> ResponseReturnValue:
         key = throttle_key(session, typed)
         attempt = begin_login(session, key=key, address=address, now=now)
     shown = key if not key.startswith("?") else "an unknown username"
+    known = _known_device(key, now)
     with database.unit_of_work() as session:
-        wait = seconds_to_wait(session, key=key, address=address, attempt_id=attempt, now=now)
+        wait = seconds_to_wait(
+            session, key=key, address=address, attempt_id=attempt, now=now, account_wide=not known
+        )
         if wait:
             forget_try(session, attempt)
     if wait:
@@ -110,7 +115,42 @@ def login() -> ResponseReturnValue:
         user = StaffUser(staff)
     login_user(user)
     log.info("console login: %s (%s)", user.username, user.role)
-    return redirect(_safe_next(request.args.get("next")))
+    response = redirect(_safe_next(request.args.get("next")))
+    _remember_device(response, user.username, now)
+    return response
+
+
+# A browser that logged into an account is remembered by a signed cookie: guesses spread
+# over many addresses slow that account down everywhere but there, so its owner is never
+# locked out by them (the account and address count still applies).
+DEVICE_COOKIE = "console_device"
+DEVICE_REMEMBERED = dt.timedelta(days=90)
+
+
+def _devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="console-device")
+
+
+def _known_device(key: str, now: dt.datetime) -> bool:
+    """Whether this browser logged into the account `key` within DEVICE_REMEMBERED."""
+    try:
+        name, until = _devices().loads(request.cookies.get(DEVICE_COOKIE, ""))
+        return name == key and dt.datetime.fromisoformat(until) > now
+    except (BadSignature, TypeError, ValueError):
+        return False
+
+
+def _remember_device(response: Response, username: str, now: dt.datetime) -> None:
+    until = (now + DEVICE_REMEMBERED).isoformat()
+    response.set_cookie(
+        DEVICE_COOKIE,
+        _devices().dumps([username, until]),
+        max_age=int(DEVICE_REMEMBERED.total_seconds()),
+        path="/console/",
+        httponly=True,
+        samesite="Lax",
+        secure=current_settings().public_base_url.lower().startswith("https://"),
+    )
 
 
 @blueprint.post("/logout")

@@ -526,6 +526,16 @@ def test_operators_see_numbers_masked_on_the_board_and_in_threads(app, operator)
     assert "+62813****0001" in thread
 
 
+def test_an_error_naming_a_number_is_masked_for_operators(app, operator, db: Session):
+    from storage.models import OutboundMessage
+
+    message = db.get(OutboundMessage, dead_message(app))
+    message.last_error = "Twilio 21211: The 'To' number +6281234567890 is not a valid number"
+    db.commit()
+    page = operator.get("/console/messages").get_data(as_text=True)
+    assert "Twilio 21211" in page and "6281234567890" not in page
+
+
 def test_an_admin_sees_whole_numbers_and_a_thread(app, admin):
     dead_message(app)
     Phones(app).send(CUSTOMER, "BANTUAN")

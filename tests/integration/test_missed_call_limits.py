@@ -89,6 +89,31 @@ def test_the_how_to_sms_waits_for_the_end_of_the_quiet_hours(app, hooks, db, clo
     assert told(db, STRANGER)[0].state == "sent"
 
 
+def test_rings_all_night_make_one_how_to_sms_in_the_morning(app, hooks, db, clock):
+    clock.now = MARKET_OPEN.replace(hour=13)  # 21:00 WITA
+    for _ in range(20):
+        ring(hooks, "twilio", STRANGER)
+        clock.now += dt.timedelta(minutes=11)  # past the repeat window each time
+    assert len(told(db, STRANGER)) == 1
+
+
+def test_a_call_back_answered_before_it_is_recorded_ringing_counts(app, hooks, db, clock):
+    from orders.callbacks import call_ended
+
+    Phones(app).order_by_sms(CUSTOMER, lines="B04 2")
+    ring(hooks, "twilio", CUSTOMER)
+    [call] = calls(db)
+    db.execute(OutboundCall.__table__.update().values(state="calling", claimed_by="w1"))
+    db.commit()
+    assert call_ended(db, call, answered=True, now=clock.now)
+    db.commit()
+    clock.now += dt.timedelta(minutes=10)
+    worker(app, clock).run_once()
+    db.expire_all()  # `call` was read before our own UPDATEs
+    assert calls(db)[0].state == "answered"  # never timed out into an SMS offer
+    assert [m for m in told(db, CUSTOMER) if m.kind == "callback_offer"] == []
+
+
 def test_the_hourly_cap_holds_however_many_numbers_ring(app, hooks, db, clock, caplog):
     strangers = [f"+62812555500{n:02d}" for n in range(8)]
     for phone in strangers:

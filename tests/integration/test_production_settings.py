@@ -41,6 +41,7 @@ def test_the_demo_is_not_production_and_needs_no_secret():
         {"at_api_key": "atsk_1"},
         {"android_gateway_url": "https://sms.example/3rdparty/v1"},
         {"public_base_url": HTTPS},
+        {"public_base_url": "HTTPS://TELEPASAR.EXAMPLE"},
     ],
     ids=lambda changes: next(iter(changes)),
 )
@@ -183,3 +184,21 @@ def test_in_production_a_webhook_without_its_secret_is_closed(twilio_only, post)
 def test_in_production_the_configured_provider_still_answers(twilio_only):
     reply = twilio_sms(twilio_only.test_client(), "PASAR", "SM" + "1" * 32)
     assert reply and "Pasar Amlapura Barat" in reply
+
+
+def test_production_says_at_the_start_which_webhooks_stay_closed(settings, make_app, caplog):
+    make_app(
+        replace(
+            settings,
+            sms_provider="twilio",
+            twilio_account_sid="AC1",
+            twilio_auth_token=fp.TWILIO_TOKEN,
+            public_base_url=HTTPS,
+        )
+    )
+    assert (
+        "In production Africa's Talking's webhooks (/africastalking/*) answer 403: "
+        "AT_WEBHOOK_TOKEN is not set" in caplog.text
+    )
+    assert "/android/sms) answer 403: ANDROID_WEBHOOK_KEY is not set" in caplog.text
+    assert "Twilio's webhooks" not in caplog.text
