@@ -33,7 +33,7 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """The configuration of one Telepasar deployment (see DESIGN.md, Public contract)."""
+    """The configuration of one Telepasar deployment (README, Settings)."""
 
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEMO_SECRET_KEY

@@ -153,7 +153,7 @@ def _take_resumable(
     return state if state.cart and state.step != "done" else None
 
 
-MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (FACTS.md: about 3 no-inputs)
+MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (docs/RULES.md: about 3 silences)
 OPERATOR_KEY = "0"
 REPEAT_KEY = "#"
 

@@ -77,7 +77,7 @@ def text_field(longest: int, *, required: bool = False) -> Field:
     return field(f".{{0,{longest}}}", required=required)
 
 
-# Shapes several providers share. Twilio documents its sids (FACTS.md); Africa's Talking and
+# Shapes several providers share. Twilio documents its sids (docs/RULES.md); Africa's Talking and
 # SMS Gateway for Android publish no shape for their ids, and every id in their
 # documentation and examples is letters, digits and `_ . : -` (`ATUid_<hex>`, `ATXid_<hex>`,
 # UUIDs, the phone's short ids): docs/WEBHOOKS.md.

@@ -73,7 +73,7 @@ def _database_problem() -> str | None:
         if current != head:
             return (
                 f"database schema is at {current or 'nothing'}, this code needs {head}: "
-                "run `flask --app gateway seed-demo`"
+                "run `flask --app gateway migrate`"
             )
         probe_write(engine, timeout_seconds=WRITE_TIMEOUT_SECONDS)
     except SQLAlchemyError as exc:

@@ -21,7 +21,7 @@ from settings import Settings
 blueprint = Blueprint("twilio_sms", __name__)
 blueprint.before_request(require_twilio_signature)
 
-# Twilio's sids (FACTS.md). Its signature runs names and values together with no separator,
+# Twilio's sids (docs/RULES.md). Its signature runs names and values together with no separator,
 # so a signed request with one field dropped and its value moved into a neighbour still
 # validates: only the exact shape of the MessageSid we deduplicate on keeps a replay from
 # passing as a new message.

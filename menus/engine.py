@@ -5,7 +5,7 @@ returns the next state and, where something must happen outside the menus, an ef
 (`SaveLanguage`, `PlaceOrder`) for the caller to carry out. `screen(ctx, state)` lays the
 state out within the channel's limits; the same state always gives the same screen.
 
-Keys (DESIGN.md): the numbers on the screen choose, `98` shows the next page, `0` goes back
+Keys (docs/RULES.md): the numbers on the screen choose, `98` shows the next page, `0` goes back
 (to the previous page first), `00` returns to the main menu with the basket kept.
 """
 

@@ -37,7 +37,7 @@ USSD = ChannelProfile("ussd", max_chars=160 - USSD_REPLY_PREFIX_CHARS, max_choic
 # The numbered menus over SMS: a reply is one 160-character SMS, the keys are USSD's.
 SMS_MENU = ChannelProfile("sms", max_chars=160, max_choices=9)
 
-# Voice (DESIGN.md): at most 5 options a prompt, the 5th being "more" (9) when there are more;
+# Voice (docs/RULES.md): at most 5 options a prompt, the 5th being "more" (9) when there are more;
 # * goes back. The voice channel itself keeps 0 for a person and # to hear the menu again.
 VOICE = ChannelProfile(
     "voice",

@@ -2,7 +2,7 @@
 
 An order comes from one market, holds only items that are on sale, each 1 to
 `max_quantity` units (lines of one item are merged first), and its goods total stays within
-`goods_cap`: couriers pay the traders out of their own pocket (DESIGN.md, domain rules).
+`goods_cap`: couriers pay the traders out of their own pocket (docs/RULES.md).
 
 The menus cannot import `orders/`; the conversation layer hands them an `OrderRules` in their
 context, and they ask it (`menus.context.BasketRules` is the part they see).

@@ -34,7 +34,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Order states (DESIGN.md): placed -> offered -> assigned -> picked_up -> delivered, plus
+# Order states (docs/RULES.md): placed -> offered -> assigned -> picked_up -> delivered, plus
 # cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
 # A customer may cancel until a courier has taken the order.

@@ -18,7 +18,7 @@ from num2words import num2words
 from voice_prompts.prompt_catalog import PromptCatalog
 from voice_prompts.text import Digits, Money, Text
 
-# num2words has no Balinese: Balinese prompts read numbers in Indonesian (FACTS.md).
+# num2words has no Balinese: Balinese prompts read numbers in Indonesian (docs/RULES.md).
 NUMBER_LANGUAGES = {"id": "id", "en": "en", "ban": "id"}
 KEY_NAMES = {"*": "voice.key.star", "#": "voice.key.hash"}
 

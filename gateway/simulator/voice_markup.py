@@ -5,7 +5,7 @@ text, and the audio to play when the reply plays audio), what the call waits for
 a number ended by `#`, a recording, or nothing: the call ends), and where the answer goes.
 Audio is named by URL only; its words are found again from the URL: a person's recording
 of a prompt is `/audio/recorded/<lang>/<key>.<ext>`, a piece made by prompts-synth
-`/audio/synth/<lang>/<prompts|words|names>/...` (FACTS.md, voice_prompts/synth.py).
+`/audio/synth/<lang>/<prompts|words|names>/...` (docs/RULES.md, voice_prompts/synth.py).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def test_healthz_says_503_when_the_database_has_no_schema(tmp_path, clock):
     assert body["reason"].startswith(
         f"database schema is at nothing, this code needs {head_revision()}"
     )
-    assert "seed-demo" in body["reason"]
+    assert "flask --app gateway migrate" in body["reason"]
 
 
 def test_healthz_says_503_when_the_schema_is_behind(settings, make_app):
