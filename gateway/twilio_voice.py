@@ -52,7 +52,8 @@ ENGLISH_VOICE = "Google.en-GB-Standard-A"
 
 blueprint.before_request(require_twilio_signature)
 
-# What Twilio posts to a voice webhook (docs/WEBHOOKS.md); the sids by their exact shape, as for SMS.
+# What Twilio posts to a voice webhook (docs/WEBHOOKS.md); the sids by their exact shape, as
+# for SMS.
 # `Digits` after a <Record> is the key that ended it, or "hangup".
 VOICE_FIELDS = {
     "CallSid": required(field("CA[0-9a-f]{32}")),

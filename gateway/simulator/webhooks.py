@@ -1,6 +1,6 @@
 """The providers' side of our webhooks: each request as Twilio, Africa's Talking or SMS Gateway
-for Android sends it (the fields of docs/WEBHOOKS.md), signed or carrying the token when the settings
-set one, so the gateway checks a simulated phone exactly as it checks a real one.
+for Android sends it (the fields of docs/WEBHOOKS.md), signed or carrying the token when the
+settings set one, so the gateway checks a simulated phone exactly as it checks a real one.
 
 Where the requests go is a `Transport`: over HTTP to a running gateway (the terminal
 simulator), or through the WSGI stack of an app in this process (the console's page: a web
