@@ -151,7 +151,8 @@ class Customer(Base):
     address_recording_url: Mapped[str | None] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(3))
     # Set by STOP / BERHENTI: no unsolicited SMS from then on (cleared by START / MULAI).
-    opted_out_at: Mapped[dt.datetime | None]
+    # Indexed: who opted out is read on every offer, among every customer there is.
+    opted_out_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime]
 
     orders: Mapped[list[Order]] = relationship(back_populates="customer")
@@ -178,6 +179,9 @@ class Order(Base):
             sqlite_where=_ORDER_IS_A_JOB,
             postgresql_where=_ORDER_IS_A_JOB,
         ),
+        # The worker's sweep, the board and the number in use read orders by state: the
+        # few open ones, never the whole history (tests/integration/test_query_plans.py).
+        Index("ix_orders_state_placed_at", "state", "placed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -343,7 +347,11 @@ class OutboundMessage(Base):
     """
 
     __tablename__ = "outbound_messages"
-    __table_args__ = (Index("ix_outbound_messages_due", "state", "next_try_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_due", "state", "next_try_at"),
+        # A number's SMS, newest first: its thread in the console, "told already" checks.
+        Index("ix_outbound_messages_to_created_at", "to", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(20))
