@@ -261,9 +261,10 @@ def _customer(
 
 
 def _insert_with_number(session: Session, order: Order, in_use: set[str]) -> None:
-    """Give the order a short number unused by open orders and insert it.
+    """Give the order a short number no order holds (open, or one staff may reopen) and
+    insert it.
 
-    The partial unique index on open order numbers settles a race between two web
+    The partial unique index on held order numbers settles a race between two web
     processes: the loser's savepoint rolls back and it draws again.
     """
     for length in NUMBER_LENGTHS:

@@ -37,6 +37,10 @@ NAMING_CONVENTION = {
 # Order states (docs/RULES.md): placed -> offered -> assigned -> picked_up -> delivered, plus
 # cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
+# An order keeps its number while it is open, and while staff can still reopen it (an
+# `unassigned` order is given to a courier by hand or offered again from the board): no
+# new order may take that number until then.
+NUMBER_HELD_STATES = (*OPEN_ORDER_STATES, "unassigned")
 # A customer may cancel until a courier has taken the order.
 CANCELLABLE_STATES = ("placed", "offered")
 # A courier's job: an order they took and have not delivered yet. One at a time.
@@ -50,7 +54,7 @@ def _state_in(states: tuple[str, ...]) -> Any:
 # A call back not over yet (orders/callbacks.py): one per number at a time.
 WAITING_CALL_STATES = ("pending", "calling", "ringing")
 
-_ORDER_IS_OPEN = _state_in(OPEN_ORDER_STATES)
+_ORDER_HOLDS_NUMBER = _state_in(NUMBER_HELD_STATES)
 _CALL_IS_WAITING = _state_in(WAITING_CALL_STATES)
 _ORDER_IS_A_JOB = _state_in(ACTIVE_JOB_STATES)
 
@@ -163,13 +167,14 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        # The short number is unique among open orders only, so numbers can be reused later.
+        # The short number is unique among the orders that hold one (NUMBER_HELD_STATES)
+        # only, so numbers can be reused later.
         Index(
             "uq_orders_open_number",
             "number",
             unique=True,
-            sqlite_where=_ORDER_IS_OPEN,
-            postgresql_where=_ORDER_IS_OPEN,
+            sqlite_where=_ORDER_HOLDS_NUMBER,
+            postgresql_where=_ORDER_HOLDS_NUMBER,
         ),
         # One active job per courier, whatever two requests try at the same moment.
         Index(

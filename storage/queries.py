@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
     ACTIVE_JOB_STATES,
+    NUMBER_HELD_STATES,
     OPEN_ORDER_STATES,
     CatalogVersion,
     Conversation,
@@ -101,8 +102,8 @@ def open_order_of(session: Session, customer_id: int) -> Order | None:
 
 
 def open_order_numbers(session: Session) -> set[str]:
-    """Order numbers in use by orders that are not finished."""
-    return set(session.scalars(select(Order.number).where(Order.state.in_(OPEN_ORDER_STATES))))
+    """Order numbers held: by orders not finished, or that staff can still reopen."""
+    return set(session.scalars(select(Order.number).where(Order.state.in_(NUMBER_HELD_STATES))))
 
 
 def conversation(session: Session, channel: str, session_key: str) -> Conversation | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orders.dispatch import address_area
@@ -595,3 +595,25 @@ def test_a_spoken_address_is_a_link_in_the_job_and_never_in_the_offer(couriers: 
     assert "dari Pasar Amlapura Barat ke alamat dikirim setelah YA. 1 barang" in offer
     job = couriers.send(MADE, f"YA {placed.number}")
     assert f"(nama di rekaman) 0812-3456-7890, alamat direkam: {recording}." in job
+
+
+def test_an_unassigned_orders_number_is_not_given_to_a_new_order(
+    couriers: Phones, db: Session, monkeypatch
+):
+    """Staff may still reopen an unassigned order: its number stays its own."""
+    from orders import service
+    from orders.dispatch import reoffer
+
+    first = couriers.order_by_sms(CUSTOMER)
+    db.rollback()
+    db.execute(update(Order).where(Order.number == first).values(state="unassigned"))
+    db.commit()
+    other = 1234 if first != "2234" else 1235
+    drawn = iter([int(first) - 1000, other])  # the held number first, then a free one
+    monkeypatch.setattr(service.secrets, "randbelow", lambda _: next(drawn))
+    second = couriers.order_by_sms("+6281234567891", lines="B01 1")
+    assert second != first
+    db.rollback()
+    order = db.scalars(select(Order).where(Order.number == first)).one()
+    assert reoffer(db, order, now=order.placed_at) > 0  # reopened, no clash
+    db.commit()

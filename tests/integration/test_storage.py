@@ -121,3 +121,40 @@ def test_database_errors_do_not_carry_phone_numbers_into_logs(db: Session):
     logged = RedactingFormatter(FORMAT).format(record)
     assert "IntegrityError" in logged
     assert "6281234567890" not in logged
+
+
+def test_migration_0013_renumbers_an_unassigned_order_whose_number_was_reused(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config, make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite3")
+    command.upgrade(alembic_config(engine), "0012")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO markets (id, code, name, position, opens_at, closes_at, timezone, "
+                "delivery_fee) VALUES (1, 'AB', 'Pasar', 1, '06:00', '14:00', "
+                "'Asia/Makassar', 10000)"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO customers (id, phone, created_at) VALUES (1, '+62812', '2026-11-01')")
+        )
+        for order_id, state in ((1, "unassigned"), (2, "offered"), (3, "delivered")):
+            connection.execute(
+                text(
+                    "INSERT INTO orders (id, number, customer_id, market_id, state, channel, "
+                    "delivery_name, delivery_address, goods_total, delivery_fee, total, "
+                    "placed_at, offer_round) VALUES (:id, '4821', 1, 1, :state, 'sms', 'N', "
+                    "'A', 1, 1, 2, '2026-11-01', 1)"
+                ),
+                {"id": order_id, "state": state},
+            )
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        numbers = dict(connection.execute(text("SELECT id, number FROM orders")).all())
+    engine.dispose()
+    assert numbers[2] == numbers[3] == "4821"  # the open one keeps its number
+    assert numbers[1] != "4821" and len(numbers[1]) == 6
