@@ -17,7 +17,7 @@ from orders.hours import next_opening
 from orders.outbox import enqueue_sms
 from orders.rules import Goods, OrderRules
 from storage import queries
-from storage.models import CANCELLABLE_STATES, Customer, Order, OrderLine
+from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
 NUMBER_LENGTHS = (4, 5, 6)
@@ -258,6 +258,28 @@ def _customer(
     customer.address_recording_url = customer.address_recording_url or address_recording_url
     customer.language = customer.language or language
     return customer
+
+
+def claim_entry(session: Session, key: str, *, now: dt.datetime) -> Order | bool:
+    """Take a console form's one-time key for this transaction: True when it is new; when an
+    order was placed with it already, that order (False while another request is placing
+    it). Two requests with the same key at once: the second waits for the first's commit
+    (the primary key), then finds its order."""
+    try:
+        with session.begin_nested():
+            session.add(OrderEntry(key=key, created_at=now))
+            session.flush()
+        return True
+    except IntegrityError:
+        entry = session.get(OrderEntry, key, populate_existing=True)
+        return entry.order if entry is not None and entry.order is not None else False
+
+
+def record_entry(session: Session, key: str, order_id: int) -> None:
+    """The order placed with a console form's key (claimed by `claim_entry`)."""
+    entry = session.get(OrderEntry, key)
+    if entry is not None:
+        entry.order_id = order_id
 
 
 def _insert_with_number(session: Session, order: Order, in_use: set[str]) -> None:

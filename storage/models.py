@@ -512,3 +512,16 @@ class MissedRing(Base):
     at: Mapped[dt.datetime]
     # call_back, merged, told_how, already_told, foreign (outside PHONE_REGION), capped
     outcome: Mapped[str] = mapped_column(String(20))
+
+
+class OrderEntry(Base):
+    """The one-time key of a console order form: a double click, a second Ctrl+Enter or a
+    browser's resend of the same form finds the key taken and places nothing more."""
+
+    __tablename__ = "order_entries"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    created_at: Mapped[dt.datetime]
+
+    order: Mapped[Order | None] = relationship()

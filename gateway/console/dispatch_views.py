@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from collections.abc import Callable
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -40,9 +41,18 @@ from orders import (
     place_order,
 )
 from orders.phones import friendly_phone, normalize_phone
+from orders.service import claim_entry, record_entry
 from storage import queries
 from storage.models import Courier, Item, Order
 from voice_prompts import format_rupiah
+
+ENTRY_KEY = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def new_entry_key() -> str:
+    """A one-time key for an order entry form (unguessable, URL-safe)."""
+    return secrets.token_urlsafe(24)
+
 
 BOARD_DAYS = 2  # the board shows orders of the last two days
 SOON = dt.timedelta(seconds=60)  # an offer that runs out within this stands out
@@ -58,6 +68,8 @@ class OrderForm(FlaskForm):
     fee = HiddenField()
     # The caller has an order on its way: the staff member asked, and they want another.
     again = BooleanField()
+    # This page's one-time key: the order it places is placed once, however often it is sent.
+    entry = HiddenField()
 
 
 class ActionForm(FlaskForm):
@@ -68,6 +80,7 @@ class ActionForm(FlaskForm):
 def new_order() -> ResponseReturnValue:
     """Order entry for a caller: their details, items found as you type, the cart, totals."""
     form = OrderForm(formdata=None)
+    form.entry.data = new_entry_key()
     phone = request.args.get("phone", "")
     if phone:
         form.phone.data = phone
@@ -111,11 +124,27 @@ def _item_json(item: Item) -> dict[str, object]:
     }
 
 
+class NotPlaced(Exception):
+    """The order entry page must come back instead: nothing of this post is kept."""
+
+    def __init__(self, page: str, status: int) -> None:
+        super().__init__(status)
+        self.page, self.status = page, status
+
+
 @blueprint.post("/orders")
 def create_order() -> ResponseReturnValue:
-    """Place the order through the orders service, as every channel does."""
+    """Place the order through the orders service, as every channel does, once per form.
+
+    The form's one-time key, the open-order check and the order are one unit of work: a
+    double click or a resent form finds the key taken and shows the order it placed.
+    """
     form = OrderForm()
     settings = current_settings()
+    key = form.entry.data or ""
+    if not ENTRY_KEY.fullmatch(key):
+        form.entry.data = new_entry_key()
+        return _entry_page(form, words("bad_form")), 400
     try:
         phone = normalize_phone(form.phone.data or "", settings.phone_region)
     except InvalidPhone:
@@ -123,16 +152,23 @@ def create_order() -> ResponseReturnValue:
     lines, shown = _lines(form.lines.data or "")
     if not lines:
         return _entry_page(form, words("order.empty")), 400
-    open_order = _open_order(phone)
-    if open_order is not None and not form.again.data:
-        return _entry_page(form, None, lines, open_order=open_order), 409
     fee = form.fee.data or ""
-    agreed = None
-    if len(shown) == len(lines) and AMOUNT.fullmatch(fee):
-        agreed = AgreedPrices(shown, int(fee))
+    agreed = (
+        AgreedPrices(shown, int(fee))
+        if len(shown) == len(lines) and AMOUNT.fullmatch(fee)
+        else None
+    )
     now = current_time()
     try:
         with current_database().unit_of_work() as session:
+            claimed = claim_entry(session, key, now=now)
+            if claimed is not True:
+                return _placed_already(claimed)
+            customer = queries.customer_by_phone(session, phone)
+            open_order = customer and queries.open_order_of(session, customer.id)
+            if open_order and not form.again.data:
+                shown_order = (open_order.number, open_order.total)
+                raise NotPlaced(_entry_page(form, None, lines, open_order=shown_order), 409)
             placed = place_order(
                 session,
                 phone=phone,
@@ -146,9 +182,21 @@ def create_order() -> ResponseReturnValue:
                 entered_by=current_user.staff_id,
                 agreed=agreed,
             )
+            record_entry(session, key, placed.order_id)
+    except NotPlaced as refused:
+        return refused.page, refused.status
     except OrderError as exc:
         return _entry_page(form, _refusal(exc), lines), 400
     flash(words("order.placed", number=placed.number, total=format_rupiah(placed.total)))
+    return redirect(url_for("console.board"))
+
+
+def _placed_already(order: Order | bool) -> ResponseReturnValue:
+    """The same form posted again: the order it placed, or word that it is being placed."""
+    if order is False:
+        flash(words("order.being_placed"))
+    else:
+        flash(words("order.placed_already", number=order.number, total=format_rupiah(order.total)))
     return redirect(url_for("console.board"))
 
 

@@ -84,6 +84,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.shortcuts": "Pintasan: / cari barang, Enter tambah, Ctrl+Enter pesan.",
         "order.empty": "Keranjang kosong: tambahkan barang dulu.",
         "order.placed": "Pesanan {number} ({total}) diterima dan SMS konfirmasi dikirim.",
+        "order.placed_already": "Formulir ini sudah dikirim: pesanan {number} ({total}) sudah "
+        "dibuat, tidak ada pesanan kedua.",
+        "order.being_placed": "Formulir ini sedang diproses: tidak ada pesanan kedua. Lihat "
+        "papan kurir.",
         "order.bad_quantity": "Jumlah tiap barang 1 sampai {maximum}.",
         "order.unavailable": "Sedang habis: {items}.",
         "order.price_changed": (
@@ -334,6 +338,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.shortcuts": "Shortcuts: / find items, Enter adds, Ctrl+Enter places.",
         "order.empty": "The cart is empty: add items first.",
         "order.placed": "Order {number} ({total}) placed, and its confirmation SMS sent.",
+        "order.placed_already": "This form was sent already: order {number} ({total}) was "
+        "placed, and no second one.",
+        "order.being_placed": "This form is being handled: no second order. See the board.",
         "order.bad_quantity": "Each item's quantity is 1 to {maximum}.",
         "order.unavailable": "Sold out: {items}.",
         "order.price_changed": (

@@ -40,6 +40,15 @@ def token(client: FlaskClient, path: str) -> str:
     return found.group(1)
 
 
+def entry_form(client: FlaskClient, path: str) -> dict[str, str]:
+    """The hidden fields of an order entry page as a browser sends them back: its CSRF token
+    and its one-time key."""
+    page = client.get(path).get_data(as_text=True)
+    fields = dict(re.findall(r'name="(csrf_token|entry)" type="hidden" value="([^"]+)"', page))
+    assert set(fields) == {"csrf_token", "entry"}, page
+    return fields
+
+
 def log_in(client: FlaskClient, username: str, password: str = PASSWORD):
     return client.post(
         "/console/login",
@@ -293,7 +302,7 @@ def test_an_order_entered_for_a_caller_goes_through_the_orders_service(app, oper
             "name": "Ni Made Sari",
             "address": "Banjar Kauh, Desa Bugbug",
             "lines": f"{item_id(db, 'B04')}:2,{item_id(db, 'B06')}:1",
-            "csrf_token": token(operator, page),
+            **entry_form(operator, page),
         },
     )
     assert placed.status_code == 302 and placed.headers["Location"] == "/console/board"
@@ -327,7 +336,7 @@ def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operato
         "lines": f"{item_id(db, 'B04')}:2",
     }
 
-    refused = operator.post("/console/orders", data={**order, "csrf_token": token(operator, page)})
+    refused = operator.post("/console/orders", data={**order, **entry_form(operator, page)})
     text = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert warning in text and 'name="again"' in text
@@ -336,7 +345,7 @@ def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operato
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
     placed = operator.post(
-        "/console/orders", data={**order, "again": "y", "csrf_token": token(operator, page)}
+        "/console/orders", data={**order, "again": "y", **entry_form(operator, page)}
     )
     assert placed.status_code == 302
     db.rollback()
@@ -361,7 +370,7 @@ def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator,
             **caller,
             "lines": f"{tomatoes}:2:14000",
             "fee": "10000",
-            "csrf_token": token(operator, page),
+            **entry_form(operator, page),
         },
     )
 
@@ -377,12 +386,82 @@ def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator,
             **caller,
             "lines": f"{tomatoes}:2:15000",
             "fee": "10000",
-            "csrf_token": token(operator, page),
+            **entry_form(operator, page),
         },
     )
     assert placed.status_code == 302
     db.rollback()
     assert db.scalars(select(Order.total)).one() == 40_000
+
+
+def test_an_order_form_sent_twice_places_one_order(app, operator, db: Session):
+    """A double click, a second Ctrl+Enter, a browser's resend: one order, one SMS."""
+    from storage.models import Order, OutboundMessage
+
+    page = "/console/orders/new"
+    form = {
+        "phone": "081234567890",
+        "name": "Ni Made Sari",
+        "address": "Banjar Kauh, Desa Bugbug",
+        "lines": f"{item_id(db, 'B04')}:1",
+        **entry_form(operator, page),
+    }
+    first = operator.post("/console/orders", data=form)
+    again = operator.post("/console/orders", data=form)
+    assert first.status_code == again.status_code == 302
+    db.rollback()
+    order = db.scalars(select(Order)).one()
+    assert f"Formulir ini sudah dikirim: pesanan {order.number} (Rp24.000) sudah dibuat" in (
+        operator.get("/console/board").get_data(as_text=True)
+    )
+    confirmations = select(func.count()).where(
+        OutboundMessage.to == CUSTOMER, OutboundMessage.body.contains(" diterima.")
+    )
+    assert db.scalar(confirmations) == 1
+
+
+def test_an_order_form_sent_twice_at_once_places_one_order(app, db: Session):
+    import threading
+
+    from storage.models import Order
+
+    browsers = [logged_in(app, "wayan", "operator")]
+    browsers.append(app.test_client())
+    browsers[1].set_cookie("session", browsers[0].get_cookie("session").value)
+    form = {
+        "phone": "081234567890",
+        "name": "Ni Made Sari",
+        "address": "Banjar Kauh, Desa Bugbug",
+        "lines": f"{item_id(db, 'B04')}:1",
+        **entry_form(browsers[0], "/console/orders/new"),
+    }
+    start, answers = threading.Barrier(2), []
+
+    def send(browser: FlaskClient) -> None:
+        start.wait()
+        answers.append(browser.post("/console/orders", data=form).status_code)
+
+    threads = [threading.Thread(target=send, args=(browser,)) for browser in browsers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [302, 302]
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_an_order_form_without_its_key_is_refused_and_given_one(operator, db: Session):
+    form = {
+        "phone": "081234567890",
+        "name": "Ni Made Sari",
+        "address": "Banjar Kauh, Desa Bugbug",
+        "lines": f"{item_id(db, 'B04')}:1",
+        "csrf_token": token(operator, "/console/orders/new"),
+    }
+    refused = operator.post("/console/orders", data={**form, "entry": "short"})
+    assert refused.status_code == 400
+    assert re.search(r'name="entry" type="hidden" value="[A-Za-z0-9_-]{32}"', refused.text)
 
 
 def test_order_entry_refuses_what_the_rules_refuse(operator, db: Session):
@@ -394,14 +473,14 @@ def test_order_entry_refuses_what_the_rules_refuse(operator, db: Session):
             "name": "Ni Made Sari",
             "address": "Banjar Kauh, Desa Bugbug",
             "lines": f"{item_id(db, 'B06')}:20",
-            "csrf_token": token(operator, page),
+            **entry_form(operator, page),
         },
     )
     assert too_much.status_code == 400
     assert "Belanja Rp320.000 lewat batas Rp300.000." in too_much.get_data(as_text=True)
     empty = operator.post(
         "/console/orders",
-        data={"phone": "081234567890", "lines": "", "csrf_token": token(operator, page)},
+        data={"phone": "081234567890", "lines": "", **entry_form(operator, page)},
     )
     assert "Keranjang kosong" in empty.get_data(as_text=True)
 

@@ -101,6 +101,14 @@ function orderEntry(form) {
     }
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); form.requestSubmit(); }
   });
+  // Sent once: the button is off while the order is being placed (the server also places
+  // one order per form, whatever is sent twice).
+  form.addEventListener("submit", (event) => {
+    const button = document.getElementById("place");
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+    button.disabled = true;
+  });
   render();
 }
 
