@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from conversations.sms_context import SmsContext
 from menus.keywords import Parsed
 from orders import dispatch
+from orders.rules import MIN_ITEM_PRICE
 from storage import queries
 from storage.models import Courier, Item
 from voice_prompts import Money, Text
 
-MIN_PRICE = 100  # rupiah: nothing in a market costs less
 OFFER_LIST_LIMIT = 5
 
 
@@ -182,13 +182,13 @@ def trader_item(ctx: SmsContext, parsed: Parsed) -> str:
 def _new_price(ctx: SmsContext, item: Item, parsed: Parsed) -> str:
     if parsed.problem or parsed.amount is None:
         return ctx.text("dispatch.trader.bad_price", example=item.code)
-    high = ctx.channel.rules.goods_cap
-    if not MIN_PRICE <= parsed.amount <= high:
+    rules = ctx.channel.rules
+    if not rules.price_ok(parsed.amount):
         return ctx.text(
             "dispatch.trader.absurd_price",
             price=Money(parsed.amount),
-            low=Money(MIN_PRICE),
-            high=Money(high),
+            low=Money(MIN_ITEM_PRICE),
+            high=Money(rules.goods_cap),
         )
     old, item.price = item.price, parsed.amount
     return ctx.text(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from voice_prompts import parse_rupiah
+
 
 @dataclass(frozen=True)
 class Keyword:
@@ -186,28 +188,12 @@ def _price(command: str, rest: str) -> Parsed:
     found = _item(command, rest)
     if found.problem:
         return found
-    # "Rp15.000,-" is how a price is often written: the ",-" closing it is no minus sign.
-    after_code = PRICE_END.sub("", rest.upper().partition(found.code or "")[2].strip())
-    if MINUS.search(after_code):
-        return Parsed(command, code=found.code, problem="bad_price")  # "-" is no separator here
-    amount = rupiah(" ".join(t for t in SEPARATORS.split(after_code) if t))
+    # What follows the code, as written: "-" is no separator here, a minus sign makes no price.
+    after_code = rest.upper().partition(found.code or "")[2].lstrip(" #,:;")
+    amount = parse_rupiah(after_code)
     if amount is None:
         return Parsed(command, code=found.code, problem="bad_price")
     return Parsed(command, code=found.code, amount=amount)
-
-
-PRICE_END = re.compile(r"[,.]\s*-$")
-MINUS = re.compile("[-\u2212\u2013\u2014]")  # hyphen, minus sign, en and em dashes
-RUPIAH = re.compile(r"^(?:RP\.?)?\s*(\d{1,3}(?:\.\d{3})+|\d{1,9})\s*(RB|RIBU|K)?$")
-
-
-def rupiah(text: str) -> int | None:
-    """`15000`, `15.000`, `Rp15.000`, `Rp 15.000`, `15rb`, `15 ribu`, `15k` -> 15000; else None."""
-    found = RUPIAH.match(text.strip().upper())
-    if found is None:
-        return None
-    amount = int(found.group(1).replace(".", ""))
-    return amount * 1000 if found.group(2) else amount
 
 
 def _language(command: str, rest: str) -> Parsed:

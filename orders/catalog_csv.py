@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from orders.errors import InvalidPhone
 from orders.phones import normalize_phone
+from orders.rules import MIN_ITEM_PRICE, OrderRules
 from storage.models import Item, Market, Vendor
+from voice_prompts import parse_rupiah
 
 TRADER_COLUMNS = ("code", "market", "name", "category", "phone")
 ITEM_COLUMNS = ("code", "trader", "name", "name_en", "unit", "price", "available")
@@ -30,7 +32,6 @@ TRADER_CODE = re.compile(r"^[A-Z]{2}\d{1,2}$")
 ITEM_CODE = re.compile(r"^[A-Z]\d{2}$")
 YES = {"1", "ya", "yes", "true", "ada"}
 NO = {"0", "tidak", "no", "false", "habis"}
-MIN_PRICE, MAX_PRICE = 100, 10_000_000
 MAX_ROWS = 5000
 
 
@@ -104,7 +105,7 @@ def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
     return checked
 
 
-def read_items(session: Session, text: str, *, max_price: int = MAX_PRICE) -> Checked:
+def read_items(session: Session, text: str, *, rules: OrderRules) -> Checked:
     checked = _read_coded(session, text, ITEM_COLUMNS, Item, ITEM_CODE, "B04")
     traders = set(session.scalars(select(Vendor.code)))
     for row in checked.rows:
@@ -116,11 +117,13 @@ def read_items(session: Session, text: str, *, max_price: int = MAX_PRICE) -> Ch
         _check_name(row, "name_en", 60)
         if v["unit"] not in UNITS:
             row.errors.append(f"unit {v['unit']!r}: one of {', '.join(UNITS)}")
-        price = v["price"].replace(".", "").replace("Rp", "").strip()
-        if not price.isdigit() or not MIN_PRICE <= int(price) <= max_price:
-            row.errors.append(f"price {v['price']!r}: whole rupiah, {MIN_PRICE} to {max_price}")
+        price = parse_rupiah(v["price"])
+        if price is None or not rules.price_ok(price):
+            row.errors.append(
+                f"price {v['price']!r}: whole rupiah, {MIN_ITEM_PRICE} to {rules.goods_cap}"
+            )
         else:
-            v["price"] = price
+            v["price"] = str(price)
         if v["available"].lower() not in YES | NO:
             row.errors.append(f"available {v['available']!r}: ya or tidak")
     return checked

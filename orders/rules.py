@@ -46,6 +46,9 @@ class DispatchPolicy:
         )
 
 
+MIN_ITEM_PRICE = 100  # rupiah: nothing in a market costs less
+
+
 @dataclass(frozen=True)
 class OrderRules:
     """The limits of an order in this deployment, and what happens when nobody delivers it."""
@@ -68,6 +71,12 @@ class OrderRules:
         for item_id, quantity in lines:
             merged[item_id] = merged.get(item_id, 0) + quantity
         return merged
+
+    def price_ok(self, price: int) -> bool:
+        """Whether an item may cost `price`: from MIN_ITEM_PRICE up to the goods cap (an item
+        dearer than a whole order may be could never be ordered). The one rule for SMS
+        (HARGA), the register's CSV and the console."""
+        return MIN_ITEM_PRICE <= price <= self.goods_cap
 
     def quantity_ok(self, quantity: int) -> bool:
         """Whether one item's (merged) quantity may be ordered."""

@@ -5,7 +5,7 @@ written text here, as speech in the voice channel.
 """
 
 from voice_prompts.prompt_catalog import LANGUAGES, PromptCatalog, default_catalog
-from voice_prompts.text import Digits, Money, Text, When, format_rupiah
+from voice_prompts.text import Digits, Money, Text, When, format_rupiah, parse_rupiah
 
 __all__ = [
     "Digits",
@@ -16,4 +16,5 @@ __all__ = [
     "When",
     "default_catalog",
     "format_rupiah",
+    "parse_rupiah",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,24 @@ from babel.numbers import format_decimal
 def format_rupiah(amount: int) -> str:
     """Write rupiah the Indonesian way: `Rp15.000` (dot for thousands, no space)."""
     return f"Rp{format_decimal(amount, locale='id_ID')}"
+
+
+# Rupiah as people write them: `15000`, `15.000`, `Rp15.000`, `Rp 15.000`, `Rp. 15.000`,
+# `15rb`, `15 ribu`, `15k`, and `Rp15.000,-`. Whole rupiah only, ASCII digits only: `12.5`,
+# `15.000,50`, `-15000` and `٣` are no amount.
+WRITTEN_RUPIAH = re.compile(
+    r"(?:RP\.?)?\s*([0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,9})\s*(RB|RIBU|K)?\s*(?:[,.]\s*-)?"
+)
+
+
+def parse_rupiah(text: str) -> int | None:
+    """An amount of rupiah as written (see WRITTEN_RUPIAH), or None: the one reader of money
+    for SMS, the register's CSV and the console."""
+    found = WRITTEN_RUPIAH.fullmatch(text.strip().upper())
+    if found is None:
+        return None
+    amount = int(found.group(1).replace(".", ""))
+    return amount * 1000 if found.group(2) else amount
 
 
 @dataclass(frozen=True)

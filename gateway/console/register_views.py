@@ -23,8 +23,10 @@ from orders import catalog_csv
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
 from orders.register import RegisterError, add_market, register_courier
+from orders.rules import MIN_ITEM_PRICE, OrderRules
 from storage import queries
 from storage.models import Courier, Item, Market, Vendor
+from voice_prompts import format_rupiah, parse_rupiah
 
 
 class RegisterForm(FlaskForm):
@@ -71,7 +73,6 @@ def register() -> ResponseReturnValue:
 
 
 CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-DIGITS = re.compile(r"[0-9]{1,9}")
 
 
 def _clock_time(text: str) -> dt.time:
@@ -82,10 +83,11 @@ def _clock_time(text: str) -> dt.time:
 
 
 def _rupiah(text: str) -> int:
-    """Whole rupiah typed as ASCII digits; ValueError for anything else."""
-    if not DIGITS.fullmatch(text.strip()):
+    """Whole rupiah as written (`parse_rupiah`); ValueError for anything else."""
+    amount = parse_rupiah(text)
+    if amount is None:
         raise ValueError(f"not an amount: {text[:20]!r}")
-    return int(text.strip())
+    return amount
 
 
 @blueprint.post("/register/markets/<int:market_id>")
@@ -126,16 +128,16 @@ def register_trader(vendor_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/register/items/<int:item_id>")
 def register_item(item_id: int) -> ResponseReturnValue:
-    price = request.form.get("price", "").replace(".", "").strip()
-    if not DIGITS.fullmatch(price) or not (
-        catalog_csv.MIN_PRICE <= int(price) <= catalog_csv.MAX_PRICE
-    ):
-        return _back("register.bad_price")
+    price = parse_rupiah(request.form.get("price", ""))
+    rules = OrderRules.from_settings(current_settings())
+    if price is None or not rules.price_ok(price):
+        low, high = format_rupiah(MIN_ITEM_PRICE), format_rupiah(rules.goods_cap)
+        return _back("register.bad_price", low=low, high=high)
     with current_database().unit_of_work() as session:
         item = session.get(Item, item_id)
         if item is None:
             return _back("board.not_found")
-        item.price, item.available = int(price), request.form.get("available") == "ya"
+        item.price, item.available = price, request.form.get("available") == "ya"
     return _back("register.saved")
 
 
@@ -255,9 +257,11 @@ def register_import() -> ResponseReturnValue:
 def _check(session: Session, kind: str, content: str) -> catalog_csv.Checked:
     if kind == "traders":
         return catalog_csv.read_traders(session, content, current_settings().phone_region)
-    return catalog_csv.read_items(session, content)
+    return catalog_csv.read_items(
+        session, content, rules=OrderRules.from_settings(current_settings())
+    )
 
 
-def _back(key: str) -> ResponseReturnValue:
-    flash(words(key))
+def _back(key: str, **params: str) -> ResponseReturnValue:
+    flash(words(key, **params))
     return redirect(url_for("console.register", q=request.args.get("q", "")) + "")
