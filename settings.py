@@ -21,6 +21,9 @@ DEMO_SECRET_KEY = "dev-only-not-secret"
 MIN_SECRET_KEY_LENGTH = 32
 
 SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
+# Karangasem's clock (WITA): the one default time zone, of a market made without one and of
+# the office's days. A market's own `timezone` is used wherever its times are shown.
+DEFAULT_TIMEZONE = "Asia/Makassar"
 LANGUAGES = ("id", "en", "ban")
 QUIET_HOURS = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

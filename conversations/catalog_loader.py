@@ -64,7 +64,15 @@ def _read(session: Session, version: int) -> _Loaded:
     markets, vendors, items, hours = [], [], [], {}
     for market in queries.all_markets(session):
         hours[market.id] = (market.opens_at, market.closes_at, market.timezone)
-        markets.append(MarketInfo(market.id, market.code, market.name, market.delivery_fee))
+        markets.append(
+            MarketInfo(
+                market.id,
+                market.code,
+                market.name,
+                market.delivery_fee,
+                timezone=market.timezone,
+            )
+        )
         for vendor in market.vendors:
             vendors.append(
                 VendorInfo(vendor.id, market.id, vendor.code, vendor.name, vendor.category)

@@ -135,7 +135,11 @@ def _place(
     except (EmptyOrder, MixedMarkets):
         return state.go("cart")
     return engine.order_placed(
-        state, number=placed.number, total=placed.total, reopens_at=placed.deliver_after
+        state,
+        number=placed.number,
+        total=placed.total,
+        reopens_at=placed.deliver_after,
+        timezone=placed.timezone,
     )
 
 

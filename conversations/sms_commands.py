@@ -212,7 +212,8 @@ def _summary(ctx: SmsContext, priced: Quote) -> str:
         total=Money(priced.total),
     )
     if priced.deliver_after is not None:
-        summary += " " + ctx.text("sms.reply.later", when=When(priced.deliver_after))
+        later = When(priced.deliver_after, priced.timezone)
+        summary += " " + ctx.text("sms.reply.later", when=later)
     if not _has_details(ctx.customer):
         summary += " " + ctx.text("sms.reply.need_details")
     return summary

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from settings import DEFAULT_TIMEZONE
 from voice_prompts import Digits, Money, Text
 
 
@@ -22,6 +23,7 @@ class MarketInfo:
     name: str
     delivery_fee: int
     reopens_at: dt.datetime | None = None  # None while the market is open
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)

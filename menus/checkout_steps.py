@@ -148,7 +148,7 @@ class SummaryStep(ListStep):
         head: tuple[Text, ...] = (Text.of("summary.total", total=total, fee=Money(fee)),)
         market = ctx.catalog.market(state.market_id or 0)
         if market and market.reopens_at:
-            head += (Text.of("summary.later", when=When(market.reopens_at)),)
+            head += (Text.of("summary.later", when=When(market.reopens_at, market.timezone)),)
         return head
 
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:

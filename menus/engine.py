@@ -112,12 +112,18 @@ def render(ctx: Context, state: MenuState) -> str:
 
 
 def order_placed(
-    state: MenuState, *, number: str, total: int, reopens_at: Any | None = None
+    state: MenuState,
+    *,
+    number: str,
+    total: int,
+    reopens_at: Any | None = None,
+    timezone: str | None = None,
 ) -> MenuState:
-    """The closing state after the order was placed."""
+    """The closing state after the order was placed (`timezone`: its market's)."""
     notice = [Text.of("done.placed", number=Digits(number), total=Money(total))]
     if reopens_at is not None:
-        notice.append(Text.of("done.later", when=When(reopens_at)))
+        when = When(reopens_at, timezone) if timezone else When(reopens_at)
+        notice.append(Text.of("done.later", when=when))
     return state.go("done", cart=(), notice=tuple(notice))
 
 

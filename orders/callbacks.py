@@ -26,6 +26,7 @@ from orders.claims import claim_oldest_due
 from orders.hours import next_opening
 from orders.outbox import SendError, enqueue_sms
 from orders.phones import in_region, mask_phone
+from settings import DEFAULT_TIMEZONE
 from storage import queries
 from storage.clock import Clock
 from storage.models import WAITING_CALL_STATES, MissedRing, OutboundCall
@@ -44,7 +45,7 @@ class QuietHours:
 
     start: dt.time
     end: dt.time
-    timezone: str = "Asia/Makassar"
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def parse(cls, text: str) -> QuietHours:

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from settings import DEFAULT_TIMEZONE
 from storage.models import Market, Order, OutboundMessage
 
-LOCAL = ZoneInfo("Asia/Makassar")
+LOCAL = ZoneInfo(DEFAULT_TIMEZONE)  # the office's days
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,23 @@ def local_day_start(now: dt.datetime, days_back: int = 0) -> dt.datetime:
     return midnight - dt.timedelta(days=days_back)
 
 
+def _minutes(start: dt.datetime, end: dt.datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 60)
+
+
 def glance(session: Session, start: dt.datetime, end: dt.datetime) -> Glance:
     """The figures of the orders placed in [start, end), and of the SMS written then."""
     rows = session.execute(
         select(Market.name, Order.channel, Order.state, Order.placed_at, Order.assigned_at,
-               Order.delivered_at)
+               Order.delivered_at, Order.deliver_after)
         .join(Order.market)
         .where(Order.placed_at >= start, Order.placed_at < end)
     ).all()  # fmt: skip
-    to_courier = [(a - p).total_seconds() / 60 for _, _, _, p, a, _ in rows if a]
-    to_door = [(d - p).total_seconds() / 60 for _, _, _, p, _, d in rows if d]
+    # An order placed while its market was closed waits for the opening: couriers and the
+    # door are measured from then, not across the night.
+    began = [max(p, after) if after else p for _, _, _, p, _, _, after in rows]
+    to_courier = [_minutes(b, row[4]) for b, row in zip(began, rows, strict=True) if row[4]]
+    to_door = [_minutes(b, row[5]) for b, row in zip(began, rows, strict=True) if row[5]]
     failed = session.scalar(
         select(func.count())
         .select_from(OutboundMessage)

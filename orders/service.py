@@ -16,6 +16,7 @@ from orders.errors import EmptyOrder, PriceChanged
 from orders.hours import next_opening
 from orders.outbox import enqueue_sms
 from orders.rules import Goods, OrderRules
+from settings import DEFAULT_TIMEZONE
 from storage import queries
 from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
@@ -38,6 +39,7 @@ class PlacedOrder:
     delivery_fee: int
     total: int
     deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
+    timezone: str = DEFAULT_TIMEZONE  # the market's
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Quote:
     goods_total: int
     delivery_fee: int
     deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
+    timezone: str = DEFAULT_TIMEZONE  # the market's
 
     @property
     def total(self) -> int:
@@ -120,6 +123,7 @@ def quote(
         goods_total=goods_total,
         delivery_fee=market.delivery_fee,
         deliver_after=next_opening(market.opens_at, market.closes_at, market.timezone, now),
+        timezone=market.timezone,
     )
 
 
@@ -192,7 +196,7 @@ def place_order(
         ],
     )
     _insert_with_number(session, order, numbers_in_use)
-    body = confirmation_sms(prompts, customer.language or language, order, priced.deliver_after)
+    body = confirmation_sms(prompts, customer.language or language, order, priced)
     enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     if priced.deliver_after is None and not offer_order(session, order, now=now):
         give_up(session, order, now=now, policy=rules.dispatch)  # no courier anywhere
@@ -204,6 +208,7 @@ def place_order(
         priced.delivery_fee,
         priced.total,
         priced.deliver_after,
+        priced.timezone,
     )
 
 
@@ -220,14 +225,12 @@ def cancel_order(session: Session, order: Order, *, now: dt.datetime) -> bool:
     return cancelled
 
 
-def confirmation_sms(
-    prompts: PromptCatalog, lang: str, order: Order, deliver_after: dt.datetime | None
-) -> str:
+def confirmation_sms(prompts: PromptCatalog, lang: str, order: Order, priced: Quote) -> str:
     """The customer's confirmation in one SMS: number, money, what happens next."""
-    if deliver_after is None:
+    if priced.deliver_after is None:
         next_step = Text.of("sms.next_courier")
     else:
-        next_step = Text.of("sms.next_later", when=When(deliver_after))
+        next_step = Text.of("sms.next_later", when=When(priced.deliver_after, priced.timezone))
     return prompts.render(
         Text.of(
             "sms.order_placed",

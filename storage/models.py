@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from settings import DEFAULT_TIMEZONE
+
 # Stable constraint names, so that Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,7 +98,7 @@ class Market(Base):
     name: Mapped[str] = mapped_column(String(80))
     opens_at: Mapped[dt.time] = mapped_column(Time)
     closes_at: Mapped[dt.time] = mapped_column(Time)
-    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Makassar")
+    timezone: Mapped[str] = mapped_column(String(40), default=DEFAULT_TIMEZONE)
     delivery_fee: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
 

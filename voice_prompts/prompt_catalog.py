@@ -7,6 +7,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
@@ -61,7 +62,12 @@ class PromptCatalog:
         if isinstance(value, Text):
             return self.render(value, lang)
         if isinstance(value, When):
-            return format_datetime(value.moment, WHEN_PATTERNS[lang], locale=BABEL_LOCALES[lang])
+            return format_datetime(
+                value.moment,
+                WHEN_PATTERNS[lang],
+                tzinfo=ZoneInfo(value.timezone),
+                locale=BABEL_LOCALES[lang],
+            )
         return str(value)  # Money writes itself as Rp15.000
 
 

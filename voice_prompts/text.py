@@ -10,6 +10,8 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
+from settings import DEFAULT_TIMEZONE
+
 
 @lru_cache(maxsize=4096)
 def format_rupiah(amount: int) -> str:
@@ -57,9 +59,11 @@ class Digits:
 
 @dataclass(frozen=True)
 class When:
-    """A local date and time (a market's next opening), written per language."""
+    """A date and time (a market's next opening), written per language in `timezone` (the
+    market's): a moment read back from the database in UTC is still shown as local time."""
 
     moment: dt.datetime
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,7 @@ def _dump(value: Any) -> Any:
     if isinstance(value, Money):
         return {"money": value.amount}
     if isinstance(value, When):
-        return {"when": value.moment.isoformat()}
+        return {"when": value.moment.isoformat(), "tz": value.timezone}
     if isinstance(value, Digits):
         return {"digits": value.digits}
     if isinstance(value, Text):
@@ -101,7 +105,8 @@ def _load(value: Any) -> Any:
         if "money" in value:
             return Money(value["money"])
         if "when" in value:
-            return When(dt.datetime.fromisoformat(value["when"]))
+            moment = dt.datetime.fromisoformat(value["when"])
+            return When(moment, value.get("tz", DEFAULT_TIMEZONE))
         if "digits" in value:
             return Digits(value["digits"])
         if "text" in value:

@@ -22,11 +22,11 @@ from gateway.console.texts import LANGUAGES, TEXTS
 from gateway.current import current_database
 from gateway.logs import redact
 from orders.phones import friendly_phone, mask_phone
-from settings import Settings
+from settings import DEFAULT_TIMEZONE, Settings
 from storage.models import Staff
 from voice_prompts import format_rupiah
 
-LOCAL_TIME = ZoneInfo("Asia/Makassar")
+LOCAL_TIME = ZoneInfo(DEFAULT_TIMEZONE)
 
 blueprint = Blueprint(
     "console",
@@ -189,9 +189,12 @@ def _rupiah(amount: int) -> str:
 
 
 @blueprint.app_template_filter("local_time")
-def _local_time(moment: dt.datetime) -> str:
-    """A time as Karangasem reads it (WITA): `30/11 10.05`."""
-    return moment.astimezone(LOCAL_TIME).strftime("%d/%m %H.%M")
+def _local_time(moment: dt.datetime, timezone: str | None = None) -> str:
+    """A time as people there read it (a market's zone, else Karangasem's): `30/11 10.05`.
+    Times read back from the database are UTC; a naive one is taken as UTC too."""
+    zone = ZoneInfo(timezone) if timezone else LOCAL_TIME
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone).strftime("%d/%m %H.%M")
 
 
 @blueprint.errorhandler(CSRFError)

@@ -37,11 +37,12 @@ from gateway.simulator.voice_markup import VoiceStep
 from gateway.simulator.webhooks import Webhooks
 from orders.errors import InvalidPhone
 from orders.phones import friendly_phone, normalize_phone
+from settings import DEFAULT_TIMEZONE
 from storage.database import Database
 
 WIDTH = 78
 SCREEN_WIDTH = 40  # a feature phone's USSD screen, wrapped
-LOCAL_TIME = ZoneInfo("Asia/Makassar")
+LOCAL_TIME = ZoneInfo(DEFAULT_TIMEZONE)
 POLL_SECONDS = 1.0
 HANG_UP = {"t", "tutup", "h", "hangup"}
 
