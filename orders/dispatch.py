@@ -44,15 +44,18 @@ AREA_LIMIT = 32  # characters of an address area in an offer (which stays one SM
 # ---------------------------------------------------------------- offers
 
 
-def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int = 1) -> int:
+def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int = 1) -> int | None:
     """Offer `order` to the couriers who may take it now; returns how many got the offer.
 
     Round 1 goes to the free couriers of the order's market, round 2 (or round 1 when that
     market has none) to those of every market. The order becomes `offered` and the offer
     SMS are written in this transaction; the open offers of an earlier round expire. With
-    nobody to ask it returns 0 and changes nothing: the caller gives up on it (`give_up`).
+    nobody to ask it returns 0 and changes nothing: the caller may give up on it
+    (`give_up`). None when the order moved on since it was read (another worker offered it,
+    staff cancelled it): nothing to do, and above all no giving up.
     """
     order = queries.order_for_dispatch(session, order.id) or order
+    seen_state, seen_round = order.state, order.offer_round
     leave_out = _never_offered_to(session, order)
     couriers: Sequence[Courier] = ()
     for this_round in range(round_, LAST_ROUND + 1):
@@ -66,14 +69,15 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
     moved = move_order(
         session,
         order,
-        order.state,
+        seen_state,
         "offered",
+        Order.offer_round == seen_round,
         Order.offer_round < round_,
         offer_round=round_,
         offered_at=now,
     )
     if not moved:
-        return 0  # someone else moved the order on meanwhile (a second worker, a cancel)
+        return None  # someone else moved the order on meanwhile (a second worker, a cancel)
     _close_offers(session, order, "expired", now)
     offers = _Offers(session, order, round_, now)
     sent = sum(offers.send(courier) for courier in couriers)
@@ -251,16 +255,7 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
         courier=courier.name,
         phone=friendly_phone(courier.phone),
     )
-    by_phone: dict[str, list[OrderLine]] = {}
-    for vendor, lines in _lines_by_vendor(session, order):
-        if vendor.phone:  # one SMS a trader, whatever number of stalls they keep
-            by_phone.setdefault(vendor.phone, []).extend(lines)
-    for phone, lines in by_phone.items():
-        lang = _language_of(session, phone)
-        body = _lines_text(
-            lang, "dispatch.trader.prepare", lines, number=order.number, courier=courier.name
-        )
-        enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
+    _tell_traders(session, order, "dispatch.trader.prepare", now, courier=courier.name)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
     sheet = default_catalog().render(job_sheet(session, order, courier.language), courier.language)
     enqueue_sms(session, to=courier.phone, body=sheet, kind="order_update", order=order, now=now)
@@ -357,7 +352,8 @@ def _progress(
         return why_not
     if order.state in step.too_soon_or_late:
         return Text.of(step.too_soon_or_late[order.state], number=order.number)
-    if not move_order(session, order, step.before, step.after, **{step.stamp: now}):
+    mine = Order.courier_id == courier.id  # what was read must still hold when it is written
+    if not move_order(session, order, step.before, step.after, mine, **{step.stamp: now}):
         return Text.of("dispatch.reply.not_yours", number=order.number)
     total = Money(order.total)
     _tell_customer(
@@ -379,7 +375,8 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
         return why_not
     if order.state == "picked_up":
         return Text.of("dispatch.reply.cannot_release", number=order.number)
-    if not move_order(session, order, "assigned", "placed", courier_id=None, offer_round=0):
+    mine = Order.courier_id == courier.id  # a stale BATAL never releases another's job
+    if not move_order(session, order, "assigned", "placed", mine, courier_id=None, offer_round=0):
         return Text.of("dispatch.reply.not_yours", number=order.number)
     for offer in queries.offers_of_order(session, order.id, states=("accepted",)):
         if offer.courier_id == courier.id:
@@ -423,7 +420,7 @@ def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
         if not move_order(session, order, HAND_ASSIGNABLE, "placed", offer_round=0):
             savepoint.rollback()
             return 0
-        offered = offer_order(session, order, now=now)
+        offered = offer_order(session, order, now=now) or 0
         if not offered:
             savepoint.rollback()
     session.refresh(order)
@@ -433,15 +430,25 @@ def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
 def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool:
     """The call center cancels an order not yet bought; the customer (and the courier who
     had it) are told. False when it was past that."""
-    courier = order.courier
-    had_courier = order.state == "assigned" and courier is not None
-    if not move_order(session, order, STAFF_CANCELLABLE, "cancelled"):
+    # Who had the job is what the UPDATE itself found (RETURNING), not what was read before
+    # it: a courier's YA may have won the order in between, and they must hear of the cancel.
+    had = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state.in_(STAFF_CANCELLABLE))
+        .values(state="cancelled")
+        .returning(Order.courier_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    session.refresh(order)
+    if had is None:
         return False
     _close_offers(session, order, "withdrawn", now)
     _tell_customer(session, order, "dispatch.customer.cancelled_by_staff", now)
-    if had_courier and courier is not None:
+    courier = session.get(Courier, had.courier_id) if had.courier_id is not None else None
+    if courier is not None:
         body = _render(courier.language, "dispatch.job_cancelled", number=order.number)
         enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
+        _tell_traders(session, order, "dispatch.trader.cancelled", now)
     return True
 
 
@@ -545,9 +552,11 @@ def _first_offers(
 ) -> None:
     if order.state != "placed":
         return
-    if offer_order(session, order, now=now):
+    seen = Seen.of(order)
+    offered = offer_order(session, order, now=now)
+    if offered:
         count.offered += 1
-    elif give_up(session, order, now=now, policy=policy):
+    elif offered == 0 and give_up(session, order, now=now, policy=policy, seen=seen):
         count.unassigned += 1
 
 
@@ -558,17 +567,57 @@ def _next_round(
         return
     if order.offered_at > now - policy.offer_window:
         return  # offered again meanwhile
-    if order.offer_round < LAST_ROUND and offer_order(session, order, now=now, round_=LAST_ROUND):
+    seen = Seen.of(order)
+    offered = (
+        offer_order(session, order, now=now, round_=LAST_ROUND)
+        if (order.offer_round < LAST_ROUND)
+        else 0
+    )
+    if offered:
         count.reoffered += 1
-    elif give_up(session, order, now=now, policy=policy):
+    elif offered == 0 and give_up(session, order, now=now, policy=policy, seen=seen):
         count.unassigned += 1
 
 
-def give_up(session: Session, order: Order, *, now: dt.datetime, policy: DispatchPolicy) -> bool:
-    """No courier: `unassigned`; the call center and the customer are told."""
-    if order.state not in ("placed", "offered"):
+@dataclass(frozen=True)
+class Seen:
+    """What a decision about an order was made on: it holds only while these still do."""
+
+    state: str
+    offer_round: int
+    offered_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> Seen:
+        return cls(order.state, order.offer_round, order.offered_at)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The UPDATE's conditions beyond the state: the same round, offered at the same time."""
+        offered = (
+            Order.offered_at.is_(None)
+            if self.offered_at is None
+            else Order.offered_at == self.offered_at
+        )
+        return [Order.offer_round == self.offer_round, offered]
+
+
+def give_up(
+    session: Session,
+    order: Order,
+    *,
+    now: dt.datetime,
+    policy: DispatchPolicy,
+    seen: Seen | None = None,
+) -> bool:
+    """No courier: `unassigned`; the call center and the customer are told.
+
+    `seen`: the order as the decision found it; False when it has moved on since (another
+    worker offered it again, a courier took it), and nobody is told anything.
+    """
+    seen = seen or Seen.of(order)
+    if seen.state not in ("placed", "offered"):
         return False
-    if not move_order(session, order, order.state, "unassigned"):
+    if not move_order(session, order, seen.state, "unassigned", *seen.conditions()):
         return False
     _close_offers(session, order, "expired", now)
     order = queries.order_for_dispatch(session, order.id) or order
@@ -673,6 +722,20 @@ def _tell_customer(
     enqueue_sms(
         session, to=order.customer.phone, body=body, kind="order_update", order=order, now=now
     )
+
+
+def _tell_traders(
+    session: Session, order: Order, key: str, now: dt.datetime, **params: object
+) -> None:
+    """One SMS to each trader of the order about their lines, whatever stalls they keep."""
+    by_phone: dict[str, list[OrderLine]] = {}
+    for vendor, lines in _lines_by_vendor(session, order):
+        if vendor.phone:
+            by_phone.setdefault(vendor.phone, []).extend(lines)
+    for phone, lines in by_phone.items():
+        lang = _language_of(session, phone)
+        body = _lines_text(lang, key, lines, number=order.number, **params)
+        enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
 
 
 def _language_of(session: Session, phone: str) -> str:

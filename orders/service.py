@@ -198,7 +198,7 @@ def place_order(
     _insert_with_number(session, order, numbers_in_use)
     body = confirmation_sms(prompts, customer.language or language, order, priced)
     enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
-    if priced.deliver_after is None and not offer_order(session, order, now=now):
+    if priced.deliver_after is None and offer_order(session, order, now=now) == 0:
         give_up(session, order, now=now, policy=rules.dispatch)  # no courier anywhere
     # A closed market's order waits for its opening: the worker's sweep offers it then.
     return PlacedOrder(
