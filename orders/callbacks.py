@@ -325,13 +325,18 @@ def call_ended(session: Session, call: OutboundCall, *, answered: bool, now: dt.
     )
 
 
-def retry_dead_call(session: Session, call_id: int, *, now: dt.datetime) -> bool:
-    """A dead call back tried again from the console (three more tries); False if not dead."""
-    return bool(
-        session.execute(
-            update(OutboundCall)
-            .where(OutboundCall.id == call_id, OutboundCall.state == "dead")
-            .values(state="pending", attempts=0, next_try_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
+def retry_dead_call(session: Session, call_id: int, *, now: dt.datetime) -> str:
+    """A dead call back tried again from the console (three more tries): "retrying",
+    "not_dead" (it is not dead), or "newer_waiting" (a newer call back to that number
+    is waiting already: one at a time)."""
+    try:
+        with session.begin_nested():
+            moved = session.execute(
+                update(OutboundCall)
+                .where(OutboundCall.id == call_id, OutboundCall.state == "dead")
+                .values(state="pending", attempts=0, next_try_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    except IntegrityError:  # the unique index of waiting call backs
+        return "newer_waiting"
+    return "retrying" if moved else "not_dead"

@@ -44,11 +44,18 @@ def retry_message(message_id: int) -> ResponseReturnValue:
     return redirect(url_for("console.messages"))
 
 
+CALL_RETRY_WORDS = {
+    "retrying": "calls.retrying",
+    "not_dead": "calls.not_retryable",
+    "newer_waiting": "calls.newer_waiting",
+}
+
+
 @blueprint.post("/messages/calls/<int:call_id>/retry")
 def retry_call(call_id: int) -> ResponseReturnValue:
     with current_database().unit_of_work() as session:
-        again = retry_dead_call(session, call_id, now=current_time())
-    flash(words("calls.retrying" if again else "calls.not_retryable"))
+        outcome = retry_dead_call(session, call_id, now=current_time())
+    flash(words(CALL_RETRY_WORDS[outcome]))
     return redirect(url_for("console.messages") + "#call-backs")
 
 

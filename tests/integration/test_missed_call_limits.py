@@ -203,3 +203,25 @@ def test_merged_rings_do_not_keep_a_stuck_call_back_alive(app, hooks, db, clock)
         ring(hooks, "twilio", CUSTOMER)
     worker(app, clock).run_once()
     assert calls(db)[0].state == "unanswered"  # 6 minutes after it began ringing
+
+
+def test_a_dead_call_back_is_not_tried_again_while_a_newer_one_waits(app, hooks, db, clock):
+    from tests.integration.test_console import logged_in, token
+
+    Phones(app).order_by_sms(CUSTOMER, lines="B04 2")
+    ring(hooks, "twilio", CUSTOMER)
+    db.execute(OutboundCall.__table__.update().values(state="dead"))
+    db.commit()
+    clock.now += dt.timedelta(minutes=11)
+    ring(hooks, "twilio", CUSTOMER)  # a newer call back, waiting
+    dead, waiting = calls(db)
+    admin = logged_in(app, "kadek", "admin")
+    answer = admin.post(
+        f"/console/messages/calls/{dead.id}/retry",
+        data={"csrf_token": token(admin, "/console/messages")},
+    )
+    assert answer.status_code == 302
+    page = admin.get("/console/messages").get_data(as_text=True)
+    assert "Panggilan balik yang lebih baru ke nomor ini sudah menunggu." in page
+    db.expire_all()
+    assert [call.state for call in calls(db)] == ["dead", "pending"]
