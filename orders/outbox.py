@@ -219,6 +219,10 @@ def record_outcome(
     Failed: retried after a backoff, or `dead` after the last try or a permanent error.
     """
     if error is None and result is not None:
+        if result.provider_message_id:
+            # The report of this id may be arriving now: whichever of the two commits second
+            # sees the other (record_delivery takes the same lock).
+            queries.lock_for(session, f"sms:{result.provider_message_id}")
         values: dict[str, object] = {
             "state": "sent",
             "sent_at": now,
@@ -270,6 +274,7 @@ def record_delivery(
 
     A report for an id the worker has not recorded yet waits and is applied when it is.
     """
+    queries.lock_for(session, f"sms:{provider_message_id}")  # see record_outcome
     session.add(
         DeliveryReport(
             provider=provider,

@@ -101,6 +101,15 @@ def open_order_of(session: Session, customer_id: int) -> Order | None:
     )
 
 
+def lock_for(session: Session, key: str) -> None:
+    """Hold a lock named `key` until this transaction ends (PostgreSQL's transaction-level
+    advisory lock). Two transactions that each write one thing and read the other's (a
+    delivery report and the worker recording its message as sent) take it first, so that
+    one sees what the other committed. SQLite runs one writer at a time: nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
+
 def open_order_numbers(session: Session) -> set[str]:
     """Order numbers held: by orders not finished, or that staff can still reopen."""
     return set(session.scalars(select(Order.number).where(Order.state.in_(NUMBER_HELD_STATES))))

@@ -9,15 +9,17 @@ everything its decision was made on. PostgreSQL only (TEST_DATABASE_URL, as CI s
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from orders.dispatch import cancel_by_staff, release, sweep
+from orders.outbox import OutboxPolicy, SentMessage, deliver_due, enqueue_sms, record_delivery
 from orders.rules import DispatchPolicy
 from storage import queries
-from storage.models import Order
+from storage.models import Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED
 from tests.sms_phones import Phones
 from tests.stepping import Paused
@@ -111,3 +113,44 @@ def test_a_stale_batal_never_releases_the_job_another_courier_won(app, database,
     assert order.state == "assigned"
     assert order.courier_id == queries.courier_by_phone(db, KETUT).id
     assert answer.key == "dispatch.reply.not_yours"
+
+
+class FixedSender:
+    """A provider that takes every SMS and gives it one id, known in advance."""
+
+    def send(self, to: str, body: str) -> SentMessage:
+        return SentMessage(provider_message_id="ATXid_race")
+
+
+def test_a_delivery_report_arriving_while_the_worker_records_sent_is_applied(
+    app, database, clock, db
+):
+    enqueue_sms(db, to=CUSTOMER, body="Halo", kind="reply", now=clock())
+    db.commit()
+    policy = OutboxPolicy(max_attempts=6, lease=dt.timedelta(seconds=60))
+
+    def report(session: Session) -> None:
+        record_delivery(
+            session,
+            provider="africastalking",
+            provider_message_id="ATXid_race",
+            delivered=True,
+            error=None,
+            now=clock(),
+        )
+        session.execute(text("SELECT 'report stored'"))  # held here, before its commit
+
+    with Paused(database, "report stored", report) as held:
+        worker = threading.Thread(
+            target=deliver_due,
+            args=(database.unit_of_work, FixedSender()),
+            kwargs={"clock": clock, "policy": policy, "worker_id": "w1"},
+        )
+        worker.start()
+        worker.join(timeout=1)  # records `sent` meanwhile, or waits for the report's lock
+        held.finish()
+        worker.join(timeout=30)
+
+    db.rollback()
+    message = db.scalars(select(OutboundMessage)).one()
+    assert (message.state, message.provider_message_id) == ("delivered", "ATXid_race")
