@@ -134,10 +134,15 @@ class _Offers:
                     self.session.add(offer)
             except IntegrityError:
                 return False  # offered at this very moment by another request
-        elif offer.state in ("open", "declined", "released", "accepted"):
-            return False
-        else:
-            offer.state, offer.created_at, offer.answered_at = "open", self.now, None
+        elif not _move_offer(
+            self.session,
+            [Offer.id == offer.id],
+            ("expired", "withdrawn", "taken"),
+            state="open",
+            created_at=self.now,
+            answered_at=None,
+        ):
+            return False  # open already, or the courier said no to it
         enqueue_sms(
             self.session,
             to=courier.phone,
@@ -171,12 +176,37 @@ def withdraw_offers(session: Session, order: Order, *, now: dt.datetime) -> None
 
 
 def _close_offers(session: Session, order: Order, state: str, now: dt.datetime) -> list[Offer]:
-    """Close the order's open offers (`taken`, `expired`, `withdrawn`); returns them."""
-    closing = list(queries.offers_of_order(session, order.id, states=("open",)))
-    for offer in closing:
-        offer.state = state
-        offer.answered_at = now
-    return closing
+    """Close the order's offers still open (`taken`, `expired`, `withdrawn`), in one
+    conditional UPDATE; returns those it closed (not one another request closed first)."""
+    closed = (
+        session.execute(
+            update(Offer)
+            .where(Offer.order_id == order.id, Offer.state == "open")
+            .values(state=state, answered_at=now)
+            .returning(Offer.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
+    return list(queries.offers_by_id(session, closed)) if closed else []
+
+
+def _move_offer(
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    before: tuple[str, ...],
+    **values: object,
+) -> bool:
+    """One conditional UPDATE of an offer: from `before` to `values`; False if it had moved."""
+    return bool(
+        session.execute(
+            update(Offer)
+            .where(*where, Offer.state.in_(before))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 # ---------------------------------------------------------------- a courier's answers
@@ -241,10 +271,14 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     """The winner gets the job sheet; the other couriers, the customer and the traders are told."""
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
+    _move_offer(
+        session,
+        [Offer.order_id == order.id, Offer.courier_id == courier.id],
+        ("open",),
+        state="accepted",
+        answered_at=now,
+    )
     for offer in _close_offers(session, order, "taken", now):
-        if offer.courier_id == courier.id:
-            offer.state = "accepted"
-            continue
         body = _render(offer.courier.language, "dispatch.taken", number=order.number)
         enqueue_sms(session, to=offer.courier.phone, body=body, kind="offer", order=order, now=now)
     _tell_customer(
@@ -288,9 +322,10 @@ def decline(session: Session, courier: Courier, number: str, *, now: dt.datetime
     offer = queries.courier_offer(session, courier.id, number)
     if offer is None:
         return Text.of("dispatch.reply.not_offered", number=number)
-    if offer.state != "open":
+    if not _move_offer(
+        session, [Offer.id == offer.id], ("open",), state="declined", answered_at=now
+    ):
         return Text.of("dispatch.reply.no_longer_open", number=number)
-    offer.state, offer.answered_at = "declined", now
     order = offer.order
     if (
         order.state == "offered"
@@ -378,9 +413,13 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
     mine = Order.courier_id == courier.id  # a stale BATAL never releases another's job
     if not move_order(session, order, "assigned", "placed", mine, courier_id=None, offer_round=0):
         return Text.of("dispatch.reply.not_yours", number=order.number)
-    for offer in queries.offers_of_order(session, order.id, states=("accepted",)):
-        if offer.courier_id == courier.id:
-            offer.state, offer.answered_at = "released", now
+    _move_offer(
+        session,
+        [Offer.order_id == order.id, Offer.courier_id == courier.id],
+        ("accepted",),
+        state="released",
+        answered_at=now,
+    )
     _tell_customer(session, order, "dispatch.customer.released", now)
     offer_order(session, order, now=now)  # nobody free: the sweep gives up on it
     return Text.of("dispatch.reply.released", number=order.number)

@@ -392,6 +392,17 @@ def offers_of_order(
     return session.scalars(query.order_by(Offer.id)).all()
 
 
+def offers_by_id(session: Session, offer_ids: Sequence[int]) -> Sequence[Offer]:
+    """These offers, with their couriers, by id."""
+    return session.scalars(
+        select(Offer)
+        .options(selectinload(Offer.courier))
+        .where(Offer.id.in_(offer_ids))
+        .order_by(Offer.id)
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def couriers_who_said_no(session: Session, order_id: int) -> list[int]:
     """Couriers who declined this order, or took it and gave it back: never offered it again."""
     return list(
