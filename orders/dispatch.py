@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from orders.outbox import enqueue_sms
+from orders.outbox import enqueue_many, enqueue_sms
 from orders.phones import friendly_phone, mask_phone
 from orders.rules import DispatchPolicy
 from storage import queries
-from storage.models import Courier, Offer, Order, OrderLine, Vendor
+from storage.models import REOPENABLE_OFFER_STATES, Courier, Offer, Order, OrderLine, Vendor
 from voice_prompts import Digits, Money, Text, default_catalog
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,7 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
     if not moved:
         return None  # someone else moved the order on meanwhile (a second worker, a cancel)
     _close_offers(session, order, "expired", now)
-    offers = _Offers(session, order, round_, now)
-    sent = sum(offers.send(courier) for courier in couriers)
+    sent = _send_offers(session, [(order, round_, courier) for courier in couriers], now)
     log.info("order %s offered to %d couriers (round %d)", order.number, sent, round_)
     return len(couriers)
 
@@ -91,11 +90,12 @@ def offer_current_orders(session: Session, courier: Courier, *, now: dt.datetime
         return 0
     if not queries.free_couriers(session, market_id=courier.market_id, only=courier.id):
         return 0  # resting, or the number sent STOP
-    sent = 0
-    for order in queries.current_offers_for(session, courier):
-        if courier.id not in _never_offered_to(session, order):
-            sent += _Offers(session, order, order.offer_round, now).send(courier)
-    return sent
+    orders = [
+        order
+        for order in queries.current_offers_for(session, courier)
+        if order.customer.phone != courier.phone  # a courier's own shopping is not offered
+    ]
+    return _send_offers(session, [(order, order.offer_round, courier) for order in orders], now)
 
 
 def _never_offered_to(session: Session, order: Order) -> list[int]:
@@ -107,67 +107,82 @@ def _never_offered_to(session: Session, order: Order) -> list[int]:
     return leave_out
 
 
-class _Offers:
-    """The offers of one order in one round: who has one already, the SMS in each language."""
+SAID_NO = ("declined", "released")
 
-    def __init__(self, session: Session, order: Order, round_: int, now: dt.datetime) -> None:
-        self.session, self.order, self.round, self.now = session, order, round_, now
-        self.existing = {
-            offer.courier_id: offer
-            for offer in queries.offers_of_order(session, order.id, round_=round_)
-        }
-        self.bodies: dict[str, str] = {}
 
-    def send(self, courier: Courier) -> bool:
-        """One offer and its SMS; False when this courier has it open already or said no.
+def _send_offers(
+    session: Session, wanted: Sequence[tuple[Order, int, Courier]], now: dt.datetime
+) -> int:
+    """Offers of orders to couriers (each with its round) and their SMS, in a constant number
+    of statements however many: one read of the offers there are, one INSERT of the new
+    ones, one UPDATE reopening closed ones, one look-up of opt-outs, one INSERT of the SMS.
 
-        An offer of this round that was closed (the order was taken and given back) opens
-        again.
-        """
-        offer = self.existing.get(courier.id)
-        if offer is None:
-            offer = Offer(
-                order_id=self.order.id, courier_id=courier.id, round=self.round, created_at=self.now
-            )
-            try:
-                with self.session.begin_nested():
-                    self.session.add(offer)
-            except IntegrityError:
-                return False  # offered at this very moment by another request
-        elif not _move_offer(
-            self.session,
-            [Offer.id == offer.id],
-            ("expired", "withdrawn", "taken"),
-            state="open",
-            created_at=self.now,
-            answered_at=None,
-        ):
-            return False  # open already, or the courier said no to it
-        enqueue_sms(
-            self.session,
-            to=courier.phone,
-            body=self._body(courier.language),
-            kind="offer",
-            order=self.order,
-            now=self.now,
-        )
-        return True
+    Never to a courier who has it open already or said no to the order (in any round);
+    returns how many offers went out.
+    """
+    if not wanted:
+        return 0
+    existing: dict[tuple[int, int], list[Offer]] = {}
+    for offer in _offers_there_are(session, wanted):
+        existing.setdefault((offer.order_id, offer.courier_id), []).append(offer)
+    fresh, closed = [], {}
+    for order, round_, courier in wanted:
+        offers = existing.get((order.id, courier.id), [])
+        if any(offer.state in SAID_NO for offer in offers):
+            continue
+        this_round = next((offer for offer in offers if offer.round == round_), None)
+        if this_round is None:
+            fresh.append((order, round_, courier))
+        elif this_round.state in REOPENABLE_OFFER_STATES:
+            closed[this_round.id] = (order, courier)
+    inserted = queries.insert_offers(
+        session,
+        [
+            {"order_id": o.id, "courier_id": c.id, "round": r, "created_at": now}
+            for o, r, c in fresh
+        ],
+    )
+    reopened = queries.reopen_offers(session, list(closed), now)
+    told = [(o, c) for o, _, c in fresh if (o.id, c.id) in inserted]
+    told += [closed[offer_id] for offer_id in reopened]
+    bodies: dict[tuple[int, str], str] = {}
+    for order, courier in told:
+        if (order.id, courier.language) not in bodies:
+            bodies[order.id, courier.language] = _offer_body(order, courier.language)
+    enqueue_many(
+        session,
+        [(c.phone, bodies[o.id, c.language], o) for o, c in told],
+        kind="offer",
+        now=now,
+    )
+    return len(told)
 
-    def _body(self, lang: str) -> str:
-        if lang not in self.bodies:
-            order = self.order
-            self.bodies[lang] = _render(
-                lang,
-                "dispatch.offer",
-                number=order.number,
-                market=order.market.name,
-                area=address_area(order.delivery_address)
-                or _render(lang, "dispatch.area_after_yes"),
-                count=len(order.lines),
-                goods=Money(order.goods_total),
-                fee=Money(order.delivery_fee),
-            )
-        return self.bodies[lang]
+
+def _offers_there_are(
+    session: Session, wanted: Sequence[tuple[Order, int, Courier]]
+) -> Sequence[Offer]:
+    """The offers made already of what `wanted` offers: one order to many couriers (its
+    offers), or many orders to one courier (theirs); one query either way."""
+    order_ids = list(dict.fromkeys(order.id for order, _, _ in wanted))
+    courier_ids = {courier.id for _, _, courier in wanted}
+    if len(courier_ids) == 1:
+        return queries.offers_of_courier(session, courier_ids.pop(), order_ids)
+    assert len(order_ids) == 1, "offers go to one order's couriers, or one courier's orders"
+    return queries.offers_of_order(session, order_ids[0])
+
+
+def _offer_body(order: Order, lang: str) -> str:
+    """The offer SMS of an order, in one language."""
+    return _render(
+        lang,
+        "dispatch.offer",
+        number=order.number,
+        market=order.market.name,
+        area=address_area(order.delivery_address) or _render(lang, "dispatch.area_after_yes"),
+        count=len(order.lines),
+        goods=Money(order.goods_total),
+        fee=Money(order.delivery_fee),
+    )
 
 
 def withdraw_offers(session: Session, order: Order, *, now: dt.datetime) -> None:
@@ -278,9 +293,14 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
         state="accepted",
         answered_at=now,
     )
+    taken = {}  # one text a language, one INSERT for every courier who had the offer
+    told = []
     for offer in _close_offers(session, order, "taken", now):
-        body = _render(offer.courier.language, "dispatch.taken", number=order.number)
-        enqueue_sms(session, to=offer.courier.phone, body=body, kind="offer", order=order, now=now)
+        lang = offer.courier.language
+        if lang not in taken:
+            taken[lang] = _render(lang, "dispatch.taken", number=order.number)
+        told.append((offer.courier.phone, taken[lang], order))
+    enqueue_many(session, told, kind="offer", now=now)
     _tell_customer(
         session,
         order,
@@ -771,16 +791,16 @@ def _tell_traders(
     for vendor, lines in _lines_by_vendor(session, order):
         if vendor.phone:
             by_phone.setdefault(vendor.phone, []).extend(lines)
-    for phone, lines in by_phone.items():
-        lang = _language_of(session, phone)
-        body = _lines_text(lang, key, lines, number=order.number, **params)
-        enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
-
-
-def _language_of(session: Session, phone: str) -> str:
-    """The language a number chose (BAHASA), else Indonesian."""
-    person = queries.customer_by_phone(session, phone)
-    return (person.language if person else None) or "id"
+    languages = queries.languages_of(session, list(by_phone))
+    messages = [
+        (
+            phone,
+            _lines_text(languages.get(phone) or "id", key, lines, number=order.number, **params),
+            order,
+        )
+        for phone, lines in by_phone.items()
+    ]
+    enqueue_many(session, messages, kind="order_update", now=now)
 
 
 def _render(lang: str, key: str, **params: object) -> str:

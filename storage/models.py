@@ -262,6 +262,11 @@ class Courier(Base):
     market: Mapped[Market] = relationship()
 
 
+# An offer closed for a reason that was not the courier's (the round ran out, the order was
+# cancelled, released or taken): it may open again when the order is offered again.
+REOPENABLE_OFFER_STATES = ("expired", "withdrawn", "taken")
+
+
 class Offer(Base):
     """One order offered to one courier in one round of offers.
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
     ACTIVE_JOB_STATES,
     NUMBER_HELD_STATES,
     OPEN_ORDER_STATES,
+    REOPENABLE_OFFER_STATES,
     CatalogVersion,
     Conversation,
     Courier,
@@ -98,6 +101,30 @@ def open_order_of(session: Session, customer_id: int) -> Order | None:
         .where(Order.customer_id == customer_id, Order.state.in_(OPEN_ORDER_STATES))
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(1)
+    )
+
+
+def opted_out_since(session: Session, phones: Sequence[str]) -> dict[str, dt.datetime]:
+    """Of these numbers, those that sent STOP, and when (one query for any number of them)."""
+    if not phones:
+        return {}
+    return dict(
+        session.execute(
+            select(Customer.phone, Customer.opted_out_at).where(
+                Customer.phone.in_(set(phones)), Customer.opted_out_at.is_not(None)
+            )
+        ).all()
+    )
+
+
+def languages_of(session: Session, phones: Sequence[str]) -> dict[str, str | None]:
+    """The language each of these numbers chose (BAHASA), for those that are customers."""
+    if not phones:
+        return {}
+    return dict(
+        session.execute(
+            select(Customer.phone, Customer.language).where(Customer.phone.in_(set(phones)))
+        ).all()
     )
 
 
@@ -403,6 +430,48 @@ def offers_by_id(session: Session, offer_ids: Sequence[int]) -> Sequence[Offer]:
     ).all()
 
 
+def offers_of_courier(
+    session: Session, courier_id: int, order_ids: Sequence[int]
+) -> Sequence[Offer]:
+    """A courier's offers of these orders, every round (one query for any number)."""
+    if not order_ids:
+        return []
+    return session.scalars(
+        select(Offer).where(Offer.courier_id == courier_id, Offer.order_id.in_(order_ids))
+    ).all()
+
+
+def insert_offers(session: Session, rows: Sequence[dict]) -> set[tuple[int, int]]:
+    """New offers (order_id, courier_id, round, created_at) in one INSERT; an offer that
+    exists already (another request made it this very moment) is left as it is. Returns
+    the (order_id, courier_id) of those inserted."""
+    if not rows:
+        return set()
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Offer)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["order_id", "courier_id", "round"])
+        .returning(Offer.order_id, Offer.courier_id)
+    )
+    return {(order_id, courier_id) for order_id, courier_id in session.execute(statement)}
+
+
+def reopen_offers(session: Session, offer_ids: Sequence[int], now: dt.datetime) -> set[int]:
+    """Open again these offers where they were closed (the order came back); their ids."""
+    if not offer_ids:
+        return set()
+    return set(
+        session.execute(
+            update(Offer)
+            .where(Offer.id.in_(offer_ids), Offer.state.in_(REOPENABLE_OFFER_STATES))
+            .values(state="open", created_at=now, answered_at=None)
+            .returning(Offer.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
+
+
 def couriers_who_said_no(session: Session, order_id: int) -> list[int]:
     """Couriers who declined this order, or took it and gave it back: never offered it again."""
     return list(
@@ -457,9 +526,13 @@ def offers_run_out(session: Session, offered_before: dt.datetime) -> list[int]:
 
 
 def current_offers_for(session: Session, courier: Courier) -> Sequence[Order]:
-    """Offered orders this courier could be offered now (its market's, or any in round 2)."""
+    """Offered orders this courier could be offered now (its market's, or any in round 2),
+    with what an offer SMS names (customer, market, lines)."""
     return session.scalars(
         select(Order)
+        .options(
+            selectinload(Order.customer), selectinload(Order.market), selectinload(Order.lines)
+        )
         .where(
             Order.state == "offered",
             (Order.offer_round >= 2) | (Order.market_id == courier.market_id),
