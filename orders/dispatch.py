@@ -441,6 +441,8 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
         answered_at=now,
     )
     _tell_customer(session, order, "dispatch.customer.released", now)
+    # The traders were told this courier comes: they hear that they will not.
+    _tell_traders(session, order, "dispatch.trader.released", now, courier=courier.name)
     offer_order(session, order, now=now)  # nobody free: the sweep gives up on it
     return Text.of("dispatch.reply.released", number=order.number)
 

@@ -224,6 +224,7 @@ def test_one_job_at_a_time(couriers: Phones, db: Session):
 
 
 def test_a_courier_gives_a_job_back_and_it_is_offered_to_the_others(couriers: Phones, db: Session):
+    couriers.add_trader_phone("AB1", BU_KOMANG)
     number = couriers.order_by_sms(CUSTOMER)
     couriers.send(MADE, f"YA {number}")
     assert couriers.send(MADE, "BATAL") == f"Untuk melepas pesanan {number}, kirim BATAL {number}."
@@ -235,6 +236,10 @@ def test_a_courier_gives_a_job_back_and_it_is_offered_to_the_others(couriers: Ph
     assert (order.state, order.courier_id) == ("offered", None)
     assert couriers.inbox(CUSTOMER)[-1] == (
         f"Telepasar: Kurir tidak jadi mengantar pesanan {number}. Kami mencarikan kurir lain."
+    )
+    assert couriers.inbox(BU_KOMANG)[-1] == (  # told to prepare for Pak Made, now told not
+        f"Telepasar: Pesanan {number}: kurir Pak Made batal mengambil Tomat 2 kg. "
+        "Tunggu kabar kurir berikutnya."
     )
     assert couriers.inbox(KETUT)[-1].endswith(f"Balas YA {number}")
     assert couriers.inbox(KETUT).count(couriers.inbox(KETUT)[-1]) == 2  # offered again
