@@ -263,18 +263,27 @@ def _customer(
     return customer
 
 
-def claim_entry(session: Session, key: str, *, now: dt.datetime) -> Order | bool:
+class EntryUsed(Exception):
+    """A console form's one-time key already placed an order for another caller (a page
+    restored by the browser's Back button, say): nothing is placed, the page must be
+    loaded again."""
+
+
+def claim_entry(session: Session, key: str, *, phone: str, now: dt.datetime) -> Order | bool:
     """Take a console form's one-time key for this transaction: True when it is new; when an
-    order was placed with it already, that order (False while another request is placing
-    it). Two requests with the same key at once: the second waits for the first's commit
-    (the primary key), then finds its order."""
+    order was placed with it already for this caller, that order (False while another
+    request is placing it). Two requests with the same key at once: the second waits for
+    the first's commit (the primary key), then finds its order. EntryUsed when the key was
+    used for another caller."""
     try:
         with session.begin_nested():
-            session.add(OrderEntry(key=key, created_at=now))
+            session.add(OrderEntry(key=key, phone=phone, created_at=now))
             session.flush()
         return True
     except IntegrityError:
         entry = session.get(OrderEntry, key, populate_existing=True)
+        if entry is not None and entry.phone != phone:
+            raise EntryUsed(key) from None
         return entry.order if entry is not None and entry.order is not None else False
 
 

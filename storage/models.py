@@ -528,6 +528,7 @@ class OrderEntry(Base):
     __tablename__ = "order_entries"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # the caller the form was for
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     created_at: Mapped[dt.datetime]
 

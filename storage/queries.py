@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -411,7 +411,13 @@ def offers_of_order(
     round_: int | None = None,
 ) -> Sequence[Offer]:
     """An order's offers (in these states, of this round), with their couriers."""
-    query = select(Offer).options(selectinload(Offer.courier)).where(Offer.order_id == order_id)
+    query = (
+        select(Offer)
+        .options(selectinload(Offer.courier))
+        .where(Offer.order_id == order_id)
+        # Offers change by UPDATE statements: never trust a copy loaded earlier in the session.
+        .execution_options(populate_existing=True)
+    )
     if states is not None:
         query = query.where(Offer.state.in_(states))
     if round_ is not None:
@@ -437,7 +443,9 @@ def offers_of_courier(
     if not order_ids:
         return []
     return session.scalars(
-        select(Offer).where(Offer.courier_id == courier_id, Offer.order_id.in_(order_ids))
+        select(Offer)
+        .where(Offer.courier_id == courier_id, Offer.order_id.in_(order_ids))
+        .execution_options(populate_existing=True)
     ).all()
 
 
@@ -585,7 +593,8 @@ BOARD_STATES = ("placed", "offered", "assigned", "picked_up", "unassigned")
 
 
 def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
-    """Orders on their way, and those left without a courier, placed since `since`."""
+    """Orders on their way placed since `since`, and every order left without a courier
+    (however old: it holds its number until staff give it to someone or cancel it)."""
     return session.scalars(
         select(Order)
         .options(
@@ -593,7 +602,12 @@ def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
             selectinload(Order.courier),
             selectinload(Order.market),
         )
-        .where(Order.state.in_(BOARD_STATES), Order.placed_at >= since)
+        .where(
+            or_(
+                and_(Order.state.in_(BOARD_STATES), Order.placed_at >= since),
+                Order.state == "unassigned",
+            )
+        )
         .order_by(Order.placed_at, Order.id)
     ).all()
 

@@ -41,7 +41,7 @@ from orders import (
     place_order,
 )
 from orders.phones import friendly_phone, normalize_phone
-from orders.service import claim_entry, record_entry
+from orders.service import EntryUsed, claim_entry, record_entry
 from storage import queries
 from storage.models import Courier, Item, Order
 from voice_prompts import format_rupiah
@@ -161,7 +161,7 @@ def create_order() -> ResponseReturnValue:
     now = current_time()
     try:
         with current_database().unit_of_work() as session:
-            claimed = claim_entry(session, key, now=now)
+            claimed = claim_entry(session, key, phone=phone, now=now)
             if claimed is not True:
                 return _placed_already(claimed)
             customer = queries.customer_by_phone(session, phone)
@@ -185,6 +185,9 @@ def create_order() -> ResponseReturnValue:
             record_entry(session, key, placed.order_id)
     except NotPlaced as refused:
         return refused.page, refused.status
+    except EntryUsed:
+        form.entry.data = new_entry_key()
+        return _entry_page(form, words("order.entry_used"), lines), 409
     except OrderError as exc:
         return _entry_page(form, _refusal(exc), lines), 400
     flash(words("order.placed", number=placed.number, total=format_rupiah(placed.total)))

@@ -88,6 +88,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "dibuat, tidak ada pesanan kedua.",
         "order.being_placed": "Formulir ini sedang diproses: tidak ada pesanan kedua. Lihat "
         "papan kurir.",
+        "order.entry_used": "Halaman ini sudah dipakai untuk pesanan penelepon lain (tombol "
+        "Kembali?). Belum ada yang dipesan: periksa lalu tekan Pesan lagi.",
         "order.bad_quantity": "Jumlah tiap barang 1 sampai {maximum}.",
         "order.unavailable": "Sedang habis: {items}.",
         "order.price_changed": (
@@ -342,6 +344,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.placed_already": "This form was sent already: order {number} ({total}) was "
         "placed, and no second one.",
         "order.being_placed": "This form is being handled: no second order. See the board.",
+        "order.entry_used": "This page was already used for another caller's order (the Back "
+        "button?). Nothing was ordered: check it, then press Order again.",
         "order.bad_quantity": "Each item's quantity is 1 to {maximum}.",
         "order.unavailable": "Sold out: {items}.",
         "order.price_changed": (

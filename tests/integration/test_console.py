@@ -451,6 +451,23 @@ def test_an_order_form_sent_twice_at_once_places_one_order(app, db: Session):
     assert db.scalar(select(func.count()).select_from(Order)) == 1
 
 
+def test_a_form_restored_by_back_for_another_caller_places_nothing_and_says_so(
+    operator, db: Session
+):
+    from storage.models import Order
+
+    keys = entry_form(operator, "/console/orders/new")
+    order = {"name": "Ni Made Sari", "address": "Banjar Kauh", "lines": f"{item_id(db, 'B04')}:1"}
+    first = operator.post("/console/orders", data={**order, **keys, "phone": "081234567890"})
+    assert first.status_code == 302
+    again = operator.post("/console/orders", data={**order, **keys, "phone": "081234567891"})
+    assert again.status_code == 409
+    assert "Halaman ini sudah dipakai untuk pesanan penelepon lain" in again.text
+    assert keys["entry"] not in again.text  # a new key for the page
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+
 def test_an_order_form_without_its_key_is_refused_and_given_one(operator, db: Session):
     form = {
         "phone": "081234567890",
@@ -956,3 +973,13 @@ def test_no_console_template_has_inline_script_or_style():
     for template in templates.glob("*.html"):
         text = template.read_text()
         assert not re.search(r"<script>|<style|style=\"| on[a-z]+=\"", text), template.name
+
+
+def test_an_unassigned_order_stays_on_the_board_however_old(app, operator, clock, db: Session):
+    """It keeps its number until staff give it to a courier or cancel it: it must be seen."""
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made", ready=False)  # nobody free
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    clock.now += dt.timedelta(days=5)
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert f"<td>{number}</td>" in board and "tanpa kurir" in board

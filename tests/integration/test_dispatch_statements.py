@@ -18,7 +18,7 @@ from orders import OrderLineRequest, OrderRules, place_order
 from orders.dispatch import accept, set_available
 from orders.register import register_courier
 from storage import queries
-from storage.models import Item, Offer
+from storage.models import Item, Offer, OutboundMessage
 
 CUSTOMER = "+6281234567890"
 
@@ -36,6 +36,18 @@ def counted(engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def offers_to(app, phone: str) -> list[str]:
+    """The offer SMS (and "taken" notices) the outbox holds for `phone`."""
+    with app.extensions["telepasar_db"].readers() as session:
+        return list(
+            session.scalars(
+                select(OutboundMessage.body).where(
+                    OutboundMessage.to == phone, OutboundMessage.kind == "offer"
+                )
+            )
+        )
 
 
 def add_couriers(app, count: int, *, market: str = "AB", first: int = 0) -> None:
@@ -109,6 +121,7 @@ def test_siap_costs_the_same_with_1_or_50_open_offers(app):
         place(app, phone=f"+62812555{n:05d}")
     with_fifty = statements_of(app, back_at_work)
     assert with_one == with_fifty
+    assert len(offers_to(app, latecomer)) == 50  # the first, then the 49 it had not had
 
 
 def test_ya_costs_the_same_however_many_others_had_the_offer(app):
@@ -123,5 +136,8 @@ def test_ya_costs_the_same_however_many_others_had_the_offer(app):
     add_couriers(app, 2)
     among_two = ya("+6281390000000", place(app))  # the other is told it is taken
     add_couriers(app, 30, first=2)
-    among_thirty_one = ya("+6281390000001", place(app, phone="+6281234567891"))
+    second = place(app, phone="+6281234567891")
+    among_thirty_one = ya("+6281390000001", second)
     assert among_two == among_thirty_one
+    taken = [body for body in offers_to(app, "+6281390000031") if "sudah diambil" in body]
+    assert taken == [f"Pesanan {second} sudah diambil kurir lain."]  # the others were told

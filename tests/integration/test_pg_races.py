@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import select, text
@@ -115,6 +116,21 @@ def test_a_stale_batal_never_releases_the_job_another_courier_won(app, database,
     assert answer.key == "dispatch.reply.not_yours"
 
 
+def waits_for_an_advisory_lock(database, seconds: float = 10) -> bool:
+    """Whether some session is waiting for an advisory lock within `seconds`."""
+    deadline = time.monotonic() + seconds
+    with database.engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+            ).scalar_one()
+            connection.rollback()
+            if waiting:
+                return True
+            time.sleep(0.05)
+    return False
+
+
 class FixedSender:
     """A provider that takes every SMS and gives it one id, known in advance."""
 
@@ -147,9 +163,12 @@ def test_a_delivery_report_arriving_while_the_worker_records_sent_is_applied(
             kwargs={"clock": clock, "policy": policy, "worker_id": "w1"},
         )
         worker.start()
-        worker.join(timeout=1)  # records `sent` meanwhile, or waits for the report's lock
+        # The worker reaches its record of `sent` while the report is not committed yet: it
+        # must wait for the report's lock (without it, it records and misses the report).
+        waited = waits_for_an_advisory_lock(database)
         held.finish()
         worker.join(timeout=30)
+    assert waited
 
     db.rollback()
     message = db.scalars(select(OutboundMessage)).one()

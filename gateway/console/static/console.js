@@ -109,6 +109,13 @@ function orderEntry(form) {
     form.dataset.sending = "1";
     button.disabled = true;
   });
+  // Back to this page from the browser's cache: it may be sent again (the server knows
+  // whether its key placed an order already, and for whom).
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;
+    delete form.dataset.sending;
+    document.getElementById("place").disabled = false;
+  });
   render();
 }
 

@@ -18,6 +18,7 @@ def upgrade() -> None:
     op.create_table(
         "order_entries",
         sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("phone", sa.String(length=20), nullable=False),
         sa.Column("order_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
