@@ -137,43 +137,38 @@ class Settings:
         return cls(**values)
 
     @property
+    def serves_https(self) -> bool:
+        """Whether the providers and browsers reach us over https (PUBLIC_BASE_URL)."""
+        return self.public_base_url.strip().lower().startswith("https://")
+
+    @property
     def in_production(self) -> bool:
         """Real providers or an https address: what the README's Deploying section sets up.
 
         `make run`'s demo (the `log` sender, no provider account, plain http) is not.
         """
-        https = self.public_base_url.strip().lower().startswith("https://")
-        return bool(self.configured_providers) or https
+        return bool(self.configured_providers) or self.serves_https
 
     @property
     def configured_providers(self) -> tuple[str, ...]:
         """The providers these settings send through or hold an account of."""
-        accounts = {
-            "twilio": self.twilio_account_sid,
-            "africastalking": self.at_api_key,
-            "android": self.android_gateway_url,
-        }
         return tuple(
             provider
-            for provider, account in accounts.items()
-            if account or self.sms_provider == provider
+            for provider, guard in PROVIDER_GUARDS.items()
+            if getattr(self, guard.account) or self.sms_provider == provider
         )
 
     def webhook_secret(self, provider: str) -> str:
         """What proves a webhook request comes from `provider` ('' when unset)."""
-        return {
-            "twilio": self.twilio_auth_token,
-            "africastalking": self.at_webhook_token,
-            "android": self.android_webhook_key,
-        }[provider]
+        return getattr(self, PROVIDER_GUARDS[provider].secret)
 
     def closed_webhooks(self) -> list[str]:
         """In production, each provider whose webhooks answer 403 to everyone, and why."""
         if not self.in_production:
             return []
         return [
-            f"{PROVIDER_PATHS[provider]} answer 403: {WEBHOOK_SECRETS[provider][0]} is not set"
-            for provider in PROVIDER_PATHS
+            f"{guard.webhooks} answer 403: {guard.secret.upper()} is not set"
+            for provider, guard in PROVIDER_GUARDS.items()
             if not self.webhook_secret(provider)
         ]
 
@@ -194,8 +189,8 @@ class Settings:
             )
         for provider in self.configured_providers:
             if not self.webhook_secret(provider):
-                variable, why = WEBHOOK_SECRETS[provider]
-                problems.append(f"{variable} is not set: {why}")
+                guard = PROVIDER_GUARDS[provider]
+                problems.append(f"{guard.secret.upper()} is not set: {guard.why}")
         return problems
 
 
@@ -205,23 +200,36 @@ def refusal_lines(problems: list[str]) -> str:
 
 
 SECRET_KEY_RECIPE = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
-PROVIDER_PATHS = {
-    "twilio": "Twilio's webhooks (/twilio/*)",
-    "africastalking": "Africa's Talking's webhooks (/africastalking/*)",
-    "android": "the Android gateway's webhook (/android/sms)",
-}
-# Each provider's webhook secret, and what an unset one would let anybody do.
-WEBHOOK_SECRETS = {
-    "twilio": (
-        "TWILIO_AUTH_TOKEN",
+
+
+@dataclass(frozen=True)
+class ProviderGuard:
+    """What makes a provider configured, what proves its webhooks are its own, and what an
+    unset secret would let anybody do (settings fields, by name)."""
+
+    account: str
+    secret: str
+    webhooks: str
+    why: str
+
+
+PROVIDER_GUARDS = {
+    "twilio": ProviderGuard(
+        "twilio_account_sid",
+        "twilio_auth_token",
+        "Twilio's webhooks (/twilio/*)",
         "without it Twilio's signatures cannot be checked, and anyone could post as Twilio",
     ),
-    "africastalking": (
-        "AT_WEBHOOK_TOKEN",
+    "africastalking": ProviderGuard(
+        "at_api_key",
+        "at_webhook_token",
+        "Africa's Talking's webhooks (/africastalking/*)",
         "Africa's Talking signs nothing; without the token anyone could post as it",
     ),
-    "android": (
-        "ANDROID_WEBHOOK_KEY",
+    "android": ProviderGuard(
+        "android_gateway_url",
+        "android_webhook_key",
+        "the Android gateway's webhook (/android/sms)",
         "without it the Android gateway's signatures cannot be checked, and anyone could "
         "post as the phone",
     ),

@@ -124,9 +124,7 @@ def _flood_hold(
     handled = queries.handled_since(session, message.phone, now - FLOOD_WINDOW, message.id)
     if len(handled) < FLOOD_LIMIT:
         return None, False
-    oldest = handled[-FLOOD_LIMIT]
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=dt.UTC)
+    oldest = handled[-FLOOD_LIMIT]  # aware UTC, as every time read back (UTCDateTime)
     # A second past the window: the oldest has left it by then (the count includes the edge).
     until = max(oldest + FLOOD_WINDOW, now) + dt.timedelta(seconds=1)
     told = queries.held_since(session, message.phone, now - FLOOD_NOTICE_EVERY, HELD_BACK)

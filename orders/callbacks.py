@@ -123,8 +123,7 @@ def _act_on_ring(
     merged = last is not None and _merged(session, phone, now)
     if merged:
         return "merged"
-    told = queries.sms_sent_since(session, phone, "how_to_order", now - REPEAT_WINDOW)
-    if last is None and told:
+    if last is None and queries.sms_sent_since(session, phone, "how_to_order", now - REPEAT_WINDOW):
         return "already_told"
     costly = queries.rings_since(session, now - dt.timedelta(hours=1), COSTLY_OUTCOMES)
     if costly >= policy.hourly_cap:

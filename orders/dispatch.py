@@ -32,7 +32,15 @@ from orders.outbox import enqueue_many, enqueue_sms
 from orders.phones import friendly_phone, mask_phone
 from orders.rules import DispatchPolicy
 from storage import queries
-from storage.models import REOPENABLE_OFFER_STATES, Courier, Offer, Order, OrderLine, Vendor
+from storage.models import (
+    REOPENABLE_OFFER_STATES,
+    SAID_NO_OFFER_STATES,
+    Courier,
+    Offer,
+    Order,
+    OrderLine,
+    Vendor,
+)
 from voice_prompts import Digits, Money, Text, default_catalog
 
 log = logging.getLogger(__name__)
@@ -107,9 +115,6 @@ def _never_offered_to(session: Session, order: Order) -> list[int]:
     return leave_out
 
 
-SAID_NO = ("declined", "released")
-
-
 def _send_offers(
     session: Session, wanted: Sequence[tuple[Order, int, Courier]], now: dt.datetime
 ) -> int:
@@ -128,7 +133,7 @@ def _send_offers(
     fresh, closed = [], {}
     for order, round_, courier in wanted:
         offers = existing.get((order.id, courier.id), [])
-        if any(offer.state in SAID_NO for offer in offers):
+        if any(offer.state in SAID_NO_OFFER_STATES for offer in offers):
             continue
         this_round = next((offer for offer in offers if offer.round == round_), None)
         if this_round is None:
@@ -224,6 +229,14 @@ def _move_offer(
     )
 
 
+def _move_courier_offer(
+    session: Session, order: Order, courier: Courier, before: str, after: str, now: dt.datetime
+) -> bool:
+    """The offer of `order` to `courier` from `before` to `after` (accepted, released)."""
+    mine = [Offer.order_id == order.id, Offer.courier_id == courier.id]
+    return _move_offer(session, mine, (before,), state=after, answered_at=now)
+
+
 # ---------------------------------------------------------------- a courier's answers
 
 
@@ -286,13 +299,7 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     """The winner gets the job sheet; the other couriers, the customer and the traders are told."""
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
-    _move_offer(
-        session,
-        [Offer.order_id == order.id, Offer.courier_id == courier.id],
-        ("open",),
-        state="accepted",
-        answered_at=now,
-    )
+    _move_courier_offer(session, order, courier, "open", "accepted", now)
     taken = {}  # one text a language, one INSERT for every courier who had the offer
     told = []
     for offer in _close_offers(session, order, "taken", now):
@@ -433,13 +440,7 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
     mine = Order.courier_id == courier.id  # a stale BATAL never releases another's job
     if not move_order(session, order, "assigned", "placed", mine, courier_id=None, offer_round=0):
         return Text.of("dispatch.reply.not_yours", number=order.number)
-    _move_offer(
-        session,
-        [Offer.order_id == order.id, Offer.courier_id == courier.id],
-        ("accepted",),
-        state="released",
-        answered_at=now,
-    )
+    _move_courier_offer(session, order, courier, "accepted", "released", now)
     _tell_customer(session, order, "dispatch.customer.released", now)
     # The traders were told this courier comes: they hear that they will not.
     _tell_traders(session, order, "dispatch.trader.released", now, courier=courier.name)
@@ -491,21 +492,14 @@ def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
 def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool:
     """The call center cancels an order not yet bought; the customer (and the courier who
     had it) are told. False when it was past that."""
-    # Who had the job is what the UPDATE itself found (RETURNING), not what was read before
-    # it: a courier's YA may have won the order in between, and they must hear of the cancel.
-    had = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.state.in_(STAFF_CANCELLABLE))
-        .values(state="cancelled")
-        .returning(Order.courier_id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    session.refresh(order)
-    if had is None:
+    if not move_order(session, order, STAFF_CANCELLABLE, "cancelled"):
         return False
+    # Who had the job is the row as the UPDATE left it (move_order reads it again, under the
+    # row's lock), not what was read before: a courier's YA may have won the order in
+    # between, and they must hear of the cancel.
     _close_offers(session, order, "withdrawn", now)
     _tell_customer(session, order, "dispatch.customer.cancelled_by_staff", now)
-    courier = session.get(Courier, had.courier_id) if had.courier_id is not None else None
+    courier = session.get(Courier, order.courier_id) if order.courier_id is not None else None
     if courier is not None:
         body = _render(courier.language, "dispatch.job_cancelled", number=order.number)
         enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)

@@ -74,7 +74,7 @@ def enqueue_sms(
     sent: the rule lives here so that no feature can forget it.
     """
     message = OutboundMessage(
-        **_outbox_row(session, to, body, kind, now, order, send_at, stopped=None)
+        **_outbox_row(to, body, kind, now, order, send_at, queries.opted_out_since(session, [to]))
     )
     message.order = order
     session.add(message)
@@ -95,7 +95,7 @@ def enqueue_many(
         return 0
     stopped = queries.opted_out_since(session, [to for to, _, _ in messages])
     rows = [
-        _outbox_row(session, to, body, kind, now, order, None, stopped=stopped)
+        _outbox_row(to, body, kind, now, order, None, stopped)
         | {"order_id": order.id if order is not None else None}
         for to, body, order in messages
     ]
@@ -104,21 +104,17 @@ def enqueue_many(
 
 
 def _outbox_row(
-    session: Session,
     to: str,
     body: str,
     kind: str,
     now: dt.datetime,
     order: Order | None,
     send_at: dt.datetime | None,
-    *,
-    stopped: dict[str, dt.datetime] | None,
+    stopped: dict[str, dt.datetime],
 ) -> dict[str, object]:
     """The columns of one outbox message, refused when its number opted out."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
-    if stopped is None:
-        stopped = queries.opted_out_since(session, [to])
     count = count_segments(body)
     row: dict[str, object] = {
         "to": to,

@@ -63,10 +63,10 @@ def staff_by_username(session: Session, username: str) -> Staff | None:
     return session.scalar(select(Staff).where(Staff.username == username.strip().lower()))
 
 
-def throttle_key(session: Session, username: str) -> str:
-    """What a login try is counted under: the account's name, or a digest of a name no
-    account has (a password typed into the wrong field is never stored)."""
-    staff = staff_by_username(session, username)
+def throttle_key(staff: Staff | None, username: str) -> str:
+    """What a login try for `username` (whose account is `staff`) is counted under: the
+    account's name, or a digest of a name no account has (a password typed into the wrong
+    field is never stored)."""
     if staff is not None:
         return staff.username
     digest = hashlib.sha256(username.strip().lower().encode("utf-8", "replace")).hexdigest()

@@ -262,6 +262,8 @@ class Courier(Base):
     market: Mapped[Market] = relationship()
 
 
+# A courier who declined an order, or took it and gave it back, is never offered it again.
+SAID_NO_OFFER_STATES = ("declined", "released")
 # An offer closed for a reason that was not the courier's (the round ran out, the order was
 # cancelled, released or taken): it may open again when the order is offered again.
 REOPENABLE_OFFER_STATES = ("expired", "withdrawn", "taken")

@@ -15,6 +15,7 @@ from storage.models import (
     NUMBER_HELD_STATES,
     OPEN_ORDER_STATES,
     REOPENABLE_OFFER_STATES,
+    SAID_NO_OFFER_STATES,
     CatalogVersion,
     Conversation,
     Courier,
@@ -404,13 +405,9 @@ def courier_offer(session: Session, courier_id: int, number: str) -> Offer | Non
 
 
 def offers_of_order(
-    session: Session,
-    order_id: int,
-    *,
-    states: Sequence[str] | None = None,
-    round_: int | None = None,
+    session: Session, order_id: int, *, states: Sequence[str] | None = None
 ) -> Sequence[Offer]:
-    """An order's offers (in these states, of this round), with their couriers."""
+    """An order's offers (in these states), with their couriers."""
     query = (
         select(Offer)
         .options(selectinload(Offer.courier))
@@ -420,8 +417,6 @@ def offers_of_order(
     )
     if states is not None:
         query = query.where(Offer.state.in_(states))
-    if round_ is not None:
-        query = query.where(Offer.round == round_)
     return session.scalars(query.order_by(Offer.id)).all()
 
 
@@ -485,7 +480,7 @@ def couriers_who_said_no(session: Session, order_id: int) -> list[int]:
     return list(
         session.scalars(
             select(Offer.courier_id).where(
-                Offer.order_id == order_id, Offer.state.in_(("declined", "released"))
+                Offer.order_id == order_id, Offer.state.in_(SAID_NO_OFFER_STATES)
             )
         )
     )

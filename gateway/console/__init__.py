@@ -83,7 +83,7 @@ def init_console(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.serves_https,
     )
     csrf.init_app(app)
     app.after_request(_protect)

@@ -81,7 +81,10 @@ def login() -> ResponseReturnValue:
     now, database = current_time(), current_database()
     # Written down and committed before it is counted: see orders/staff.py.
     with database.unit_of_work() as session:
-        key = throttle_key(session, typed)
+        staff = staff_by_username(session, typed)
+        key = throttle_key(staff, typed)
+        hashed = staff.password_hash if staff is not None else _nobody()
+        usable = staff is not None and staff.disabled_at is None
         attempt = begin_login(session, key=key, address=address, now=now)
     shown = key if not key.startswith("?") else "an unknown username"
     known = _known_device(key, now)
@@ -95,10 +98,6 @@ def login() -> ResponseReturnValue:
         log.warning("console login for %s from %s refused: wait %d s", shown, address, wait)
         message = words("login_wait", seconds=wait)
         return render_template("console/login.html", form=form, error=message), 429
-    with database.readers() as session:
-        staff = staff_by_username(session, typed)
-        hashed = staff.password_hash if staff is not None else _nobody()
-        usable = staff is not None and staff.disabled_at is None
     # Checked outside any write: hashing is slow on purpose.
     right = check_password_hash(hashed, form.password.data or "")
     if not right or not usable:
@@ -149,7 +148,7 @@ def _remember_device(response: Response, username: str, now: dt.datetime) -> Non
         path="/console/",
         httponly=True,
         samesite="Lax",
-        secure=current_settings().public_base_url.lower().startswith("https://"),
+        secure=current_settings().serves_https,
     )
 
 

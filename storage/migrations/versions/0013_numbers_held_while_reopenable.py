@@ -26,7 +26,7 @@ def upgrade() -> None:
     held = set(connection.execute(sa.text(f"SELECT number FROM orders WHERE {HELD}")).scalars())
     clashing = connection.execute(
         sa.text(
-            "SELECT lost.id FROM orders AS lost JOIN orders AS kept "
+            "SELECT DISTINCT lost.id FROM orders AS lost JOIN orders AS kept "
             "ON kept.number = lost.number AND kept.id != lost.id "
             f"WHERE lost.state = 'unassigned' AND kept.{HELD} "
             "AND (kept.state != 'unassigned' OR kept.id > lost.id) ORDER BY lost.id"
@@ -41,24 +41,21 @@ def upgrade() -> None:
             sa.text("UPDATE orders SET number = :number WHERE id = :id"),
             {"number": str(candidate), "id": order_id},
         )
-    op.drop_index("uq_orders_open_number", table_name="orders")
-    op.create_index(
-        "uq_orders_open_number",
-        "orders",
-        ["number"],
-        unique=True,
-        sqlite_where=sa.text(HELD),
-        postgresql_where=sa.text(HELD),
-    )
+    _number_unique_where(HELD)
 
 
 def downgrade() -> None:
+    _number_unique_where(OPEN)
+
+
+def _number_unique_where(states: str) -> None:
+    """The order number's partial unique index, over the orders in `states`."""
     op.drop_index("uq_orders_open_number", table_name="orders")
     op.create_index(
         "uq_orders_open_number",
         "orders",
         ["number"],
         unique=True,
-        sqlite_where=sa.text(OPEN),
-        postgresql_where=sa.text(OPEN),
+        sqlite_where=sa.text(states),
+        postgresql_where=sa.text(states),
     )
