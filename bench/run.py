@@ -40,12 +40,12 @@ from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from domain.delivery.dispatch import offer_order  # noqa: E402
+from domain.messaging.outbox import OutboxPolicy, deliver_due, enqueue_sms  # noqa: E402
+from domain.office.register import register_courier  # noqa: E402
+from domain.orders.rules import OrderRules  # noqa: E402
+from domain.orders.service import OrderLineRequest, place_order  # noqa: E402
 from gateway import create_app  # noqa: E402
-from orders.dispatch import offer_order  # noqa: E402
-from orders.outbox import OutboxPolicy, deliver_due, enqueue_sms  # noqa: E402
-from orders.register import register_courier  # noqa: E402
-from orders.rules import OrderRules  # noqa: E402
-from orders.service import OrderLineRequest, place_order  # noqa: E402
 from settings import Settings  # noqa: E402
 from storage.clock import system_clock  # noqa: E402
 from storage.models import Item, Market, Vendor  # noqa: E402
@@ -354,7 +354,7 @@ def outbox_throughput(url: str, folder: Path, count: int = 1_000) -> dict[str, f
                         kind="reply",
                         now=now,
                     )
-            from gateway.senders import make_sender
+            from providers.senders import make_sender
 
             sender = make_sender(settings)
             policy = OutboxPolicy(max_attempts=5, lease=dt.timedelta(seconds=60))
@@ -420,7 +420,7 @@ def main() -> None:
     quiet = logging.getLogger("werkzeug")  # the fake provider's one line per request
     create_app(Settings(database_url="sqlite://"))  # logging configured once, then quietened
     quiet.setLevel(logging.WARNING)
-    for name in ("orders", "alembic"):
+    for name in ("domain", "alembic"):
         logging.getLogger(name).setLevel(logging.WARNING)
     folder = Path(tempfile.mkdtemp(prefix="telepasar-bench-"))
     backends = [("SQLite", lambda name: sqlite_url(folder, name))]

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
+from domain.hours import next_opening
+from domain.orders import queries as order_queries
 from menus.catalog import (
     Caller,
     InMemoryCatalog,
@@ -20,8 +22,6 @@ from menus.catalog import (
     OpenOrder,
     VendorInfo,
 )
-from orders.hours import next_opening
-from storage import queries
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
     process holds; otherwise one one-row query, whatever the size of the catalog.
     """
     key = session.get_bind()
-    version = queries.catalog_version(session)
+    version = order_queries.catalog_version(session)
     loaded = _loaded.get(key)
     if loaded is None or loaded.version != version:
         loaded = _read(session, version)
@@ -62,7 +62,7 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
 
 def _read(session: Session, version: int) -> _Loaded:
     markets, vendors, items, hours = [], [], [], {}
-    for market in queries.all_markets(session):
+    for market in order_queries.all_markets(session):
         hours[market.id] = (market.opens_at, market.closes_at, market.timezone)
         markets.append(
             MarketInfo(
@@ -101,16 +101,16 @@ def load_caller(session: Session, phone: str, *, open_order: bool = False) -> Ca
     screen tells it) and on the screens that ask about it before another order; other hops
     do not pay for the query.
     """
-    customer = queries.customer_by_phone(session, phone)
+    customer = order_queries.customer_by_phone(session, phone)
     if customer is None:
         return Caller(phone=phone)
-    order = queries.last_order(session, customer.id)
+    order = order_queries.last_order(session, customer.id)
     last = None
     if order is not None:
         lines = tuple((line.item_id, line.quantity) for line in order.lines)
         last = LastOrder(market_id=order.market_id, lines=lines, total=order.total)
     on_its_way = None
-    if open_order and (current := queries.open_order_of(session, customer.id)) is not None:
+    if open_order and (current := order_queries.open_order_of(session, customer.id)) is not None:
         courier = current.courier.name if current.courier else None
         on_its_way = OpenOrder(current.number, current.state, courier, current.total)
     return Caller(

@@ -11,17 +11,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from conversations import queries
 from conversations.catalog_loader import load_caller, load_catalog
+from domain.orders.customers import remember_language
+from domain.orders.errors import (
+    EmptyOrder,
+    ItemUnavailable,
+    MixedMarkets,
+    OrderTooLarge,
+    PriceChanged,
+)
+from domain.orders.rules import OrderRules
+from domain.orders.service import AgreedPrices, OrderLineRequest, place_order
 from menus import engine
 from menus.engine import Context, PlaceOrder, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
-from orders.customers import remember_language
-from orders.errors import EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge, PriceChanged
-from orders.rules import OrderRules
-from orders.service import AgreedPrices, OrderLineRequest, place_order
-from storage import queries
 from storage.models import Conversation
 
 RESUME_WINDOW = dt.timedelta(minutes=10)

@@ -1,10 +1,10 @@
 """SMS as an ordering channel: one inbound message in, at most one reply out.
 
-A message is first stored in the inbox (`orders.inbox.store_inbound`); `handle_inbound` then
-handles it once, in the web request or later in the worker: it guards against floods, reads
-the keyword (`menus.keywords`) and runs the command from a table. An order by SMS is priced
-first and placed only when the customer answers YA within 30 minutes (no reply means no
-order). The numbered menus (`MENU` alone) run the same engine as USSD.
+A message is first stored in the inbox (`domain.messaging.inbox.store_inbound`);
+`handle_inbound` then handles it once, in the web request or later in the worker: it guards
+against floods, reads the keyword (`menus.keywords`) and runs the command from a table. An
+order by SMS is priced first and placed only when the customer answers YA within 30 minutes
+(no reply means no order). The numbered menus (`MENU` alone) run the same engine as USSD.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from conversations import sms_browse, sms_couriers
+from conversations import queries, sms_browse, sms_couriers
 from conversations.sms_context import SmsContext, SmsSettings, menu_mode
-from menus.catalog import still_on_its_way
-from menus.customer_details import tidy, valid_address, valid_name
-from menus.keywords import Parsed, parse
-from orders.errors import (
+from domain.messaging import queries as messaging_queries
+from domain.messaging.inbox import HELD_BACK, drop_flood, hold_back, take_for_handling
+from domain.messaging.outbox import enqueue_sms
+from domain.orders import queries as order_queries
+from domain.orders.errors import (
     BadQuantity,
     EmptyOrder,
     ItemUnavailable,
@@ -30,10 +31,7 @@ from orders.errors import (
     OrderTooLarge,
     PriceChanged,
 )
-from orders.inbox import HELD_BACK, drop_flood, hold_back, take_for_handling
-from orders.outbox import enqueue_sms
-from orders.phones import friendly_phone, mask_phone
-from orders.service import (
+from domain.orders.service import (
     AgreedPrices,
     OrderLineRequest,
     Quote,
@@ -41,7 +39,10 @@ from orders.service import (
     place_order,
     quote,
 )
-from storage import queries
+from domain.phones import friendly_phone, mask_phone
+from menus.catalog import still_on_its_way
+from menus.customer_details import tidy, valid_address, valid_name
+from menus.keywords import Parsed, parse
 from storage.models import ACTIVE_JOB_STATES, Conversation, Customer, InboundMessage, Order
 from voice_prompts import Digits, Money, Text, When, default_catalog
 
@@ -82,7 +83,7 @@ def _handle_taken(
 ) -> str | None:
     """Handle a message taken for handling: floods, then the keyword's command."""
     phone = message.phone
-    customer = queries.customer_by_phone(session, phone)
+    customer = order_queries.customer_by_phone(session, phone)
     courier, vendors = sms_couriers.roles(session, phone)
     ctx = SmsContext(
         session, phone, channel, now, default_catalog(), customer, message.body, courier, vendors
@@ -90,7 +91,7 @@ def _handle_taken(
     if courier is None and not vendors:
         held_until, first = _flood_hold(session, message, now)
         if held_until is not None:
-            if queries.held_count(session, phone, HELD_BACK) >= FLOOD_HELD_MAX:
+            if messaging_queries.held_count(session, phone, HELD_BACK) >= FLOOD_HELD_MAX:
                 drop_flood(message, reason=f"dropped: {FLOOD_HELD_MAX} held back already")
                 log.warning(
                     "SMS flood from %s: over %d held, dropped", mask_phone(phone), FLOOD_HELD_MAX
@@ -118,16 +119,20 @@ def _flood_hold(
     `PESAN` is never overtaken by its `YA`; and while FLOOD_LIMIT messages of the number
     were handled within FLOOD_WINDOW, until the oldest of them leaves the window.
     """
-    earlier = queries.earlier_pending_inbound(session, message.phone, message.id, HELD_BACK)
+    earlier = messaging_queries.earlier_pending_inbound(
+        session, message.phone, message.id, HELD_BACK
+    )
     if earlier is not None and earlier.next_try_at is not None:
         return max(earlier.next_try_at, now), False
-    handled = queries.handled_since(session, message.phone, now - FLOOD_WINDOW, message.id)
+    handled = messaging_queries.handled_since(
+        session, message.phone, now - FLOOD_WINDOW, message.id
+    )
     if len(handled) < FLOOD_LIMIT:
         return None, False
     oldest = handled[-FLOOD_LIMIT]  # aware UTC, as every time read back (UTCDateTime)
     # A second past the window: the oldest has left it by then (the count includes the edge).
     until = max(oldest + FLOOD_WINDOW, now) + dt.timedelta(seconds=1)
-    told = queries.held_since(session, message.phone, now - FLOOD_NOTICE_EVERY, HELD_BACK)
+    told = messaging_queries.held_since(session, message.phone, now - FLOOD_NOTICE_EVERY, HELD_BACK)
     return until, not told
 
 
@@ -180,7 +185,7 @@ def _order(ctx: SmsContext, parsed: Parsed) -> str:
 
 def _still_open(ctx: SmsContext) -> str:
     """Said before a quote while the customer's last order is on its way: YA means again."""
-    order = ctx.customer and queries.open_order_of(ctx.session, ctx.customer.id)
+    order = ctx.customer and order_queries.open_order_of(ctx.session, ctx.customer.id)
     if not order:
         return ""
     return ctx.prompts.render(still_on_its_way(order.number, order.total), ctx.lang) + " "
@@ -343,7 +348,7 @@ def _named_order(ctx: SmsContext, parsed: Parsed) -> tuple[Order | None, str]:
         return None, ctx.text("sms.reply.bad_order_number")
     order = None
     if ctx.customer is not None:
-        order = queries.customer_order(ctx.session, ctx.customer.id, parsed.order_number)
+        order = order_queries.customer_order(ctx.session, ctx.customer.id, parsed.order_number)
     if order is not None:
         return order, ""
     if parsed.order_number:
@@ -552,8 +557,8 @@ def offer_last_order(
     The quote is kept as a PESAN's is (prices and fee as offered, 30 minutes); nothing is
     sent when nothing of the last order can be ordered now. True when the offer went out.
     """
-    customer = queries.customer_by_phone(session, phone)
-    last = queries.last_order(session, customer.id) if customer else None
+    customer = order_queries.customer_by_phone(session, phone)
+    last = order_queries.last_order(session, customer.id) if customer else None
     if last is None:
         return False
     ctx = SmsContext(session, phone, channel, now, default_catalog(), customer)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import sms_menu_turn
+from domain.orders.customers import customer_for
+from domain.orders.rules import OrderRules
 from menus.catalog import InMemoryCatalog
-from orders.customers import customer_for
-from orders.rules import OrderRules
 from storage.models import Courier, Customer, Vendor
 from voice_prompts import PromptCatalog, Text
 

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from conversations.sms_context import SmsContext
+from domain.delivery import dispatch
+from domain.delivery import queries as delivery_queries
+from domain.orders import queries as order_queries
+from domain.orders.rules import MIN_ITEM_PRICE
 from menus.keywords import Parsed
-from orders import dispatch
-from orders.rules import MIN_ITEM_PRICE
-from storage import queries
 from storage.models import Courier, Item
 from voice_prompts import Money, Text
 
@@ -37,7 +38,7 @@ def answer(ctx: SmsContext, parsed: Parsed, *, accepting: bool, own_pending: boo
     if parsed.problem == "bad_order_number":
         return ctx.text("sms.reply.bad_order_number")
     if number is None:
-        offers = queries.open_offers_of_courier(ctx.session, courier.id)
+        offers = delivery_queries.open_offers_of_courier(ctx.session, courier.id)
         numbers = [offer.order.number for offer in offers]
         if numbers and own_pending:
             key = "dispatch.reply.ambiguous" if accepting else "dispatch.reply.ambiguous_no"
@@ -72,7 +73,7 @@ def rest(ctx: SmsContext, parsed: Parsed) -> str:
     if ctx.courier is None:
         return _couriers_only(ctx, "ISTIRAHAT")
     dispatch.set_available(ctx.session, ctx.courier, False, now=ctx.now)
-    job = queries.courier_job(ctx.session, ctx.courier.id)
+    job = delivery_queries.courier_job(ctx.session, ctx.courier.id)
     if job is not None:
         return ctx.text("dispatch.reply.resting_with_job", job=job.number)
     return ctx.text("dispatch.reply.resting")
@@ -101,14 +102,16 @@ def _job_step(ctx: SmsContext, parsed: Parsed, keyword: str, verb: Callable[...,
 def release(ctx: SmsContext, parsed: Parsed) -> str | None:
     """BATAL from a courier about their own job; None when it is a customer's BATAL."""
     courier = _courier(ctx)
-    job = queries.courier_job(ctx.session, courier.id)
+    job = delivery_queries.courier_job(ctx.session, courier.id)
     if job is None:
         return None
     if parsed.order_number == job.number:
         return _say(ctx, dispatch.release(ctx.session, courier, job.number, now=ctx.now))
     if parsed.order_number is not None:
         return None  # another number: the sender's own order, as a customer
-    own_open = ctx.customer is not None and queries.open_order_of(ctx.session, ctx.customer.id)
+    own_open = ctx.customer is not None and order_queries.open_order_of(
+        ctx.session, ctx.customer.id
+    )
     if own_open:
         return None  # a bare BATAL about their own shopping
     return ctx.text("dispatch.reply.release_how", job=job.number)
@@ -120,9 +123,10 @@ def status(ctx: SmsContext, parsed: Parsed) -> str | None:
     None when the number named is not the courier's (a customer asking about their order).
     """
     courier = _courier(ctx)
-    job = queries.courier_job(ctx.session, courier.id)
+    job = delivery_queries.courier_job(ctx.session, courier.id)
     offers = [
-        offer.order.number for offer in queries.open_offers_of_courier(ctx.session, courier.id)
+        offer.order.number
+        for offer in delivery_queries.open_offers_of_courier(ctx.session, courier.id)
     ]
     mine = {job.number} if job else set()
     if parsed.order_number is not None and parsed.order_number not in mine | set(offers):
@@ -167,7 +171,7 @@ def trader_item(ctx: SmsContext, parsed: Parsed) -> str:
     if parsed.problem and parsed.problem.startswith("unknown_code:"):
         code = parsed.problem.split(":", 1)[1]
         return ctx.text("dispatch.trader.unknown", code=code, codes=codes)
-    item = queries.item_by_code(ctx.session, parsed.code or "")
+    item = order_queries.item_by_code(ctx.session, parsed.code or "")
     if item is None:
         return ctx.text("dispatch.trader.unknown", code=parsed.code, codes=codes)
     if item.vendor_id not in {vendor.id for vendor in ctx.vendors}:
@@ -224,4 +228,6 @@ def _listed(numbers: list[str]) -> str:
 
 def roles(session: Session, phone: str) -> tuple[Courier | None, tuple]:
     """The courier and the trader stalls registered with this number."""
-    return queries.courier_by_phone(session, phone), tuple(queries.vendors_by_phone(session, phone))
+    return delivery_queries.courier_by_phone(session, phone), tuple(
+        delivery_queries.vendors_by_phone(session, phone)
+    )

@@ -1,4 +1,5 @@
-"""The web edge: the Flask app factory, one module per provider x channel, senders, the CLI."""
+"""The app: the Flask factory that puts the rooms together (the provider edge, the console,
+`/healthz`), the CLI, the worker loop, gunicorn's settings."""
 
 from __future__ import annotations
 
@@ -7,24 +8,24 @@ import logging
 from flask import Flask, Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import (
+from console import init_console
+from gateway import health
+from gateway.cli import register_commands
+from providers import (
     africastalking_sms,
     africastalking_ussd,
     africastalking_voice,
     android_sms,
-    health,
     twilio_sms,
     twilio_voice,
     voice,
 )
-from gateway.cli import register_commands
-from gateway.console import init_console
-from gateway.edge import RowIdConverter
-from gateway.logs import configure_logging
-from gateway.sms import NotStored
+from providers.sms import NotStored
 from settings import Settings, SettingsError, refusal_lines
 from storage.clock import Clock, system_clock
 from storage.database import Database
+from web.logs import configure_logging
+from web.row_ids import RowIdConverter
 
 log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 64 * 1024

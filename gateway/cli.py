@@ -13,18 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import generate_password_hash
 
-from gateway.current import current_clock, current_database, current_settings
-from gateway.senders import SenderUnavailable, make_sender
-from gateway.simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS, replying_provider
-from gateway.simulator.sound import Speaker
-from gateway.simulator.terminal import Terminal
-from gateway.simulator.texts import LANGUAGES
-from gateway.simulator.webhooks import HttpTransport, Webhooks
-from gateway.worker import Worker
-from orders.errors import InvalidPhone
-from orders.phones import friendly_phone
-from orders.register import RegisterError, register_courier, set_trader_phone
-from orders.staff import (
+from domain.delivery import queries as delivery_queries
+from domain.office import queries as office_queries
+from domain.office.register import RegisterError, register_courier, set_trader_phone
+from domain.office.staff import (
     MIN_PASSWORD_LENGTH,
     ROLES,
     StaffError,
@@ -33,12 +25,20 @@ from orders.staff import (
     disable_staff,
     enable_staff,
 )
-from storage import queries
+from domain.phones import InvalidPhone, friendly_phone
+from gateway.worker import Worker
+from providers.senders import SenderUnavailable, make_sender
+from simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS, replying_provider
+from simulator.sound import Speaker
+from simulator.terminal import Terminal
+from simulator.texts import LANGUAGES
+from simulator.webhooks import HttpTransport, Webhooks
 from storage.db import upgrade_schema
 from storage.demo_catalog import load_demo_catalog
 from storage.models import Item, Market, Vendor
 from voice_prompts import default_catalog
 from voice_prompts.synth import EspeakMissing, clips, synthesize
+from web.current import current_clock, current_database, current_settings
 
 
 def register_commands(app: Flask) -> None:
@@ -128,7 +128,7 @@ def prompts_synth(force: bool, espeak: str) -> None:
     """Make placeholder audio (espeak-ng) for every prompt, number word and catalog name."""
     settings = current_settings()
     with current_database().readers() as session:
-        names = queries.catalog_names(session)
+        names = office_queries.catalog_names(session)
     all_clips = clips(default_catalog(), names)
     out_dir = Path(settings.audio_dir)
     click.echo(f"{len(all_clips)} clips (prompts, number words, names) into {out_dir}")
@@ -182,8 +182,8 @@ def courier_add(phone: str, name: str, market: str, language: str) -> None:
 def courier_list() -> None:
     """Every courier: market, name, phone, available or resting, the job in hand."""
     with current_database().readers() as session:
-        couriers = queries.all_couriers(session)
-        jobs = queries.jobs_by_courier(session)
+        couriers = office_queries.all_couriers(session)
+        jobs = delivery_queries.jobs_by_courier(session)
         rows = []
         for courier in couriers:
             job = jobs.get(courier.id)

@@ -16,10 +16,10 @@ from typing import Any
 from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.current import current_database, current_settings, current_time
-from orders.callbacks import COSTLY_OUTCOMES
-from storage import queries
+from domain.messaging import queries as messaging_queries
+from domain.messaging.callbacks import COSTLY_OUTCOMES
 from storage.db import head_revision, probe_write, schema_revision
+from web.current import current_database, current_settings, current_time
 
 blueprint = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -86,8 +86,8 @@ def _outbox_figures() -> dict[str, Any]:
     """The outbox backlog, its oldest due message's wait and the last worker heartbeat."""
     now = current_time()
     with current_database().readers() as session:
-        backlog, oldest_due = queries.outbox_backlog(session, now)
-        last_beat = queries.last_heartbeat(session)
+        backlog, oldest_due = messaging_queries.outbox_backlog(session, now)
+        last_beat = messaging_queries.last_heartbeat(session)
     return {
         "outbox_backlog": backlog,
         "oldest_due_seconds": _seconds(now - oldest_due) if oldest_due else None,
@@ -102,8 +102,8 @@ def _missed_call_figures() -> dict[str, Any]:
     now, cap = current_time(), current_settings().missed_call_hourly_cap
     with current_database().readers() as session:
         since = now - dt.timedelta(hours=1)
-        made = queries.rings_since(session, since, COSTLY_OUTCOMES)
-        capped = queries.rings_since(session, since, ("capped",))
+        made = messaging_queries.rings_since(session, since, COSTLY_OUTCOMES)
+        capped = messaging_queries.rings_since(session, since, ("capped",))
     return {
         "last_hour": made,
         "hourly_cap": cap,

@@ -1,7 +1,7 @@
 """The worker: sends the outbox, handles the inbox, sweeps the offers, never stops on its own.
 
 Any number of workers may run on one database: each claims a message before it sends it
-(orders/outbox.py). A failure while sending one message counts an attempt on that message
+(domain/messaging/outbox.py). A failure while sending one message counts an attempt on that message
 and the worker goes on; a failure of a whole pass (the database locked or gone) is logged,
 and the worker backs off and tries again until it is stopped.
 """
@@ -21,17 +21,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete
 
 from conversations.sms_commands import handle_inbound
-from gateway import twilio_sms
-from gateway.missed_calls import time_out_ringing
-from gateway.senders import make_callers
-from gateway.sms import sms_settings
-from orders.callbacks import Caller, place_due_calls
-from orders.dispatch import SweepCount, sweep
-from orders.inbox import note_failed_handling
-from orders.outbox import OutboxPolicy, PassCount, Sender, deliver_due
-from orders.rules import DispatchPolicy
+from domain.delivery.dispatch import SweepCount, sweep
+from domain.delivery.policy import DispatchPolicy
+from domain.messaging import queries as messaging_queries
+from domain.messaging.callbacks import Caller, place_due_calls
+from domain.messaging.inbox import note_failed_handling
+from domain.messaging.outbox import OutboxPolicy, PassCount, Sender, deliver_due
+from providers import twilio_sms
+from providers.missed_calls import time_out_ringing
+from providers.senders import make_callers
+from providers.sms import sms_settings
 from settings import Settings
-from storage import queries
 from storage.clock import Clock
 from storage.database import Database
 from storage.models import InboundMessage, WorkerHeartbeat
@@ -119,7 +119,7 @@ class Worker:
         self._beat()
         report = PassReport(PassCount())
         with self.database.readers() as session:
-            waiting = queries.due_inbound(session, self.clock())
+            waiting = messaging_queries.due_inbound(session, self.clock())
         for message in waiting:  # first, so that their replies go out in this pass
             if self._handle(message):
                 report.inbox_handled += 1

@@ -15,8 +15,8 @@ from voice_prompts import PromptCatalog, default_catalog
 class BasketRules(Protocol):
     """The order rules the menus ask before an order is placed.
 
-    Defined once in `orders.rules.OrderRules`, which the conversation layer hands in: the
-    menus never import `orders/`.
+    Defined once in `domain.orders.rules.OrderRules`, which the conversation layer hands in: the
+    menus never import `domain/`.
     """
 
     @property

@@ -2,7 +2,7 @@
 
 Everything else is handed the time: the app takes a clock in `create_app(settings,
 clock=...)`, and every request, CLI command and worker pass asks that clock (through
-`gateway.current.current_time`) and hands `now` down to the verbs and queries. Tests pass a
+`web.current.current_time`) and hands `now` down to the verbs and queries. Tests pass a
 fixed clock, so the suite gives the same answers on any date; `tests/unit/test_clock_rule.py`
 fails when another module reads the wall clock itself.
 """

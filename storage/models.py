@@ -53,7 +53,7 @@ def _state_in(states: tuple[str, ...]) -> Any:
     return text(f"state IN ({', '.join(repr(state) for state in states)})")
 
 
-# A call back not over yet (orders/callbacks.py): one per number at a time.
+# A call back not over yet (domain/messaging/callbacks.py): one per number at a time.
 WAITING_CALL_STATES = ("pending", "calling", "ringing")
 
 _ORDER_HOLDS_NUMBER = _state_in(NUMBER_HELD_STATES)
@@ -205,7 +205,8 @@ class Order(Base):
     total: Mapped[int]
     placed_at: Mapped[dt.datetime]
     deliver_after: Mapped[dt.datetime | None]
-    # Dispatch: round 1 offers the market's couriers, round 2 every market's (orders/dispatch.py).
+    # Dispatch: round 1 offers the market's couriers, round 2 every market's
+    # (domain/delivery/dispatch.py).
     courier_id: Mapped[int | None] = mapped_column(ForeignKey("couriers.id"), index=True)
     offer_round: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     offered_at: Mapped[dt.datetime | None]
@@ -429,7 +430,7 @@ class Staff(Base):
 
 
 class LoginFailure(Base):
-    """A console login being checked, or one that failed (orders/staff.py: the throttle).
+    """A console login being checked, or one that failed (domain/office/staff.py: the throttle).
 
     `username` is the account's name, or a digest for a name no account has (what was typed
     there may be a password, and is never kept).

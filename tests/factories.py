@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.orders.rules import OrderRules
 from menus.catalog import Caller, InMemoryCatalog, ItemInfo, LastOrder, MarketInfo, VendorInfo
 from menus.engine import Context
 from menus.screen import USSD, ChannelProfile
-from orders.rules import OrderRules
 
 PHONE = "+6281234567890"
 

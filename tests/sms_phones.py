@@ -12,7 +12,7 @@ import itertools
 from flask import Flask
 from sqlalchemy import select
 
-from orders.register import register_courier, set_trader_phone
+from domain.office.register import register_courier, set_trader_phone
 from storage.models import Courier, OutboundMessage
 
 _ids = itertools.count(1)

@@ -3,7 +3,7 @@
 Africa's Talking's `<Say>` reads English only, so Indonesian and Balinese prompts are played
 as audio there, put together from pieces: each literal part of each prompt, each number word
 (for prices and order numbers), each name in the catalog. A person's recordings (see
-`gateway.voice`) are better and replace these where they exist.
+`providers.voice`) are better and replace these where they exist.
 """
 
 from __future__ import annotations

@@ -18,10 +18,10 @@ import pytest
 from sqlalchemy import select, update
 
 from gateway import create_app
-from gateway.senders import LogSender
-from gateway.simulator.phone import ringing
 from gateway.worker import Worker
+from providers.senders import LogSender
 from settings import PROJECT_ROOT, Settings
+from simulator.window import ringing
 from storage.models import Customer, Order
 from tests.e2e.morning_app import MORNING, RunningClock
 from tests.processes import settings_env, start_gateway, start_gunicorn

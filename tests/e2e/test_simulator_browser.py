@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from gateway import create_app
-from gateway.senders import LogSender
 from gateway.worker import Worker
+from providers.senders import LogSender
 from settings import Settings
 from storage.models import Courier, Order
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, log_in

@@ -47,7 +47,7 @@ COURIER_ON_DUTY = "+6281399990001"
 def courier_on_duty(app) -> str:
     """One courier of Pasar Amlapura Barat who has texted SIAP: orders are offered, not
     unassigned for want of a courier. Returns the courier's number."""
-    from orders.register import register_courier
+    from domain.office.register import register_courier
 
     with app.extensions["telepasar_db"].unit_of_work() as session:
         courier = register_courier(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_catalog
-from storage import queries
+from domain.orders import queries as order_queries
 from storage.models import Item, Market, Vendor
 from tests.conftest import MARKET_OPEN
 from tests.ussd import UssdSession
@@ -34,19 +34,19 @@ def test_every_kind_of_change_to_the_catalog_bumps_its_version(db: Session):
         ),
         delete(Item).where(Item.code == "B99"),
     ]
-    seen = [queries.catalog_version(db)]
+    seen = [order_queries.catalog_version(db)]
     for change in changes:
         db.execute(change)
         db.commit()
-        seen.append(queries.catalog_version(db))
+        seen.append(order_queries.catalog_version(db))
     assert seen == sorted(set(seen)), seen  # each change: a new, higher version
 
 
 def test_a_rolled_back_change_leaves_the_version_as_it_was(db: Session):
-    before = queries.catalog_version(db)
+    before = order_queries.catalog_version(db)
     db.execute(update(Item).values(price=1_000))
     db.rollback()
-    assert queries.catalog_version(db) == before
+    assert order_queries.catalog_version(db) == before
 
 
 def test_the_next_load_sees_a_change_made_elsewhere_and_only_then_reads_again(app, db: Session):

@@ -573,7 +573,7 @@ def test_the_board_offers_again_only_when_someone_is_free(app, operator, db: Ses
 
 
 def dead_message(app) -> int:
-    from orders.outbox import enqueue_sms
+    from domain.messaging.outbox import enqueue_sms
 
     with app.extensions["telepasar_db"].unit_of_work() as session:
         message = enqueue_sms(
@@ -954,7 +954,7 @@ def test_an_export_never_opens_as_a_formula_and_still_reads_back(admin, db: Sess
     "path", ["/console/login", "/console/", "/console/no-such-page", "/console/board"]
 )
 def test_every_console_answer_forbids_framing_and_foreign_scripts(admin, path):
-    from gateway.console import SECURITY_HEADERS
+    from console import SECURITY_HEADERS
 
     headers = admin.get(path).headers
     assert headers["X-Frame-Options"] == "DENY"

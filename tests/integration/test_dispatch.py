@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from orders.dispatch import address_area
+from domain.delivery.dispatch import address_area
 from storage.models import Item, Market, Offer, Order
 from tests.sms_phones import Phones, later
 
@@ -519,14 +519,14 @@ def test_one_orders_failure_does_not_stop_the_sweep(dispatch_app, monkeypatch, d
     first = phones.order_by_sms(CUSTOMER)
     second = phones.order_by_sms("+6281234567891", lines="B01 1")
     later(dispatch_app, 301)
-    real_offer = __import__("orders.dispatch", fromlist=["offer_order"]).offer_order
+    real_offer = __import__("domain.delivery.dispatch", fromlist=["offer_order"]).offer_order
 
     def broken_for_the_first(session, order, **kwargs):
         if order.number == first:
             raise RuntimeError("a bug with this one order")
         return real_offer(session, order, **kwargs)
 
-    monkeypatch.setattr("orders.dispatch.offer_order", broken_for_the_first)
+    monkeypatch.setattr("domain.delivery.dispatch.offer_order", broken_for_the_first)
     assert "Dispatch: 0 offered, 1 offered again" in run_worker(dispatch_app)
     assert order_row(db, second).offer_round == 2
     assert order_row(db, first).offer_round == 1  # tried again on the next pass
@@ -580,7 +580,7 @@ def test_a_returning_customer_hears_where_the_order_is_first(settings, make_app,
 
 
 def test_a_spoken_address_is_a_link_in_the_job_and_never_in_the_offer(couriers: Phones, app):
-    from orders import OrderLineRequest, OrderRules, place_order
+    from domain.orders import OrderLineRequest, OrderRules, place_order
 
     recording = "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1"
     with app.extensions["telepasar_db"].unit_of_work() as session:
@@ -606,8 +606,8 @@ def test_an_unassigned_orders_number_is_not_given_to_a_new_order(
     couriers: Phones, db: Session, monkeypatch
 ):
     """Staff may still reopen an unassigned order: its number stays its own."""
-    from orders import service
-    from orders.dispatch import reoffer
+    from domain.delivery.dispatch import reoffer
+    from domain.orders import service
 
     first = couriers.order_by_sms(CUSTOMER)
     db.rollback()

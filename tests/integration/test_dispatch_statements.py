@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from orders import OrderLineRequest, OrderRules, place_order
-from orders.dispatch import accept, set_available
-from orders.register import register_courier
-from storage import queries
+from domain.delivery import queries as delivery_queries
+from domain.delivery.dispatch import accept, set_available
+from domain.office.register import register_courier
+from domain.orders import OrderLineRequest, OrderRules, place_order
 from storage.models import Item, Offer, OutboundMessage
 
 CUSTOMER = "+6281234567890"
@@ -108,10 +108,14 @@ def test_siap_costs_the_same_with_1_or_50_open_offers(app):
     now = app.config["TELEPASAR_CLOCK"]()
 
     def back_at_work(session: Session) -> int:
-        return set_available(session, queries.courier_by_phone(session, latecomer), True, now=now)
+        return set_available(
+            session, delivery_queries.courier_by_phone(session, latecomer), True, now=now
+        )
 
     def resting(session: Session) -> int:
-        return set_available(session, queries.courier_by_phone(session, latecomer), False, now=now)
+        return set_available(
+            session, delivery_queries.courier_by_phone(session, latecomer), False, now=now
+        )
 
     statements_of(app, resting)
     place(app, phone="+6281255500000")
@@ -129,7 +133,9 @@ def test_ya_costs_the_same_however_many_others_had_the_offer(app):
 
     def ya(phone: str, number: str) -> int:
         def work(session: Session) -> object:
-            return accept(session, queries.courier_by_phone(session, phone), number, now=now)
+            return accept(
+                session, delivery_queries.courier_by_phone(session, phone), number, now=now
+            )
 
         return statements_of(app, work)
 

@@ -12,8 +12,8 @@ from alembic import command
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from domain.messaging.outbox import enqueue_sms
 from gateway import create_app
-from orders.outbox import enqueue_sms
 from settings import Settings
 from storage.db import alembic_config, head_revision, make_engine
 from storage.models import OutboundMessage

@@ -52,7 +52,7 @@ def test_a_body_over_64_kb_is_refused_before_it_is_read(client):
 
 def test_xml_text_keeps_what_xml_allows_and_drops_the_rest():
     """What both voice providers' XML and TwiML run every spoken or echoed text through."""
-    from gateway.edge import xml_text
+    from providers.edge import xml_text
 
     every_control = "".join(chr(code) for code in range(32)) + "\ud800\ufffe\uffff"
     kept = xml_text(f"Ni Made{every_control} Sari 🌶️ Rp15.000 <&>")

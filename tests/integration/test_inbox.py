@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway import sms as gateway_sms
-from orders.outbox import OutboxPolicy, SentMessage, deliver_due, enqueue_sms
+from domain.messaging.outbox import OutboxPolicy, SentMessage, deliver_due, enqueue_sms
+from providers import sms as provider_sms
 from storage.models import DeliveryReport, InboundMessage, OutboundMessage
 from tests.db_faults import write_lock_held
 
@@ -83,16 +83,16 @@ def test_an_sms_that_cannot_be_stored_gets_503_and_its_retry_is_handled_once(
 def test_a_stored_sms_whose_handling_failed_is_handled_by_the_worker_once(
     app, client, clock, db: Session, monkeypatch
 ):
-    real_handle = gateway_sms.handle_inbound
+    real_handle = provider_sms.handle_inbound
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug while handling")
 
-    monkeypatch.setattr(gateway_sms, "handle_inbound", broken)
+    monkeypatch.setattr(provider_sms, "handle_inbound", broken)
     response = twilio_post(client, "PASAR", "SM" + "2" * 32)
     assert response.status_code == 200  # stored: Twilio must not send it again
     assert ET.fromstring(response.data).findall("Message") == []  # nothing to say yet
-    monkeypatch.setattr(gateway_sms, "handle_inbound", real_handle)
+    monkeypatch.setattr(provider_sms, "handle_inbound", real_handle)
     assert db.scalars(select(InboundMessage.state)).one() == "pending"
     # Twilio's retry while it is still pending: 503, so that Twilio asks once more later
     # rather than take an empty answer for the reply.
@@ -114,10 +114,10 @@ def test_a_stored_sms_whose_handling_failed_is_handled_by_the_worker_once(
 def test_the_worker_does_not_answer_what_twilio_answers_itself(
     app, client, clock, db: Session, monkeypatch
 ):
-    real_handle = gateway_sms.handle_inbound
-    monkeypatch.setattr(gateway_sms, "handle_inbound", lambda *a, **k: 1 / 0)
+    real_handle = provider_sms.handle_inbound
+    monkeypatch.setattr(provider_sms, "handle_inbound", lambda *a, **k: 1 / 0)
     twilio_post(client, "STOP", "SM" + "3" * 32)
-    monkeypatch.setattr(gateway_sms, "handle_inbound", real_handle)
+    monkeypatch.setattr(provider_sms, "handle_inbound", real_handle)
     clock.now += dt.timedelta(seconds=30)
 
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
@@ -132,7 +132,7 @@ def test_the_worker_does_not_answer_what_twilio_answers_itself(
 def test_an_sms_that_fails_every_time_is_given_up_and_said_so(
     app, client, clock, db: Session, monkeypatch
 ):
-    monkeypatch.setattr(gateway_sms, "handle_inbound", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(provider_sms, "handle_inbound", lambda *a, **k: 1 / 0)
     android_post(client, "PASAR", "evt-9")
     import conversations.sms_commands
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from orders.glance import glance, local_day_start
+from domain.office.figures import glance, local_day_start
 from settings import DEFAULT_TIMEZONE
 from storage.models import Market, Order
 from tests.conftest import MARKET_CLOSED
@@ -71,6 +71,6 @@ def test_an_order_placed_at_night_is_timed_from_the_opening(app, clock, db: Sess
 
 
 def test_quiet_hours_default_to_the_one_zone(settings):
-    from orders.callbacks import QuietHours
+    from domain.messaging.callbacks import QuietHours
 
     assert QuietHours.parse(replace(settings).callback_quiet_hours).timezone == DEFAULT_TIMEZONE

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.simulator.webhooks import AppTransport, Webhooks, new_id
-from orders.phones import in_region
+from domain.phones import in_region
+from simulator.webhooks import AppTransport, Webhooks, new_id
 from storage.models import MissedRing, OutboundCall, OutboundMessage
 from tests.conftest import MARKET_OPEN
 from tests.db_faults import write_lock_held
@@ -98,7 +98,7 @@ def test_rings_all_night_make_one_how_to_sms_in_the_morning(app, hooks, db, cloc
 
 
 def test_a_call_back_answered_before_it_is_recorded_ringing_counts(app, hooks, db, clock):
-    from orders.callbacks import call_ended
+    from domain.messaging.callbacks import call_ended
 
     Phones(app).order_by_sms(CUSTOMER, lines="B04 2")
     ring(hooks, "twilio", CUSTOMER)

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from gateway.senders import LogSender
-from gateway.simulator.phone import Call
-from gateway.simulator.voice_markup import READERS
-from gateway.simulator.webhooks import AppTransport, Webhooks, new_id, path_of
 from gateway.worker import Worker
+from providers.senders import LogSender
+from simulator.phone import Call
+from simulator.voice_markup import READERS
+from simulator.webhooks import AppTransport, Webhooks, new_id, path_of
 from storage.models import Order, OutboundCall, OutboundMessage
 from tests.conftest import MARKET_OPEN, FakeClock
 from tests.db_faults import write_lock_held
@@ -303,7 +303,7 @@ def test_two_rings_at_the_same_moment_still_make_one_call_back(
 ):
     """The second ring's look-up misses the first (as when both arrive together): the unique
     index of waiting call backs refuses the second row, and the ring is counted instead."""
-    from orders import callbacks
+    from domain.messaging import callbacks
 
     ring(hooks, "twilio", CUSTOMER)
     looked_up = callbacks._merged
@@ -319,7 +319,7 @@ def test_two_rings_at_the_same_moment_still_make_one_call_back(
 
 
 def test_without_a_provider_account_call_backs_are_printed_while_sms_are(settings):
-    from gateway.senders import LogCaller, make_callers
+    from providers.senders import LogCaller, make_callers
 
     printed = make_callers(settings)  # SMS_PROVIDER=log, no provider account
     assert set(printed) == {"twilio", "africastalking"}

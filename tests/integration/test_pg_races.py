@@ -16,10 +16,16 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from orders.dispatch import cancel_by_staff, release, sweep
-from orders.outbox import OutboxPolicy, SentMessage, deliver_due, enqueue_sms, record_delivery
-from orders.rules import DispatchPolicy
-from storage import queries
+from domain.delivery import queries as delivery_queries
+from domain.delivery.dispatch import cancel_by_staff, release, sweep
+from domain.delivery.policy import DispatchPolicy
+from domain.messaging.outbox import (
+    OutboxPolicy,
+    SentMessage,
+    deliver_due,
+    enqueue_sms,
+    record_delivery,
+)
 from storage.models import Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED
 from tests.sms_phones import Phones
@@ -80,7 +86,9 @@ def test_a_staff_cancel_racing_a_ya_tells_the_courier_and_the_trader(
     order_id = order_of(db, number).id
 
     def staff_cancel(session: Session) -> bool:
-        return cancel_by_staff(session, queries.order_for_dispatch(session, order_id), now=clock())
+        return cancel_by_staff(
+            session, delivery_queries.order_for_dispatch(session, order_id), now=clock()
+        )
 
     with Paused(database, ORDER_UPDATE, staff_cancel) as cancel:
         phones.send(MADE, f"YA {number}")  # wins the order and commits meanwhile
@@ -99,7 +107,7 @@ def test_a_staff_cancel_racing_a_ya_tells_the_courier_and_the_trader(
 def test_a_stale_batal_never_releases_the_job_another_courier_won(app, database, phones, clock, db):
     number = phones.order_by_sms(CUSTOMER, lines="B04 1")
     phones.send(MADE, f"YA {number}")
-    made = queries.courier_by_phone(db, MADE)
+    made = delivery_queries.courier_by_phone(db, MADE)
 
     def stale_batal(session: Session):
         return release(session, session.merge(made), number, now=clock())
@@ -112,7 +120,7 @@ def test_a_stale_batal_never_releases_the_job_another_courier_won(app, database,
 
     order = order_of(db, number)
     assert order.state == "assigned"
-    assert order.courier_id == queries.courier_by_phone(db, KETUT).id
+    assert order.courier_id == delivery_queries.courier_by_phone(db, KETUT).id
     assert answer.key == "dispatch.reply.not_yours"
 
 

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orders import (
+from domain.office.register import register_courier
+from domain.orders import (
     EmptyOrder,
     ItemUnavailable,
     MixedMarkets,
@@ -20,7 +21,6 @@ from orders import (
     place_order,
     quote,
 )
-from orders.register import register_courier
 from storage.models import Customer, Item, Market, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 
@@ -167,11 +167,11 @@ def test_an_order_outside_hours_is_for_the_next_opening(db: Session):
 
 def test_a_number_taken_meanwhile_by_another_process_is_drawn_again(db: Session, monkeypatch):
     draws = iter([4821, 4821, 1234])
-    monkeypatch.setattr("orders.service.secrets.randbelow", lambda n: next(draws) - 1000)
+    monkeypatch.setattr("domain.orders.service.secrets.randbelow", lambda n: next(draws) - 1000)
     first = order(db, ("B01", 1), phone="+6281200000001")
     # Another web process took 4821 between our check and our insert: the partial unique
     # index refuses it, the savepoint rolls back, and a new number is drawn.
-    monkeypatch.setattr("orders.service.queries.open_order_numbers", lambda session: set())
+    monkeypatch.setattr("domain.orders.service.queries.open_order_numbers", lambda session: set())
     second = order(db, ("B01", 2), phone="+6281200000002")
     db.commit()
     assert (first.number, second.number) == ("4821", "1234")
@@ -181,7 +181,7 @@ def test_a_number_taken_meanwhile_by_another_process_is_drawn_again(db: Session,
 
 
 def test_a_finished_order_frees_its_number(db: Session, monkeypatch):
-    monkeypatch.setattr("orders.service.secrets.randbelow", lambda n: 4821 - 1000)
+    monkeypatch.setattr("domain.orders.service.secrets.randbelow", lambda n: 4821 - 1000)
     first = order(db, ("B01", 1))
     db.get(Order, first.order_id).state = "delivered"
     assert order(db, ("B01", 1)).number == "4821"

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import event, text
 
-from gateway.senders import LogSender
 from gateway.worker import Worker
+from providers.senders import LogSender
 from tests.integration.test_console import logged_in
 from tests.sms_phones import Phones
 

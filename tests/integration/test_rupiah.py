@@ -14,9 +14,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from domain.office.catalog_csv import ITEM_COLUMNS, read_items
+from domain.orders.rules import MIN_ITEM_PRICE, OrderRules
 from menus.keywords import parse
-from orders.catalog_csv import ITEM_COLUMNS, read_items
-from orders.rules import MIN_ITEM_PRICE, OrderRules
 from storage.models import Item
 from tests.integration.test_console import logged_in, token
 from tests.integration.test_webhook_fuzz import FUZZ

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_catalog
+from domain.orders.rules import OrderRules
 from menus import engine
 from menus.catalog import Caller
 from menus.engine import Context
 from menus.screen import USSD, Screen
 from menus.state import CartLine, MenuState
-from orders.rules import OrderRules
 from tests.conftest import MARKET_CLOSED, MARKET_OPEN
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES

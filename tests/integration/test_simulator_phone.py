@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.simulator.phone import Call, GatewayRefused, UssdSession, received, send_sms
-from gateway.simulator.webhooks import AppTransport, Webhooks
+from simulator.phone import Call, GatewayRefused, UssdSession, send_sms
+from simulator.webhooks import AppTransport, Webhooks
+from simulator.window import received
 from storage.models import Order
 
 pytestmark = pytest.mark.usefixtures("courier_on_duty")

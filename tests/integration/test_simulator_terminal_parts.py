@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.simulator.sound import Speaker
-from gateway.simulator.texts import TEXTS
-from gateway.simulator.voice_markup import Prompt, read_twiml
 from settings import Settings
+from simulator.sound import Speaker
+from simulator.texts import TEXTS
+from simulator.voice_markup import Prompt, read_twiml
 
 WIDTH = 80
 

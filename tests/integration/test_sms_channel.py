@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from orders.outbox import enqueue_sms
+from domain.messaging.outbox import enqueue_sms
 from storage.models import Customer, InboundMessage, Order, OutboundMessage
 from tests.conftest import FakeClock
 from voice_prompts.gsm7 import count_segments

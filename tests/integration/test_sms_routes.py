@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
-from orders.outbox import enqueue_sms
+from domain.messaging.outbox import enqueue_sms
 from storage.models import Order, OutboundMessage
 from tests import fake_providers as fp
 from tests.conftest import MARKET_OPEN

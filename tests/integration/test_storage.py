@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway import create_app
-from gateway.logs import FORMAT, RedactingFormatter
 from settings import Settings
 from storage.db import make_engine
 from storage.demo_catalog import DEMO_MARKETS
 from storage.models import Base, Customer, Item, Market, Vendor
 from tests.conftest import MARKET_OPEN
+from web.logs import FORMAT, RedactingFormatter
 
 UNITS = {"kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor", "buah", "sisir"}
 

@@ -279,7 +279,7 @@ def test_a_recorded_prompt_is_played_instead_of_speech(voice_client, tmp_path, m
     recordings = tmp_path / "audio"
     (recordings / "id").mkdir(parents=True)
     (recordings / "id" / "market.title.mp3").write_bytes(b"ID3 a person saying Pilih pasar")
-    monkeypatch.setattr("gateway.voice.RECORDINGS_DIR", recordings)
+    monkeypatch.setattr("providers.voice.RECORDINGS_DIR", recordings)
     call = TwilioCall(voice_client)
     call.start()
     call.press("1")

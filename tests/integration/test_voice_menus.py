@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import VoiceReply
-from gateway.voice import utterances
+from domain.orders.rules import OrderRules
 from menus import engine
 from menus.engine import Context
 from menus.screen import VOICE, Screen
 from menus.state import MenuState
-from orders.rules import OrderRules
+from providers.voice import utterances
 from tests.conftest import MARKET_CLOSED
 from tests.menu_walk import callers, walk
 from voice_prompts import LANGUAGES, default_catalog

@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from twilio.request_validator import RequestValidator
 
-from gateway.edge import storable
+from providers.edge import storable
 from storage.models import InboundMessage, Order, OutboundMessage
 from tests import fake_providers as fp
 from tests.provider_sms import ANDROID_KEY, AT_TOKEN, phone_time

@@ -9,9 +9,7 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.senders import LogSender
-from gateway.twilio_sms import TwilioSender
-from orders.outbox import (
+from domain.messaging.outbox import (
     BACKOFF_SECONDS,
     OutboxPolicy,
     SendError,
@@ -21,6 +19,8 @@ from orders.outbox import (
     enqueue_sms,
     record_outcome,
 )
+from providers.senders import LogSender
+from providers.twilio_sms import TwilioSender
 from storage.models import OutboundMessage
 from tests import fake_providers
 from tests.ussd import UssdSession
@@ -231,9 +231,9 @@ def test_the_log_senders_ids_are_unique_across_restarts():
 def test_every_sms_provider_setting_has_a_sender(settings):
     from dataclasses import replace
 
-    from gateway.africastalking_sms import AfricasTalkingSender
-    from gateway.android_sms import AndroidSender
-    from gateway.senders import make_sender
+    from providers.africastalking_sms import AfricasTalkingSender
+    from providers.android_sms import AndroidSender
+    from providers.senders import make_sender
     from settings import SMS_PROVIDERS
 
     configured = replace(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from orders.outbox import enqueue_sms
+from domain.messaging.outbox import enqueue_sms
 from settings import Settings
 from storage.clock import system_clock
 from storage.db import make_engine, make_session_factory, session_scope

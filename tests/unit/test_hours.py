@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from orders.hours import next_opening
+from domain.hours import next_opening
 
 WITA = dt.timezone(dt.timedelta(hours=8))
 OPENS, CLOSES = dt.time(6, 0), dt.time(14, 0)

@@ -1,4 +1,4 @@
-"""The order rules, defined once in orders/rules.py and asked by every channel."""
+"""The order rules, defined once in domain/orders/rules.py and asked by every channel."""
 
 from __future__ import annotations
 
@@ -6,10 +6,16 @@ from dataclasses import replace
 
 import pytest
 
+from domain.orders.errors import (
+    BadQuantity,
+    EmptyOrder,
+    ItemUnavailable,
+    MixedMarkets,
+    OrderTooLarge,
+)
+from domain.orders.rules import Goods, OrderRules
 from menus import engine
 from menus.state import CartLine, MenuState
-from orders.errors import BadQuantity, EmptyOrder, ItemUnavailable, MixedMarkets, OrderTooLarge
-from orders.rules import Goods, OrderRules
 from tests.factories import make_context
 
 TOMATO = Goods(market_id=1, price=14_000, available=True, name="Tomat")

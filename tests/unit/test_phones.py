@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orders.errors import InvalidPhone
-from orders.phones import friendly_phone, mask_phone, normalize_phone
+from domain.phones import InvalidPhone, friendly_phone, mask_phone, normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -170,7 +170,7 @@ def test_no_text_says_a_word_twice_in_a_row(lang):
 
 
 def test_no_console_text_says_a_word_twice_in_a_row():
-    from gateway.console.texts import TEXTS
+    from console.texts import TEXTS
 
     doubled = [
         (lang, key, text)

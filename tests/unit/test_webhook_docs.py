@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway import (
+from providers import (
     africastalking_sms,
     africastalking_ussd,
     africastalking_voice,
@@ -12,7 +12,7 @@ from gateway import (
     twilio_sms,
     twilio_voice,
 )
-from gateway.edge import Field
+from providers.edge import Field
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "WEBHOOKS.md"
 CHECKED = {

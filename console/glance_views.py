@@ -1,0 +1,39 @@
+"""Today at a glance: figures for today and the last seven days, charts drawn as inline SVG."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask.typing import ResponseReturnValue
+
+from console import blueprint
+from console.views import LogoutForm
+from domain.office.figures import glance, local_day_start, orders_per_day
+from web.current import current_database, current_time
+
+BAR_HEIGHT = 100  # the tallest bar of a chart, in SVG units
+
+
+@blueprint.get("/glance")
+def today() -> ResponseReturnValue:
+    now = current_time()
+    with current_database().readers() as session:
+        today = glance(session, local_day_start(now), now)
+        week = glance(session, local_day_start(now, 6), now)
+        days = orders_per_day(session, now)
+    return render_template(
+        "console/glance.html",
+        today=today,
+        week=week,
+        day_bars=bars([(day.strftime("%d/%m"), count) for day, count in days]),
+        market_bars=bars(week.per_market),
+        logout_form=LogoutForm(),
+    )
+
+
+def bars(values: list[tuple[str, int]]) -> list[dict]:
+    """Bars for an SVG chart: a label, a value and a height scaled to the tallest."""
+    tallest = max((value for _, value in values), default=0) or 1
+    return [
+        {"label": label, "value": value, "height": round(BAR_HEIGHT * value / tallest)}
+        for label, value in values
+    ]

@@ -1,0 +1,254 @@
+"""The register of traders and items as CSV: export, and an import that is all or nothing.
+
+An import is read and checked first (`read_traders`, `read_items`): every row gets its
+line number, what it would do (`add` or `change`) and what is wrong with it. Only a file
+with no wrong row is applied (`apply_traders`, `apply_items`), in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from domain.orders.rules import MIN_ITEM_PRICE, OrderRules
+from domain.phones import InvalidPhone, normalize_phone
+from storage.models import Item, Market, Vendor
+from voice_prompts import parse_rupiah
+
+TRADER_COLUMNS = ("code", "market", "name", "category", "phone")
+ITEM_COLUMNS = ("code", "trader", "name", "name_en", "unit", "price", "available")
+UNITS = ("kg", "ons", "ikat", "butir", "bungkus", "liter", "ekor", "buah", "sisir")
+CATEGORIES = (
+    "sayur", "buah", "daging", "ikan", "bumbu", "sembako", "banten", "jajan", "warung", "toko",
+)  # fmt: skip
+TRADER_CODE = re.compile(r"^[A-Z]{2}\d{1,2}$")
+ITEM_CODE = re.compile(r"^[A-Z]\d{2}$")
+YES = {"1", "ya", "yes", "true", "ada"}
+NO = {"0", "tidak", "no", "false", "habis"}
+MAX_ROWS = 5000
+
+
+@dataclass
+class Row:
+    """One row of an imported file: its line, its values, what it does, what is wrong."""
+
+    line: int
+    values: dict[str, str]
+    action: str = "add"  # add | change
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Checked:
+    """A whole file, read and checked."""
+
+    rows: list[Row]
+    problem: str | None = None  # wrong with the file as a whole (columns, size)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not any(row.errors for row in self.rows)
+
+
+def export_traders(session: Session) -> str:
+    rows = session.scalars(
+        select(Vendor).join(Vendor.market).order_by(Market.position, Vendor.code)
+    )
+    return _csv(
+        TRADER_COLUMNS,
+        ((v.code, v.market.code, v.name, v.category, v.phone or "") for v in rows),
+    )
+
+
+def export_items(session: Session) -> str:
+    rows = session.scalars(select(Item).join(Item.vendor).order_by(Item.code))
+    return _csv(
+        ITEM_COLUMNS,
+        (
+            (
+                i.code,
+                i.vendor.code,
+                i.name,
+                i.name_en,
+                i.unit,
+                str(i.price),
+                "ya" if i.available else "tidak",
+            )
+            for i in rows
+        ),
+    )
+
+
+def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
+    checked = _read_coded(session, text, TRADER_COLUMNS, Vendor, TRADER_CODE, "AB1")
+    markets = {m.code: m for m in session.scalars(select(Market))}
+    for row in checked.rows:
+        v = row.values
+        v["market"] = v["market"].upper()
+        if v["market"] not in markets:
+            row.errors.append(f"market {v['market']!r} is not one of {', '.join(sorted(markets))}")
+        _check_name(row, "name", 80)
+        if v["category"] not in CATEGORIES:
+            row.errors.append(f"category {v['category']!r}: one of {', '.join(CATEGORIES)}")
+        if v["phone"]:
+            try:
+                v["phone"] = normalize_phone(v["phone"], region)
+            except InvalidPhone:
+                row.errors.append(f"phone {v['phone']!r} is not a phone number")
+    return checked
+
+
+def read_items(session: Session, text: str, *, rules: OrderRules) -> Checked:
+    checked = _read_coded(session, text, ITEM_COLUMNS, Item, ITEM_CODE, "B04")
+    traders = set(session.scalars(select(Vendor.code)))
+    for row in checked.rows:
+        v = row.values
+        v["trader"] = v["trader"].upper()
+        if v["trader"] not in traders:
+            row.errors.append(f"trader {v['trader']!r} is not registered")
+        _check_name(row, "name", 60)
+        _check_name(row, "name_en", 60)
+        if v["unit"] not in UNITS:
+            row.errors.append(f"unit {v['unit']!r}: one of {', '.join(UNITS)}")
+        price = parse_rupiah(v["price"])
+        if price is None or not rules.price_ok(price):
+            row.errors.append(
+                f"price {v['price']!r}: whole rupiah, {MIN_ITEM_PRICE} to {rules.goods_cap}"
+            )
+        else:
+            v["price"] = str(price)
+        if v["available"].lower() not in YES | NO:
+            row.errors.append(f"available {v['available']!r}: ya or tidak")
+    return checked
+
+
+def apply_traders(session: Session, checked: Checked) -> int:
+    """Add or change every trader of a checked file; the caller's transaction holds it all."""
+    assert checked.ok, "only a file with no wrong row is applied"
+    markets = {m.code: m for m in session.scalars(select(Market))}
+    vendors = {v.code: v for v in session.scalars(select(Vendor))}
+    for row in checked.rows:
+        v = row.values
+        vendor = vendors.get(v["code"]) or Vendor(code=v["code"])
+        vendor.market_id = markets[v["market"]].id
+        vendor.name, vendor.category, vendor.phone = v["name"], v["category"], v["phone"] or None
+        session.add(vendor)
+    return len(checked.rows)
+
+
+def apply_items(session: Session, checked: Checked) -> int:
+    """Add or change every item of a checked file; the caller's transaction holds it all."""
+    assert checked.ok, "only a file with no wrong row is applied"
+    vendors = {v.code: v for v in session.scalars(select(Vendor))}
+    items = {i.code: i for i in session.scalars(select(Item))}
+    for row in checked.rows:
+        v = row.values
+        item = items.get(v["code"]) or Item(code=v["code"])
+        item.vendor_id = vendors[v["trader"]].id
+        item.name, item.name_en, item.unit = v["name"], v["name_en"], v["unit"]
+        item.price, item.available = int(v["price"]), v["available"].lower() in YES
+        session.add(item)
+    return len(checked.rows)
+
+
+def _read(text: str, columns: tuple[str, ...]) -> Checked:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in columns if name not in header]
+    if missing:
+        return Checked(
+            [],
+            f"the first line must name the columns {', '.join(columns)}; "
+            f"missing: {', '.join(missing)}",
+        )
+    rows = []
+    for number, record in enumerate(reader, start=2):
+        if number - 1 > MAX_ROWS:
+            return Checked(rows, f"at most {MAX_ROWS} rows in one file")
+        values = {
+            name.strip().lower(): _plain((value or "").strip())
+            for name, value in record.items()
+            if name is not None
+        }
+        rows.append(Row(number, {name: values.get(name, "") for name in columns}))
+    if not rows:
+        return Checked([], "the file has no rows under its header")
+    return Checked(rows)
+
+
+def _read_coded(
+    session: Session,
+    text: str,
+    columns: tuple[str, ...],
+    model: type[Vendor] | type[Item],
+    shape: re.Pattern[str],
+    example: str,
+) -> Checked:
+    """The rows of a file of traders or items, each code checked (its shape, once in the
+    file) and each row marked a change of a registered code or an addition."""
+    checked = _read(text, columns)
+    existing = set(session.scalars(select(model.code)))
+    seen: set[str] = set()
+    for row in checked.rows:
+        code = row.values["code"] = row.values["code"].upper()
+        if not shape.match(code):
+            row.errors.append(f"code {code!r} is not like {example}")
+        if code in seen:
+            row.errors.append(f"code {code} is twice in the file")
+        seen.add(code)
+        row.action = "change" if code in existing else "add"
+    return checked
+
+
+def _check_name(row: Row, column: str, longest: int) -> None:
+    if not 1 <= len(row.values[column]) <= longest:
+        row.errors.append(f"{column} must be 1 to {longest} characters")
+
+
+# A cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+62...`, `-1`, `@SUM`):
+# exported behind a `'`, which spreadsheets show as text, and read back without it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_cell(value: str) -> str:
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def _plain(value: str) -> str:
+    """A cell as exported by `_safe_cell`, read back as it was."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
+def _csv(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    """A register file, every cell safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(tuple(_safe_cell(cell) for cell in row) for row in rows)
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of register file: its columns, and how it is exported and applied."""
+
+    columns: tuple[str, ...]
+    export: Callable[[Session], str]
+    apply: Callable[[Session, Checked], int]
+
+
+KINDS = {
+    "traders": Kind(TRADER_COLUMNS, export_traders, apply_traders),
+    "items": Kind(ITEM_COLUMNS, export_items, apply_items),
+}
+
+
+def one_row(columns: tuple[str, ...], values: dict[str, str]) -> str:
+    """A file of one row (a trader or an item added by hand, checked as an import is)."""
+    return _csv(columns, [tuple(values.get(name, "") for name in columns)])

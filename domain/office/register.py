@@ -1,0 +1,121 @@
+"""The register of couriers and traders' phones (the CLI now, the console later)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domain.delivery import queries as delivery_queries
+from domain.phones import friendly_phone, normalize_phone
+from storage.models import Courier, Market, Vendor
+from voice_prompts import LANGUAGES
+
+
+class RegisterError(ValueError):
+    """What was asked cannot be registered; the message says why, for the person typing."""
+
+
+def register_courier(
+    session: Session,
+    *,
+    phone: str,
+    name: str,
+    market: str,
+    language: str = "id",
+    region: str = "ID",
+    now: dt.datetime,
+) -> Courier:
+    """Register a courier (not yet available: they send SIAP when they start work)."""
+    e164 = normalize_phone(phone, region)
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise RegisterError("a courier needs a name (at most 80 characters)")
+    if language not in LANGUAGES:
+        raise RegisterError(f"language {language!r}: choose one of {', '.join(LANGUAGES)}")
+    home = find_market(session, market)
+    existing = delivery_queries.courier_by_phone(session, e164)
+    if existing is not None:
+        raise RegisterError(
+            f"{friendly_phone(e164)} is registered already, as {existing.name} "
+            f"({existing.market.name})"
+        )
+    courier = Courier(
+        phone=e164,
+        name=name,
+        market_id=home.id,
+        language=language,
+        available=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(courier)
+    session.flush()
+    return courier
+
+
+def set_trader_phone(session: Session, *, trader: str, phone: str, region: str = "ID") -> Vendor:
+    """Give a trader (by stall code) the number they text from."""
+    vendor = session.scalar(select(Vendor).where(func.upper(Vendor.code) == trader.strip().upper()))
+    if vendor is None:
+        raise RegisterError(f"no trader with the code {trader!r}")
+    vendor.phone = normalize_phone(phone, region)
+    return vendor
+
+
+def find_market(session: Session, market: str) -> Market:
+    """A market by its code (`AB`) or by (part of) its name (`Subagan`)."""
+    wanted = market.strip()
+    if not wanted:
+        raise RegisterError("name a market by its code or its name")
+    by_code = session.scalar(select(Market).where(func.upper(Market.code) == wanted.upper()))
+    if by_code is not None:
+        return by_code
+    found = session.scalars(
+        select(Market).where(func.lower(Market.name).contains(wanted.lower()))
+    ).all()
+    if len(found) != 1:
+        known = ", ".join(f"{m.code} ({m.name})" for m in session.scalars(select(Market)))
+        many = "more than one market" if found else "no market"
+        raise RegisterError(f"{many} matches {market!r}; the markets are: {known}")
+    return found[0]
+
+
+MARKET_CODE = re.compile(r"^[A-Z]{2}$")
+
+
+def add_market(
+    session: Session,
+    *,
+    code: str,
+    name: str,
+    opens_at: dt.time,
+    closes_at: dt.time,
+    delivery_fee: int,
+) -> Market:
+    """A new market (or group of shops) that orders can come from."""
+    code = code.strip().upper()
+    name = " ".join(name.split())
+    if not MARKET_CODE.match(code):
+        raise RegisterError("a market code is two letters, like AB")
+    if session.scalar(select(Market).where(Market.code == code)) is not None:
+        raise RegisterError(f"the market code {code} is taken")
+    if not 1 <= len(name) <= 80:
+        raise RegisterError("a market needs a name (at most 80 characters)")
+    if not opens_at < closes_at:
+        raise RegisterError("a market opens before it closes")
+    if not 0 <= delivery_fee <= 100_000:
+        raise RegisterError("a delivery fee is 0 to Rp100.000")
+    position = (session.scalar(select(func.max(Market.position))) or 0) + 1
+    market = Market(
+        code=code,
+        name=name,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        delivery_fee=delivery_fee,
+        position=position,
+    )
+    session.add(market)
+    return market

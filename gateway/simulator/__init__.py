@@ -1,7 +1,0 @@
-"""The phone simulator: a phone that talks to the gateway as the providers do.
-
-`webhooks.py` builds each provider's requests (signed, with tokens), `voice_markup.py` reads
-voice replies as a caller hears them, `phone.py` keeps a USSD session, a call and an SMS
-thread, `terminal.py` is `flask --app gateway phone`; the console's Simulator page
-(`gateway/console/simulator_views.py`) drives the same phone from a browser.
-"""
