@@ -58,6 +58,11 @@ class Settings:
     android_webhook_key: str = ""
     call_center_number: str = ""
     courier_offer_seconds: int = 300
+    # The office's share of each delivery fee, in percent (rounded down to the rupiah).
+    courier_commission_percent: int = 0
+    # What one SMS segment costs, for today at a glance: `350` for every provider, or per
+    # provider, `twilio=1100,africastalking=350,android=0`. Unset: the spend is not shown.
+    sms_price_rupiah: str = ""
     default_language: str = "id"
     phone_region: str = "ID"
     order_goods_cap: int = 300_000
@@ -110,6 +115,9 @@ class Settings:
                 raise SettingsError(f"{name.upper()} must be a positive number of seconds")
         if self.callback_ring_timeout_seconds < 60:
             raise SettingsError("CALLBACK_RING_TIMEOUT_SECONDS must be at least 60 seconds")
+        if not 0 <= self.courier_commission_percent <= 100:
+            raise SettingsError("COURIER_COMMISSION_PERCENT must be a whole percent from 0 to 100")
+        self.sms_prices  # noqa: B018 (a bad SMS_PRICE_RUPIAH is refused at start)
         if self.missed_call_hourly_cap < 0:
             raise SettingsError("MISSED_CALL_HOURLY_CAP must be 0 or more")
         if not 0 <= self.trusted_proxies <= 5:
@@ -135,6 +143,26 @@ class Settings:
                 continue
             values[field.name] = _convert(field.name, field.type, raw.strip())
         return cls(**values)
+
+    @property
+    def sms_prices(self) -> dict[str, int]:
+        """Rupiah per SMS segment for each provider SMS_PRICE_RUPIAH names ({} when unset)."""
+        raw = self.sms_price_rupiah.replace(" ", "")
+        if not raw:
+            return {}
+        if raw.isdigit():
+            return dict.fromkeys(SMS_PROVIDERS, int(raw))
+        prices = {}
+        for part in raw.split(","):
+            provider, _, price = part.partition("=")
+            if provider not in SMS_PROVIDERS or not price.isdigit():
+                raise SettingsError(
+                    f"SMS_PRICE_RUPIAH={self.sms_price_rupiah!r}: write one price (350) or "
+                    f"one per provider (twilio=1100,africastalking=350); providers: "
+                    f"{', '.join(SMS_PROVIDERS)}"
+                )
+            prices[provider] = int(price)
+        return prices
 
     @property
     def serves_https(self) -> bool:

@@ -453,6 +453,8 @@ COMMANDS: dict[str, Callable[[SmsContext, Parsed], str | None]] = {
     "rest": sms_couriers.rest,
     "pickup": sms_couriers.pickup,
     "delivered": sms_couriers.delivered,
+    "failed": sms_couriers.failed,
+    "books": sms_couriers.books,
     "sold_out": sms_couriers.trader_item,
     "back_in_stock": _back_in_stock,
     "price": sms_couriers.trader_item,

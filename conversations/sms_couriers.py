@@ -1,4 +1,5 @@
-"""SMS commands of couriers (SIAP, YA 4821, AMBIL, SELESAI, ...) and traders (HABIS, ADA, HARGA).
+"""SMS commands of couriers (SIAP, YA 4821, AMBIL, SELESAI, GAGAL, REKAP, ...) and traders
+(HABIS, ADA, HARGA, REKAP).
 
 One number may be a customer, a courier and a trader at once. A courier's or a trader's
 command is read as such; anything else is a customer's message (conversations.sms_commands).
@@ -7,6 +8,7 @@ A bare YA or TIDAK that could be either gets a question back, never a guess.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -14,6 +16,8 @@ from sqlalchemy.orm import Session
 from conversations.sms_context import SmsContext
 from domain.delivery import dispatch
 from domain.delivery import queries as delivery_queries
+from domain.hours import office_day
+from domain.office import books as office_books
 from domain.orders import queries as order_queries
 from domain.orders.rules import MIN_ITEM_PRICE
 from menus.keywords import Parsed
@@ -85,18 +89,78 @@ def pickup(ctx: SmsContext, parsed: Parsed) -> str:
 
 
 def delivered(ctx: SmsContext, parsed: Parsed) -> str:
-    """SELESAI <nomor>: at the door and paid."""
-    return _job_step(ctx, parsed, "SELESAI", dispatch.deliver)
+    """SELESAI <nomor>: at the door and paid (the office's commission is written with it)."""
+    percent = ctx.channel.dispatch.commission_percent
+    return _job_step(ctx, parsed, "SELESAI", dispatch.deliver, commission_percent=percent)
 
 
-def _job_step(ctx: SmsContext, parsed: Parsed, keyword: str, verb: Callable[..., Text]) -> str:
+def failed(ctx: SmsContext, parsed: Parsed) -> str:
+    """GAGAL <nomor> <alasan>: picked up, not delivered; the call center decides what next."""
+    return _job_step(
+        ctx, parsed, "GAGAL", dispatch.fail, reason=parsed.text, policy=ctx.channel.dispatch
+    )
+
+
+def _job_step(
+    ctx: SmsContext, parsed: Parsed, keyword: str, verb: Callable[..., Text], **more: object
+) -> str:
     if ctx.courier is None:
         return _couriers_only(ctx, keyword)
     if parsed.problem:
         return ctx.text("sms.reply.bad_order_number")
     return ctx.prompts.render(
-        verb(ctx.session, ctx.courier, parsed.order_number, now=ctx.now), ctx.lang
+        verb(ctx.session, ctx.courier, parsed.order_number, now=ctx.now, **more), ctx.lang
     )
+
+
+def books(ctx: SmsContext, parsed: Parsed) -> str:
+    """REKAP / REKAP KEMARIN: a courier's or a trader's figures of the day (both, for a
+    number that is both)."""
+    if ctx.courier is None and not ctx.vendors:
+        return ctx.text("dispatch.reply.books_who")
+    if parsed.problem:
+        return ctx.text("dispatch.reply.bad_day")
+    day = office_day(ctx.now) - dt.timedelta(days=parsed.days_back)
+    shown = day.strftime("%d/%m")
+    parts = []
+    if ctx.courier is not None:
+        mine = office_books.courier_day(ctx.session, ctx.courier, day)
+        if mine.balance > 0:
+            balance = Text.of("dispatch.reply.balance_owed", amount=Money(mine.balance))
+        elif mine.balance < 0:
+            balance = Text.of("dispatch.reply.balance_credit", amount=Money(-mine.balance))
+        else:
+            balance = Text.of("dispatch.reply.balance_zero")
+        parts.append(
+            ctx.text(
+                "dispatch.reply.books",
+                day=shown,
+                name=ctx.courier.name,
+                deliveries=mine.deliveries,
+                failed=mine.failed,
+                paid=Money(mine.paid_out),
+                collected=Money(mine.collected),
+                fees=Money(mine.fees),
+                commission=Money(mine.commission),
+                held_orders=mine.held_orders,
+                held=Money(mine.held_goods),
+                balance=balance,
+            )
+        )
+    if ctx.vendors:
+        stalls = office_books.trader_day(ctx.session, ctx.vendors, day)
+        parts.append(
+            ctx.text(
+                "dispatch.trader.books",
+                day=shown,
+                name=stalls.name,
+                sold=stalls.lines_sold,
+                received=Money(stalls.received),
+                returned_lines=stalls.lines_returned,
+                returned=Money(stalls.returned),
+            )
+        )
+    return " ".join(parts)
 
 
 def release(ctx: SmsContext, parsed: Parsed) -> str | None:

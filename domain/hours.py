@@ -1,9 +1,11 @@
-"""Market hours: is a market open now, and if not, when does it open next."""
+"""Market hours (is a market open now, when does it open next) and the office's days."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from settings import DEFAULT_TIMEZONE
 
 
 def next_opening(
@@ -22,3 +24,18 @@ def next_opening(
     if local_now < today_open:
         return today_open
     return today_open + dt.timedelta(days=1)
+
+
+# The office's days (the books, REKAP, today at a glance) are Karangasem's calendar days.
+OFFICE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def office_day(moment: dt.datetime) -> dt.date:
+    """The WITA calendar day a moment falls on."""
+    return moment.astimezone(OFFICE_ZONE).date()
+
+
+def office_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of a WITA day and of the next, as aware times."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=OFFICE_ZONE)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=OFFICE_ZONE)

@@ -134,6 +134,7 @@ class Worker:
         policy = OutboxPolicy(
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
+            provider=self.settings.sms_provider,
         )
         if self.settings.missed_call_enabled:
             report.calls_timed_out = time_out_ringing(self.database, self.settings, self.clock())

@@ -22,7 +22,7 @@ class Keyword:
     command: str
     words: tuple[str, ...]  # the first is the one the guide teaches
     # what follows it: "nothing", "code", "text", "lines", "order", "answer", "language",
-    # "item", "price"
+    # "item", "price", "failure", "day"
     takes: str
 
 
@@ -49,6 +49,9 @@ KEYWORDS: tuple[Keyword, ...] = (
     Keyword("rest", ("ISTIRAHAT", "OFF"), "nothing"),
     Keyword("pickup", ("AMBIL", "PICKUP"), "order"),
     Keyword("delivered", ("SELESAI", "DONE", "DELIVERED"), "order"),
+    Keyword("failed", ("GAGAL", "FAILED", "FAIL"), "failure"),
+    # Couriers and traders: the day's figures (`REKAP`, `REKAP KEMARIN`)
+    Keyword("books", ("REKAP", "RECAP", "SUMMARY"), "day"),
     # Traders, for their own items
     Keyword("sold_out", ("HABIS", "SOLDOUT"), "item"),
     Keyword("back_in_stock", ("ADA", "AVAILABLE"), "item"),
@@ -61,6 +64,9 @@ WORDS = {word: keyword for keyword in KEYWORDS for word in keyword.words}
 EXACT_ONLY = frozenset({"stop", "start"})
 TYPO_MIN_LENGTH = 4  # shorter words (YA, NO, END) must be exact: one letter is too much
 NEAR_ENOUGH = 0.5  # a suggestion shares at least half its letters with what was sent
+
+YESTERDAY_WORDS = frozenset({"KEMARIN", "KMRN", "KMARIN", "YESTERDAY", "IBI", "DIBI"})
+TODAY_WORDS = frozenset({"HARI", "INI", "HARIINI", "TODAY", "SAISINI", "JANI"})
 
 LANGUAGE_NAMES = {
     "ID": "id", "IND": "id", "INDONESIA": "id", "INDO": "id",
@@ -89,6 +95,7 @@ class Parsed:
     language: str | None = None
     amount: int | None = None  # rupiah (HARGA)
     own_order: bool = False  # `YA PESAN`: the sender's own pending order, not an offer
+    days_back: int = 0  # REKAP: today (0) or yesterday (1)
     problem: str | None = None  # "missing", "unknown_code:<TOKEN>", "bad_language", ...
     suggestion: str | None = None  # for "unknown": the keyword it most resembles
 
@@ -196,6 +203,26 @@ def _price(command: str, rest: str) -> Parsed:
     return Parsed(command, code=found.code, amount=amount)
 
 
+def _failure(command: str, rest: str) -> Parsed:
+    """`GAGAL 4821 tidak ada orang`, `GAGAL tidak ada orang`, `GAGAL`: a number, a reason."""
+    first, _, after = rest.strip(" #,-:;").partition(" ")
+    if first and first.isascii() and first.strip("#,-:;").isdigit():
+        found = _order_number(command, first)
+        return Parsed(command, order_number=found.order_number, problem=found.problem,
+                      text=after.strip(" #,-:;"))  # fmt: skip
+    return Parsed(command, text=rest.strip(" #,-:;"))
+
+
+def _day(command: str, rest: str) -> Parsed:
+    """`REKAP` (today), `REKAP KEMARIN` (yesterday)."""
+    words = {t for t in SEPARATORS.split(rest.upper()) if t}
+    if not words or words <= TODAY_WORDS:
+        return Parsed(command)
+    if words & YESTERDAY_WORDS:
+        return Parsed(command, days_back=1)
+    return Parsed(command, problem="bad_day")
+
+
 def _language(command: str, rest: str) -> Parsed:
     name = SEPARATORS.sub(" ", rest.upper()).strip()
     language = LANGUAGE_NAMES.get(name) or LANGUAGE_NAMES.get(name.split(" ")[-1] if name else "")
@@ -250,4 +277,6 @@ ARGUMENTS = {
     "language": _language,
     "item": _item,
     "price": _price,
+    "failure": _failure,
+    "day": _day,
 }

@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -36,13 +38,19 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Order states (docs/RULES.md): placed -> offered -> assigned -> picked_up -> delivered, plus
-# cancelled and unassigned. An order is open until it is delivered, cancelled or unassigned.
+# Order states (docs/RULES.md, docs/DISPATCH.md): placed -> offered -> assigned -> picked_up
+# -> delivered, plus cancelled, unassigned, and failed (picked up, not delivered: a courier's
+# GAGAL), which staff end as delivered again, returned (the goods back to the traders) or
+# written_off (the office carries them). An order is open until it is delivered,
+# cancelled or unassigned; a failed one waits for staff.
 OPEN_ORDER_STATES = ("placed", "offered", "assigned", "picked_up")
 # An order keeps its number while it is open, and while staff can still reopen it (an
-# `unassigned` order is given to a courier by hand or offered again from the board): no
-# new order may take that number until then.
-NUMBER_HELD_STATES = (*OPEN_ORDER_STATES, "unassigned")
+# `unassigned` order is given to a courier by hand or offered again from the board, a
+# `failed` one delivered again, returned or written off): no new order may take that number
+# until then.
+NUMBER_HELD_STATES = (*OPEN_ORDER_STATES, "unassigned", "failed")
+# What staff may do with a failed delivery ends it in one of these.
+FAILURE_ENDS = ("returned", "written_off")
 # A customer may cancel until a courier has taken the order.
 CANCELLABLE_STATES = ("placed", "offered")
 # A courier's job: an order they took and have not delivered yet. One at a time.
@@ -215,10 +223,15 @@ class Order(Base):
     delivered_at: Mapped[dt.datetime | None]
     # The call-center staff member who entered the order for a caller (console orders).
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # The courier who has the goods (paid the traders, or the courier before them): from
+    # AMBIL until the door, a return or a write-off. It can differ from `courier_id` when a
+    # failed delivery is offered to another courier, who takes the goods over.
+    goods_with_id: Mapped[int | None] = mapped_column(ForeignKey("couriers.id"))
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     market: Mapped[Market] = relationship()
-    courier: Mapped[Courier | None] = relationship()
+    courier: Mapped[Courier | None] = relationship(foreign_keys=[courier_id])
+    goods_with: Mapped[Courier | None] = relationship(foreign_keys=[goods_with_id])
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
@@ -238,6 +251,8 @@ class OrderLine(Base):
     quantity: Mapped[int]
     unit_price: Mapped[int]
     line_total: Mapped[int]
+    # When the goods of a failed delivery went back to the trader (docs/DISPATCH.md).
+    returned_at: Mapped[dt.datetime | None]
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -293,6 +308,51 @@ class Offer(Base):
 
     order: Mapped[Order] = relationship()
     courier: Mapped[Courier] = relationship()
+
+
+class DeliveryFailure(Base):
+    """A courier's GAGAL: the order they could not deliver, why, and when. Never changed."""
+
+    __tablename__ = "delivery_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    courier_id: Mapped[int] = mapped_column(ForeignKey("couriers.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(160))
+    at: Mapped[dt.datetime]
+    day: Mapped[dt.date] = mapped_column(Date, index=True)  # the WITA calendar day of `at`
+
+    courier: Mapped[Courier] = relationship()
+
+
+class Movement(Base):
+    """Money moved from one party to another: the ledger (domain/delivery/ledger.py).
+
+    A party is `courier:<id>`, `trader:<vendor id>`, `customer:<id>` or `office`. Integer
+    rupiah, always more than zero. Written in the transaction of the change that causes it
+    and never changed or removed (database triggers refuse it): a correction is a new
+    movement the other way, naming the one it corrects.
+    """
+
+    __tablename__ = "movements"
+    __table_args__ = (
+        Index("ix_movements_payer_day", "payer", "day"),
+        Index("ix_movements_payee_day", "payee", "day"),
+        CheckConstraint("amount > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    payer: Mapped[str] = mapped_column(String(24))
+    payee: Mapped[str] = mapped_column(String(24))
+    amount: Mapped[int]
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    at: Mapped[dt.datetime]
+    day: Mapped[dt.date] = mapped_column(Date, index=True)  # the WITA calendar day of `at`
+    # The staff member who recorded it (hand-overs, corrections, the board's actions).
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
 
 
 class Conversation(Base):
@@ -383,6 +443,8 @@ class OutboundMessage(Base):
     lease_until: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(120), index=True)
+    # Who sent it (SMS_PROVIDER at the time): what each segment cost (SMS_PRICE_RUPIAH).
+    provider: Mapped[str | None] = mapped_column(String(20))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]

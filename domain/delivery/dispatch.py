@@ -28,14 +28,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from domain.delivery import queries
+from domain.delivery import ledger, queries
 from domain.delivery.policy import DispatchPolicy
+from domain.hours import office_day
 from domain.messaging.outbox import enqueue_many, enqueue_sms
 from domain.phones import friendly_phone, mask_phone
 from storage.models import (
     REOPENABLE_OFFER_STATES,
     SAID_NO_OFFER_STATES,
     Courier,
+    DeliveryFailure,
     Offer,
     Order,
     OrderLine,
@@ -311,29 +313,43 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     _tell_customer(
         session,
         order,
-        "dispatch.customer.assigned",
+        "dispatch.customer.assigned_again" if order.goods_with_id else "dispatch.customer.assigned",
         now,
         courier=courier.name,
         phone=friendly_phone(courier.phone),
     )
-    _tell_traders(session, order, "dispatch.trader.prepare", now, courier=courier.name)
+    if order.goods_with_id is None:  # else the goods are bought: a courier has them
+        _tell_traders(session, order, "dispatch.trader.prepare", now, courier=courier.name)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
     sheet = default_catalog().render(job_sheet(session, order, courier.language), courier.language)
     enqueue_sms(session, to=courier.phone, body=sheet, kind="order_update", order=order, now=now)
 
 
 def job_sheet(session: Session, order: Order, lang: str) -> Text:
-    """Everything the courier needs for the job, as one message (in as few parts as it takes)."""
+    """Everything the courier needs for the job, as one message (in as few parts as it takes).
+
+    For a failed delivery offered again, the goods are with the courier who had it: the
+    sheet says whom to take them from, and what to pay them.
+    """
     if order.delivery_address:
         where = Text.of("dispatch.job.address", address=order.delivery_address)
     else:
         where = Text.of("dispatch.job.recording", url=order.delivery_address_recording_url or "-")
-    stalls = "; ".join(
-        _lines_text(lang, "dispatch.job.stall", lines, trader=vendor.name, stall=vendor.code)
-        for vendor, lines in _lines_by_vendor(session, order)
-    )
+    holder = order.goods_with
+    if holder is not None:
+        stalls = _render(
+            lang,
+            "dispatch.job.from_courier",
+            courier=holder.name,
+            phone=friendly_phone(holder.phone),
+        )
+    else:
+        stalls = "; ".join(
+            _lines_text(lang, "dispatch.job.stall", lines, trader=vendor.name, stall=vendor.code)
+            for vendor, lines in _lines_by_vendor(session, order)
+        )
     return Text.of(
-        "dispatch.job.sheet",
+        "dispatch.job.sheet_taken_over" if holder is not None else "dispatch.job.sheet",
         number=order.number,
         name=order.delivery_name or order.customer.name or Text.of("dispatch.job.no_name"),
         phone=friendly_phone(order.customer.phone),
@@ -394,29 +410,104 @@ DELIVER = _Progress(
 
 
 def pick_up(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
-    """`AMBIL <nomor>`: the courier has the goods; the customer is told they are on the way."""
-    return _progress(session, courier, number, PICK_UP, now)
+    """`AMBIL <nomor>`: the courier has the goods; the customer is told they are on the way.
+
+    The courier paid each trader for their lines (or, for a failed delivery taken over,
+    the courier who held the goods): written in the ledger with the change.
+    """
+    order, reply = _progress(session, courier, number, PICK_UP, now)
+    if order is not None:
+        _paid_for_goods(session, order, courier, now)
+    return reply
 
 
-def deliver(session: Session, courier: Courier, number: str | None, *, now: dt.datetime) -> Text:
-    """`SELESAI <nomor>`: delivered and paid; the courier is free for the next offer."""
-    reply = _progress(session, courier, number, DELIVER, now)
-    if reply.key == DELIVER.reply_text:
+def deliver(
+    session: Session,
+    courier: Courier,
+    number: str | None,
+    *,
+    now: dt.datetime,
+    commission_percent: int = 0,
+) -> Text:
+    """`SELESAI <nomor>`: delivered and paid; the courier is free for the next offer.
+
+    The customer paid the courier the goods and the fee; the office's commission on the fee
+    is written with it.
+    """
+    order, reply = _progress(session, courier, number, DELIVER, now)
+    if order is not None:
+        _paid_at_the_door(session, order, courier, commission_percent, now)
         offer_current_orders(session, courier, now=now)
     return reply
 
 
-def _progress(
-    session: Session, courier: Courier, number: str | None, step: _Progress, now: dt.datetime
+def fail(
+    session: Session,
+    courier: Courier,
+    number: str | None,
+    reason: str,
+    *,
+    now: dt.datetime,
+    policy: DispatchPolicy,
 ) -> Text:
+    """`GAGAL <nomor> <alasan>`: picked up, not delivered (nobody home, refused, no such
+    address). The order waits for the call center as `failed`, the goods with the courier;
+    the customer and the call center are told, and the courier is free for other offers."""
     order, why_not = _own_job(session, courier, number)
     if order is None:
         return why_not
+    if order.state == "assigned":
+        return Text.of("dispatch.reply.fail_before_pickup", number=order.number)
+    reason = " ".join(reason.split())[:FAILURE_REASON_LIMIT] or "-"
+    mine = Order.courier_id == courier.id
+    if not move_order(session, order, "picked_up", "failed", mine):
+        return Text.of("dispatch.reply.not_yours", number=order.number)
+    session.add(
+        DeliveryFailure(
+            order_id=order.id, courier_id=courier.id, reason=reason, at=now, day=office_day(now)
+        )
+    )
+    if policy.call_center_number:
+        _tell_customer(
+            session,
+            order,
+            "dispatch.customer.failed_call",
+            now,
+            call_center=friendly_phone(policy.call_center_number),
+        )
+        body = _render(
+            "id",
+            "dispatch.call_center_failed",
+            number=order.number,
+            courier=courier.name,
+            reason=reason,
+            name=order.delivery_name or "-",
+            phone=friendly_phone(order.customer.phone),
+        )
+        enqueue_sms(
+            session, to=policy.call_center_number, body=body, kind="order_update", order=order,
+            now=now,
+        )  # fmt: skip
+    else:
+        _tell_customer(session, order, "dispatch.customer.failed", now)
+        log.warning("order %s failed and CALL_CENTER_NUMBER is not set", order.number)
+    log.info("order %s failed at the door (courier %s)", order.number, mask_phone(courier.phone))
+    offer_current_orders(session, courier, now=now)
+    return Text.of("dispatch.reply.failed", number=order.number, goods=Money(order.goods_total))
+
+
+def _progress(
+    session: Session, courier: Courier, number: str | None, step: _Progress, now: dt.datetime
+) -> tuple[Order | None, Text]:
+    """Move the courier's job one step; the order when it moved, and what to tell them."""
+    order, why_not = _own_job(session, courier, number)
+    if order is None:
+        return None, why_not
     if order.state in step.too_soon_or_late:
-        return Text.of(step.too_soon_or_late[order.state], number=order.number)
+        return None, Text.of(step.too_soon_or_late[order.state], number=order.number)
     mine = Order.courier_id == courier.id  # what was read must still hold when it is written
     if not move_order(session, order, step.before, step.after, mine, **{step.stamp: now}):
-        return Text.of("dispatch.reply.not_yours", number=order.number)
+        return None, Text.of("dispatch.reply.not_yours", number=order.number)
     total = Money(order.total)
     _tell_customer(
         session,
@@ -427,7 +518,69 @@ def _progress(
         phone=friendly_phone(courier.phone),
         total=total,
     )
-    return Text.of(step.reply_text, number=order.number, total=total)
+    return order, Text.of(step.reply_text, number=order.number, total=total)
+
+
+def _paid_for_goods(session: Session, order: Order, courier: Courier, now: dt.datetime) -> None:
+    """AMBIL: who the courier paid for the goods, and that they have them now."""
+    holder = order.goods_with_id
+    party = ledger.courier(courier.id)
+    if holder is None:
+        entries = [
+            ledger.Entry(
+                "goods_paid",
+                party,
+                ledger.trader(vendor.id),
+                sum(line.line_total for line in lines),
+                order_id=order.id,
+            )
+            for vendor, lines in _lines_by_vendor(session, order)
+        ]
+    elif holder != courier.id:
+        entries = [
+            ledger.Entry(
+                "goods_handed", party, ledger.courier(holder), order.goods_total, order_id=order.id
+            )
+        ]
+    else:
+        entries = []  # the courier who failed to deliver it took it again: nothing to pay
+    ledger.record(session, entries, now=now)
+    _hold_goods(session, order, courier.id)
+
+
+def _paid_at_the_door(
+    session: Session, order: Order, courier: Courier, commission_percent: int, now: dt.datetime
+) -> None:
+    """SELESAI: the customer paid the goods and the fee; the office's commission on it."""
+    party = ledger.courier(courier.id)
+    payer = ledger.customer(order.customer_id)
+    ledger.record(
+        session,
+        [
+            ledger.Entry("customer_goods", payer, party, order.goods_total, order_id=order.id),
+            ledger.Entry("delivery_fee", payer, party, order.delivery_fee, order_id=order.id),
+            ledger.Entry(
+                "commission",
+                party,
+                ledger.OFFICE,
+                ledger.commission_of(order.delivery_fee, commission_percent),
+                order_id=order.id,
+            ),
+        ],
+        now=now,
+    )
+    _hold_goods(session, order, None)
+
+
+def _hold_goods(session: Session, order: Order, courier_id: int | None) -> None:
+    """Who has the order's goods now (None: nobody, they reached the door or went back)."""
+    session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(goods_with_id=courier_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(order)
 
 
 def release(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text:
@@ -442,44 +595,88 @@ def release(session: Session, courier: Courier, number: str, *, now: dt.datetime
         return Text.of("dispatch.reply.not_yours", number=order.number)
     _move_courier_offer(session, order, courier, "accepted", "released", now)
     _tell_customer(session, order, "dispatch.customer.released", now)
-    # The traders were told this courier comes: they hear that they will not.
-    _tell_traders(session, order, "dispatch.trader.released", now, courier=courier.name)
+    if order.goods_with_id is None:
+        # The traders were told this courier comes: they hear that they will not.
+        _tell_traders(session, order, "dispatch.trader.released", now, courier=courier.name)
     offer_order(session, order, now=now)  # nobody free: the sweep gives up on it
     return Text.of("dispatch.reply.released", number=order.number)
 
 
 # ---------------------------------------------------------------- the call center's hand
 
-# What the call center may do to an order: give it to a courier, offer it again, cancel it.
+# What the call center may do to an order: give it to a courier, offer it again, cancel it
+# (never one whose goods a courier has bought: that one is delivered, returned or written
+# off). A failed delivery is delivered again, returned or written off.
 HAND_ASSIGNABLE = ("placed", "offered", "unassigned")
 STAFF_CANCELLABLE = ("placed", "offered", "unassigned", "assigned")
+FAILURE_REASON_LIMIT = 120
 
 
 def assign_by_hand(
     session: Session, order: Order, courier: Courier, *, now: dt.datetime
 ) -> str | None:
     """The call center gives the order to a courier; None, or why not (`courier_busy`,
-    `order_moved`). The courier gets the job sheet; everyone else is told as for a YA."""
+    `order_moved`). The courier gets the job sheet; everyone else is told as for a YA.
+
+    A failed delivery given to the courier who has its goods goes straight back on the road
+    (`picked_up`): they are told to deliver it again."""
     if queries.courier_job(session, courier.id) is not None:
         return "courier_busy"
+    again = order.state == "failed"
+    before = ("failed",) if again else HAND_ASSIGNABLE
+    on_the_road = again and order.goods_with_id == courier.id
+    values: dict[str, object] = {"courier_id": courier.id, "assigned_at": now}
+    if on_the_road:
+        values["picked_up_at"] = now
     try:
         with session.begin_nested():
             moved = move_order(
-                session, order, HAND_ASSIGNABLE, "assigned", courier_id=courier.id, assigned_at=now
+                session, order, before, "picked_up" if on_the_road else "assigned", **values
             )
     except IntegrityError:  # the courier took another order at this very moment
         return "courier_busy"
     if not moved:
         return "order_moved"
-    _assigned(session, order.id, courier, now)
+    if on_the_road:
+        _deliver_again(session, order, courier, now)
+    else:
+        _assigned(session, order.id, courier, now)
     return None
+
+
+def _deliver_again(session: Session, order: Order, courier: Courier, now: dt.datetime) -> None:
+    """The courier who has the goods of a failed delivery takes them to the door again."""
+    body = default_catalog().render(
+        Text.of(
+            "dispatch.job.again",
+            number=order.number,
+            name=order.delivery_name or order.customer.name or Text.of("dispatch.job.no_name"),
+            phone=friendly_phone(order.customer.phone),
+            where=order.delivery_address or order.delivery_address_recording_url or "-",
+            total=Money(order.total),
+        ),
+        courier.language,
+    )
+    enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
+    _tell_customer(
+        session,
+        order,
+        "dispatch.customer.again",
+        now,
+        courier=courier.name,
+        phone=friendly_phone(courier.phone),
+        total=Money(order.total),
+    )
+    log.info("order %s on its way again (courier %s)", order.number, mask_phone(courier.phone))
 
 
 def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
     """Offer the order again from round 1; how many couriers got it (0: nobody free, and
-    the order is left as it was)."""
+    the order is left as it was). A failed delivery is offered like a new order: whoever
+    takes it takes the goods over from the courier who has them."""
+    before = ("failed",) if order.state == "failed" else HAND_ASSIGNABLE
     with session.begin_nested() as savepoint:
-        if not move_order(session, order, HAND_ASSIGNABLE, "placed", offer_round=0):
+        if not move_order(session, order, before, "placed", courier_id=None, offer_round=0):
             savepoint.rollback()
             return 0
         offered = offer_order(session, order, now=now) or 0
@@ -492,7 +689,8 @@ def reoffer(session: Session, order: Order, *, now: dt.datetime) -> int:
 def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool:
     """The call center cancels an order not yet bought; the customer (and the courier who
     had it) are told. False when it was past that."""
-    if not move_order(session, order, STAFF_CANCELLABLE, "cancelled"):
+    not_bought = Order.goods_with_id.is_(None)
+    if not move_order(session, order, STAFF_CANCELLABLE, "cancelled", not_bought):
         return False
     # Who had the job is the row as the UPDATE left it (move_order reads it again, under the
     # row's lock), not what was read before: a courier's YA may have won the order in
@@ -505,6 +703,89 @@ def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool
         enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
         _tell_traders(session, order, "dispatch.trader.cancelled", now)
     return True
+
+
+def return_goods(session: Session, order: Order, *, now: dt.datetime, staff_id: int) -> bool:
+    """A failed delivery's goods go back to the traders: each trader's lines are marked
+    returned and each trader gives back what they were paid; the traders, the courier and
+    the customer are told. False when the order was not (or no longer) failed."""
+    holder = _goods_holder(session, order)
+    if holder is None or not _end_failure(session, order, "returned", holder):
+        return False
+    by_vendor = _lines_by_vendor(session, order)
+    session.execute(
+        update(OrderLine)
+        .where(OrderLine.order_id == order.id)
+        .values(returned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    ledger.record(
+        session,
+        [
+            ledger.Entry(
+                "goods_returned",
+                ledger.trader(vendor.id),
+                ledger.courier(holder.id),
+                sum(line.line_total for line in lines),
+                order_id=order.id,
+                recorded_by=staff_id,
+            )
+            for vendor, lines in by_vendor
+        ],
+        now=now,
+    )
+    _tell_traders(session, order, "dispatch.trader.returned", now, courier=holder.name)
+    stalls = "; ".join(
+        _lines_text(holder.language, "dispatch.job.stall", lines, trader=v.name, stall=v.code)
+        for v, lines in by_vendor
+    )
+    body = _render(holder.language, "dispatch.job.return", number=order.number, stalls=stalls)
+    enqueue_sms(session, to=holder.phone, body=body, kind="order_update", order=order, now=now)
+    _tell_customer(session, order, "dispatch.customer.closed", now)
+    log.info("order %s: goods back to the traders", order.number)
+    return True
+
+
+def write_off(session: Session, order: Order, *, now: dt.datetime, staff_id: int) -> bool:
+    """The office carries a failed delivery: it owes the courier who paid for the goods their
+    price (settled at the next hand-over), and the goods are the office's. The courier and
+    the customer are told. False when the order was not (or no longer) failed."""
+    holder = _goods_holder(session, order)
+    if holder is None or not _end_failure(session, order, "written_off", holder):
+        return False
+    entry = ledger.Entry(
+        "write_off",
+        ledger.OFFICE,
+        ledger.courier(holder.id),
+        order.goods_total,
+        order_id=order.id,
+        recorded_by=staff_id,
+    )
+    ledger.record(session, [entry], now=now)
+    body = _render(
+        holder.language,
+        "dispatch.job.written_off",
+        number=order.number,
+        goods=Money(order.goods_total),
+    )
+    enqueue_sms(session, to=holder.phone, body=body, kind="order_update", order=order, now=now)
+    _tell_customer(session, order, "dispatch.customer.closed", now)
+    log.info("order %s written off by the office", order.number)
+    return True
+
+
+def _goods_holder(session: Session, order: Order) -> Courier | None:
+    """The courier who has a failed delivery's goods (None: not a failed delivery)."""
+    if order.state != "failed" or order.goods_with_id is None:
+        return None
+    return session.get(Courier, order.goods_with_id)
+
+
+def _end_failure(session: Session, order: Order, after: str, holder: Courier) -> bool:
+    """A failed delivery ends (returned, written off) if it is still failed with the same
+    holder: one conditional UPDATE; nobody has the goods afterwards."""
+    same_holder = Order.goods_with_id == holder.id
+    return move_order(session, order, "failed", after, same_holder, goods_with_id=None)
 
 
 def set_available(session: Session, courier: Courier, available: bool, *, now: dt.datetime) -> int:
@@ -672,7 +953,10 @@ def give_up(
     seen = seen or Seen.of(order)
     if seen.state not in ("placed", "offered"):
         return False
-    if not move_order(session, order, seen.state, "unassigned", *seen.conditions()):
+    # A failed delivery offered again that nobody took waits as failed again: its goods
+    # are still with the courier who had it.
+    after = "failed" if order.goods_with_id is not None else "unassigned"
+    if not move_order(session, order, seen.state, after, *seen.conditions()):
         return False
     _close_offers(session, order, "expired", now)
     order = queries.order_for_dispatch(session, order.id) or order

@@ -20,6 +20,7 @@ from storage.models import (
     SAID_NO_OFFER_STATES,
     Courier,
     Customer,
+    DeliveryFailure,
     Item,
     Offer,
     Order,
@@ -283,23 +284,37 @@ BOARD_STATES = ("placed", "offered", "assigned", "picked_up", "unassigned")
 
 
 def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
-    """Orders on their way placed since `since`, and every order left without a courier
-    (however old: it holds its number until staff give it to someone or cancel it)."""
+    """Orders on their way placed since `since`, and every order left without a courier or
+    failed at the door (however old: it holds its number until staff act on it)."""
     return session.scalars(
         select(Order)
         .options(
             selectinload(Order.customer),
             selectinload(Order.courier),
+            selectinload(Order.goods_with),
             selectinload(Order.market),
         )
         .where(
             or_(
                 and_(Order.state.in_(BOARD_STATES), Order.placed_at >= since),
-                Order.state == "unassigned",
+                Order.state.in_(("unassigned", "failed")),
             )
         )
         .order_by(Order.placed_at, Order.id)
     ).all()
+
+
+def last_failures(session: Session, order_ids: Sequence[int]) -> dict[int, DeliveryFailure]:
+    """The newest GAGAL of each of these orders, with its courier."""
+    if not order_ids:
+        return {}
+    rows = session.scalars(
+        select(DeliveryFailure)
+        .options(selectinload(DeliveryFailure.courier))
+        .where(DeliveryFailure.order_id.in_(order_ids))
+        .order_by(DeliveryFailure.id)
+    ).all()
+    return {failure.order_id: failure for failure in rows}
 
 
 def open_offer_counts(session: Session, order_ids: Sequence[int]) -> dict[int, int]:

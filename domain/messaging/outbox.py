@@ -165,6 +165,7 @@ class OutboxPolicy:
 
     max_attempts: int
     lease: dt.timedelta
+    provider: str = "log"  # SMS_PROVIDER: recorded with each message sent (what it cost)
 
 
 @dataclass
@@ -267,6 +268,7 @@ def record_outcome(
         values: dict[str, object] = {
             "state": "sent",
             "sent_at": now,
+            "provider": policy.provider,
             "provider_message_id": result.provider_message_id,
             "last_error": None,
         }

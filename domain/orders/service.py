@@ -218,9 +218,11 @@ def cancel_order(session: Session, order: Order, *, now: dt.datetime) -> bool:
 
     One conditional UPDATE, never read-then-write: a courier accepting the order at the same
     moment either wins (and the order is not cancelled) or finds it cancelled. Its open
-    offers are withdrawn.
+    offers are withdrawn. A failed delivery offered again is past that: a courier has
+    bought its goods.
     """
-    cancelled = move_order(session, order, CANCELLABLE_STATES, "cancelled")
+    not_bought = Order.goods_with_id.is_(None)
+    cancelled = move_order(session, order, CANCELLABLE_STATES, "cancelled", not_bought)
     if cancelled:
         withdraw_offers(session, order, now=now)
     return cancelled

@@ -267,8 +267,12 @@ def test_bad_courier_commands_change_nothing(couriers: Phones, db: Session):
 
 def test_bantuan_teaches_couriers_and_traders_their_own_commands(couriers: Phones):
     couriers.add_trader_phone("AB1", BU_KOMANG)
-    assert couriers.send(MADE, "BANTUAN").startswith("Kurir: SIAP mulai, ISTIRAHAT berhenti")
-    assert couriers.send(BU_KOMANG, "HELP").startswith("Pedagang: HABIS B04 barang habis")
+    courier_guide = couriers.send(MADE, "BANTUAN")
+    assert courier_guide.startswith("Kurir: SIAP, ISTIRAHAT, YA 4821")
+    assert "GAGAL 4821 alasan" in courier_guide and courier_guide.endswith("REKAP.")
+    trader_guide = couriers.send(BU_KOMANG, "HELP")
+    assert trader_guide.startswith("Pedagang: HABIS B04 barang habis")
+    assert "REKAP hasil hari ini" in trader_guide
     assert couriers.send(CUSTOMER, "BANTUAN").startswith("Telepasar: PASAR daftar pasar")
 
 

@@ -108,9 +108,17 @@ WORST_CASE = {
     "high": Money(300_000), "availability": Text.of("dispatch.reply.unavailable"),
     "offers": Text.of("dispatch.reply.no_offers"), "stalls": "", "where": "", "url": "",
     "trader": "Babi Guling Pan Darma", "stall": "AB6", "summary": "", "minutes": 10,
+    "reason": "r" * 120, "day": "30/11", "sold": 999, "received": Money(9_999_000),
+    "returned_lines": 99, "returned": Money(999_000), "deliveries": 99, "failed": 99,
+    "paid": Money(9_999_000), "collected": Money(9_999_000), "fees": Money(999_000),
+    "commission": Money(999_000), "held_orders": 9, "held": Money(2_700_000),
+    "balance": Text.of("dispatch.reply.balance_credit", amount=Money(9_999_000)),
 }  # fmt: skip
 # Replies and notices that carry a list or a whole job may take more than one part.
-LONG_BY_NATURE = {"sheet", "status", "several_open", "ambiguous", "ambiguous_no", "call_center"}
+LONG_BY_NATURE = {
+    "sheet", "sheet_taken_over", "again", "return", "status", "several_open", "ambiguous",
+    "ambiguous_no", "call_center", "call_center_failed", "books",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -124,6 +132,15 @@ def test_every_fixed_sms_reply_is_one_gsm7_segment(lang):
         text = CATALOG.render(Text(key, params), lang)
         count = count_segments(text)
         assert (count.encoding, count.segments) == ("GSM-7", 1), (key, len(text), text)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("key", ["dispatch.reply.books", "dispatch.trader.books"])
+def test_the_largest_rekap_is_at_most_two_gsm7_parts(lang, key):
+    params = {name: WORST_CASE[name] for name in placeholders(CATALOG.template(lang, key))}
+    text = CATALOG.render(Text(key, params), lang)
+    count = count_segments(text)
+    assert (count.encoding, count.segments <= 2) == ("GSM-7", True), (len(text), text)
 
 
 DOUBLED = re.compile(r"\b(\w+)[\s,]+(\w+)\b")
