@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from conversations.catalog_loader import load_catalog
 from conversations.menu_turns import sms_menu_turn
-from domain.delivery.policy import DispatchPolicy
 from domain.orders.customers import customer_for
 from domain.orders.rules import OrderRules
 from menus.catalog import InMemoryCatalog
@@ -30,8 +29,6 @@ class SmsSettings:
     # A provider's own whole-message words (Twilio: STOPALL, UNSTOP, ...), upper case.
     opt_out_words: frozenset[str] = frozenset()
     opt_in_words: frozenset[str] = frozenset()
-    # Who hears of a failed delivery, and the office's commission (a courier's SELESAI).
-    dispatch: DispatchPolicy = DispatchPolicy()
 
 
 @dataclass

@@ -90,14 +90,14 @@ def pickup(ctx: SmsContext, parsed: Parsed) -> str:
 
 def delivered(ctx: SmsContext, parsed: Parsed) -> str:
     """SELESAI <nomor>: at the door and paid (the office's commission is written with it)."""
-    percent = ctx.channel.dispatch.commission_percent
+    percent = ctx.channel.rules.dispatch.commission_percent
     return _job_step(ctx, parsed, "SELESAI", dispatch.deliver, commission_percent=percent)
 
 
 def failed(ctx: SmsContext, parsed: Parsed) -> str:
     """GAGAL <nomor> <alasan>: picked up, not delivered; the call center decides what next."""
     return _job_step(
-        ctx, parsed, "GAGAL", dispatch.fail, reason=parsed.text, policy=ctx.channel.dispatch
+        ctx, parsed, "GAGAL", dispatch.fail, reason=parsed.text, policy=ctx.channel.rules.dispatch
     )
 
 

@@ -13,7 +13,6 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from conversations.sms_commands import SmsSettings, handle_inbound
-from domain.delivery.policy import DispatchPolicy
 from domain.messaging import queries as messaging_queries
 from domain.messaging.inbox import store_inbound
 from domain.messaging.outbox import record_delivery
@@ -47,7 +46,6 @@ def sms_settings(
         reply_via_outbox=reply_via_outbox,
         opt_out_words=opt_out_words,
         opt_in_words=opt_in_words,
-        dispatch=DispatchPolicy.from_settings(settings),
     )
 
 

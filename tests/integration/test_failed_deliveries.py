@@ -1,0 +1,269 @@
+"""A failed delivery (GAGAL) and the day's books (REKAP), as couriers, traders and customers
+see them by SMS; and the edges of the WITA day.
+
+Every message goes in through Africa's Talking's SMS webhook and every answer is read from
+the outbox. Demo prices: B04 tomatoes Rp14.000/kg and B01 water spinach Rp3.000/ikat (Bu
+Komang), B06 rice Rp16.000/kg (Pak Wayan); the fee is Rp10.000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from domain.delivery import dispatch, ledger
+from domain.hours import office_day
+from domain.office import books
+from domain.office.staff import add_staff
+from domain.phones import friendly_phone
+from storage.models import Courier, Movement, Order
+from tests.sms_phones import Phones
+
+CUSTOMER, SECOND, THIRD = "+6281234567890", "+6281234567891", "+6281234567892"
+MADE, KETUT = "+6281311110001", "+6281311110002"
+BU_KOMANG, PAK_WAYAN = "+6285200000001", "+6285200000002"
+CALL_CENTER = "+6236321234"
+WITA = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.fixture
+def app(settings, make_app):
+    """The call center has a number; the office takes 10 % of each fee."""
+    return make_app(
+        replace(settings, call_center_number=CALL_CENTER, courier_commission_percent=10)
+    )
+
+
+@pytest.fixture
+def phones(app) -> Phones:
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    phones.add_courier(KETUT, "Bli Ketut")
+    phones.add_trader_phone("AB1", BU_KOMANG)
+    phones.add_trader_phone("AB2", PAK_WAYAN)
+    return phones
+
+
+def set_clock(app, local: dt.datetime) -> None:
+    app.config["TELEPASAR_CLOCK"].now = local.astimezone(dt.UTC)
+
+
+def order_row(db: Session, number: str) -> Order:
+    db.rollback()
+    return db.scalars(select(Order).where(Order.number == number)).one()
+
+
+def courier_id(db: Session, phone: str) -> int:
+    db.rollback()
+    return db.scalars(select(Courier.id).where(Courier.phone == phone)).one()
+
+
+def deliver(phones: Phones, courier: str, customer: str, lines: str) -> str:
+    number = phones.order_by_sms(customer, lines)
+    phones.send(courier, f"YA {number}")
+    phones.send(courier, f"AMBIL {number}")
+    phones.send(courier, f"SELESAI {number}")
+    return number
+
+
+def test_two_deliveries_one_failure_and_the_days_figures(phones: Phones, db: Session):
+    deliver(phones, MADE, CUSTOMER, "B04 2, B06 1")  # 28.000 + 16.000, fee 10.000
+    deliver(phones, MADE, SECOND, "B01 2")  # 6.000, fee 10.000
+    number = phones.order_by_sms(THIRD, "B04 1")  # 14.000
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+
+    reply = phones.send(MADE, f"GAGAL {number} tidak ada orang di rumah")
+
+    assert reply == (
+        f"Dicatat: pesanan {number} GAGAL diantar. Simpan barangnya (Rp14.000); call center "
+        "akan memberi tahu: antar lagi, kembalikan, atau ditanggung kantor."
+    )
+    assert order_row(db, number).state == "failed"
+    assert phones.inbox(THIRD)[-1] == (
+        f"Telepasar: Pesanan {number} gagal diantar. Petugas kami akan menelepon Anda, "
+        f"atau hubungi {friendly_phone(CALL_CENTER)}."
+    )
+    told = phones.inbox(CALL_CENTER)[-1]
+    assert told.startswith(f"Telepasar: Pesanan {number} GAGAL diantar oleh Pak Made: ")
+    assert "tidak ada orang di rumah" in told and friendly_phone(THIRD) in told
+
+    assert phones.send(MADE, "REKAP") == (
+        "REKAP 30/11 Pak Made: antar 2, gagal 1. Bayar pedagang Rp64.000. Terima Rp70.000. "
+        "Ongkir Rp20.000, komisi Rp2.000. Barang dipegang 1 (Rp14.000). Setor ke kantor Rp2.000."
+    )
+    assert phones.send(BU_KOMANG, "rekap") == (
+        "REKAP 30/11 Bu Komang: terjual 3 barang, diterima dari kurir Rp48.000. "
+        "Retur 0 barang, dikembalikan Rp0."
+    )
+    assert phones.send(PAK_WAYAN, "REKAP").startswith(
+        "REKAP 30/11 Pak Wayan: terjual 1 barang, diterima dari kurir Rp16.000."
+    )
+    assert phones.send(MADE, "REKAP KEMARIN") == (
+        "REKAP 29/11 Pak Made: antar 0, gagal 0. Bayar pedagang Rp0. Terima Rp0. "
+        "Ongkir Rp0, komisi Rp0. Barang dipegang 1 (Rp14.000). Lunas dengan kantor."
+    )
+    assert phones.send(CUSTOMER, "REKAP") == "REKAP hanya untuk kurir dan pedagang terdaftar."
+    assert phones.send(MADE, "REKAP besok") == "Kirim REKAP untuk hari ini, atau REKAP KEMARIN."
+
+
+def test_a_bare_gagal_fails_the_one_job_and_the_courier_is_free_again(phones: Phones, db: Session):
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+
+    phones.send(MADE, "gagal alamat tidak ketemu")
+
+    assert order_row(db, number).state == "failed"
+    again = phones.order_by_sms(SECOND, "B01 1")
+    assert phones.inbox(MADE)[-1].startswith(f"Telepasar: Antar pesanan {again} ")
+
+
+def test_gagal_is_refused_like_selesai(phones: Phones, db: Session):
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    assert phones.send(KETUT, "GAGAL") == (
+        "Anda tidak punya tugas. Kirim STATUS untuk melihat tawaran."
+    )
+    phones.send(MADE, f"YA {number}")
+    assert phones.send(MADE, f"GAGAL {number} hujan") == (
+        f"Pesanan {number} belum dibelanjakan. Bila tidak bisa mengantar, kirim BATAL {number}."
+    )
+    phones.send(MADE, f"AMBIL {number}")
+    assert phones.send(KETUT, f"GAGAL {number} iseng") == (
+        f"Pesanan {number} bukan tugas Anda. Kirim STATUS untuk melihat tugas Anda."
+    )
+    assert phones.send(CUSTOMER, f"GAGAL {number}") == (
+        "Perintah GAGAL hanya untuk kurir terdaftar. Hubungi call center untuk mendaftar."
+    )
+    assert phones.send(MADE, "GAGAL 12 x") == "Nomor pesanan 4 sampai 6 angka, contoh: BATAL 4821"
+    assert order_row(db, number).state == "picked_up"
+
+
+def test_a_failed_order_taken_over_by_another_courier_pays_the_first_back(
+    app, phones: Phones, db: Session
+):
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    before_traders = len(phones.inbox(BU_KOMANG))
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one()
+        assert dispatch.reoffer(session, order, now=app.config["TELEPASAR_CLOCK"]()) >= 1
+
+    phones.send(KETUT, f"YA {number}")
+    sheet = phones.inbox(KETUT)[-1]
+    assert f"Ambil barangnya dari kurir Pak Made ({friendly_phone(MADE)})" in sheet
+    assert "bayar dia Rp14.000" in sheet
+    assert len(phones.inbox(BU_KOMANG)) == before_traders  # nothing new to prepare
+    phones.send(KETUT, f"AMBIL {number}")
+    phones.send(KETUT, f"SELESAI {number}")
+
+    order = order_row(db, number)
+    kinds = [(m.kind, m.payer, m.payee, m.amount) for m in ledger.order_movements(db, order.id)]
+    made, ketut = ledger.courier(courier_id(db, MADE)), ledger.courier(courier_id(db, KETUT))
+    assert ("goods_handed", ketut, made, 14_000) in kinds
+    assert made not in ledger.positions(ledger.order_movements(db, order.id))  # square
+    assert phones.send(MADE, "REKAP").startswith("REKAP 30/11 Pak Made: antar 0, gagal 1.")
+    assert "Barang dipegang 0 (Rp0)" in phones.send(MADE, "REKAP")
+    assert phones.send(KETUT, "REKAP").startswith(
+        "REKAP 30/11 Bli Ketut: antar 1, gagal 0. Bayar pedagang Rp14.000. Terima Rp24.000."
+    )
+
+
+def test_a_delivery_just_after_midnight_counts_on_the_new_day(app, phones: Phones):
+    set_clock(app, dt.datetime(2026, 11, 30, 13, 30, tzinfo=WITA))
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    set_clock(app, dt.datetime(2026, 12, 1, 0, 5, tzinfo=WITA))
+
+    phones.send(MADE, f"SELESAI {number}")
+
+    assert phones.send(MADE, "REKAP").startswith(
+        "REKAP 01/12 Pak Made: antar 1, gagal 0. Bayar pedagang Rp0. Terima Rp24.000."
+    )
+    assert phones.send(MADE, "REKAP KEMARIN").startswith(
+        "REKAP 30/11 Pak Made: antar 0, gagal 0. Bayar pedagang Rp14.000. Terima Rp0."
+    )
+
+
+def test_a_failed_order_delivered_the_next_day(app, phones: Phones, db: Session):
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    set_clock(app, dt.datetime(2026, 12, 1, 9, 0, tzinfo=WITA))
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one()
+        made = session.get(Courier, order.goods_with_id)
+        now = app.config["TELEPASAR_CLOCK"]()
+        assert dispatch.assign_by_hand(session, order, made, now=now) is None
+        assert order.state == "picked_up"
+    assert phones.inbox(MADE)[-1].startswith(f"Antar lagi pesanan {number}: Ni Made Sari ")
+    assert phones.inbox(CUSTOMER)[-1] == (
+        f"Telepasar: Pesanan {number} diantar lagi oleh Pak Made ({friendly_phone(MADE)}). "
+        "Siapkan Rp24.000."
+    )
+
+    phones.send(MADE, f"SELESAI {number}")
+
+    assert order_row(db, number).state == "delivered"
+    assert phones.send(MADE, "REKAP").startswith(
+        "REKAP 01/12 Pak Made: antar 1, gagal 0. Bayar pedagang Rp0. Terima Rp24.000."
+    )
+    assert phones.send(MADE, "REKAP KEMARIN").startswith(
+        "REKAP 30/11 Pak Made: antar 0, gagal 1. Bayar pedagang Rp14.000. Terima Rp0."
+    )
+
+
+def test_a_handover_settles_several_days_at_once(app, phones: Phones, db: Session):
+    days = [
+        dt.datetime(2026, 11, 30, 10, 0, tzinfo=WITA),
+        dt.datetime(2026, 12, 1, 10, 0, tzinfo=WITA),
+        dt.datetime(2026, 12, 2, 10, 0, tzinfo=WITA),
+    ]
+    for moment, customer in zip(days, (CUSTOMER, SECOND, THIRD), strict=True):
+        set_clock(app, moment)
+        deliver(phones, MADE, customer, "B04 1")  # commission 10 % of 10.000 each day
+    made = db.get(Courier, courier_id(db, MADE))
+    balances = [books.courier_day(db, made, office_day(moment)).balance for moment in days]
+    assert balances == [1_000, 2_000, 3_000]
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        now = app.config["TELEPASAR_CLOCK"]()
+        admin = add_staff(session, username="wayan", password_hash="-", role="admin", now=now)
+        books.record_handover(
+            session,
+            session.get(Courier, made.id),
+            3_000,
+            to_office=True,
+            staff_id=admin.id,
+            note="tiga hari",
+            now=now,
+        )
+    db.rollback()
+    assert books.courier_day(db, made, office_day(days[2])).balance == 0
+    assert books.courier_day(db, made, office_day(days[1])).balance == 2_000  # as it was then
+    assert phones.send(MADE, "REKAP").endswith("Lunas dengan kantor.")
+
+
+def test_a_movement_is_never_changed_or_removed(app, phones: Phones, db: Session):
+    deliver(phones, MADE, CUSTOMER, "B04 1")
+    database = app.extensions["telepasar_db"]
+    for statement in (update(Movement).values(amount=1), text("DELETE FROM movements")):
+        with pytest.raises(DBAPIError, match="never changed"):
+            with database.unit_of_work() as session:
+                session.execute(statement)
+    db.rollback()
+    assert sorted(m.amount for m in db.scalars(select(Movement))) == [1_000, 10_000, 14_000, 14_000]
+
+
+def test_the_ledger_day_is_the_wita_day():
+    late = dt.datetime(2026, 11, 30, 15, 59, tzinfo=dt.UTC)  # 23:59 WITA
+    assert office_day(late) == dt.date(2026, 11, 30)
+    assert office_day(late + dt.timedelta(minutes=1)) == dt.date(2026, 12, 1)
