@@ -90,6 +90,7 @@ def init_console(app: Flask, settings: Settings) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "console.login"
     from console import (  # noqa: F401  (their pages, on the blueprint)
+        books_views,
         dispatch_views,
         glance_views,
         message_views,

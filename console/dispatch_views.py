@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
 
-from console import blueprint, shown_phone, words
+from console import blueprint, require_admin, shown_phone, words
 from console.views import LogoutForm
 from domain.delivery import dispatch
 from domain.delivery import queries as delivery_queries
@@ -41,7 +41,7 @@ from domain.orders import queries as order_queries
 from domain.orders.service import EntryUsed, claim_entry, record_entry
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
 from menus.customer_details import tidy
-from storage.models import Courier, Item, Order
+from storage.models import Courier, DeliveryFailure, Item, Order
 from voice_prompts import format_rupiah
 from web.current import current_database, current_settings, current_time
 from web.row_ids import row_id
@@ -210,9 +210,14 @@ def board() -> ResponseReturnValue:
     window = dt.timedelta(seconds=current_settings().courier_offer_seconds)
     with current_database().readers() as session:
         orders = delivery_queries.board_orders(session, now - dt.timedelta(days=BOARD_DAYS))
-        offers = delivery_queries.open_offer_counts(session, [order.id for order in orders])
+        ids = [order.id for order in orders]
+        offers = delivery_queries.open_offer_counts(session, ids)
+        failures = delivery_queries.last_failures(session, ids)
         couriers = delivery_queries.couriers_without_a_job(session)
-        rows = [_row(order, offers.get(order.id, 0), now, window) for order in orders]
+        rows = [
+            _row(order, offers.get(order.id, 0), now, window, failures.get(order.id))
+            for order in orders
+        ]
         template = "console/board_table.html" if request.args.get("part") else "console/board.html"
         return render_template(
             template,
@@ -234,9 +239,11 @@ def assign(order_id: int) -> ResponseReturnValue:
         if order is None or courier is None:
             flash(words("board.not_found"))
             return redirect(url_for("console.board"))
+        again = order.state == "failed" and order.goods_with_id == courier.id
         why_not = dispatch.assign_by_hand(session, order, courier, now=current_time())
         number, name = order.number, courier.name
-    flash(words(f"board.{why_not}" if why_not else "board.assigned", number=number, courier=name))
+    done = "board.sent_again" if again else "board.assigned"
+    flash(words(f"board.{why_not}" if why_not else done, number=number, courier=name))
     return redirect(url_for("console.board"))
 
 
@@ -259,6 +266,34 @@ def cancel(order_id: int) -> ResponseReturnValue:
     return _on_order(order_id, call_off)
 
 
+@blueprint.post("/orders/<int:order_id>/return")
+def return_goods(order_id: int) -> ResponseReturnValue:
+    """A failed delivery's goods go back to the traders, who give back what they were paid."""
+
+    def give_back(session: Session, order: Order) -> str:
+        done = dispatch.return_goods(
+            session, order, now=current_time(), staff_id=current_user.staff_id
+        )
+        return words("board.returned" if done else "board.order_moved", number=order.number)
+
+    return _on_order(order_id, give_back)
+
+
+@blueprint.post("/orders/<int:order_id>/write-off")
+def write_off(order_id: int) -> ResponseReturnValue:
+    """The office carries a failed delivery (admins: it is the office's money)."""
+    require_admin()
+
+    def carry(session: Session, order: Order) -> str:
+        done = dispatch.write_off(
+            session, order, now=current_time(), staff_id=current_user.staff_id
+        )
+        key = "board.written_off" if done else "board.order_moved"
+        return words(key, number=order.number, goods=format_rupiah(order.goods_total))
+
+    return _on_order(order_id, carry)
+
+
 def _on_order(order_id: int, work: Callable[[Session, Order], str]) -> ResponseReturnValue:
     """Do one thing to an order in one transaction; say what came of it on the board."""
     with current_database().unit_of_work() as session:
@@ -267,7 +302,13 @@ def _on_order(order_id: int, work: Callable[[Session, Order], str]) -> ResponseR
     return redirect(url_for("console.board"))
 
 
-def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta) -> dict:
+def _row(
+    order: Order,
+    open_offers: int,
+    now: dt.datetime,
+    window: dt.timedelta,
+    failure: DeliveryFailure | None = None,
+) -> dict:
     """One order as the board shows it."""
     expires = order.offered_at + window if order.state == "offered" and order.offered_at else None
     return {
@@ -275,7 +316,9 @@ def _row(order: Order, open_offers: int, now: dt.datetime, window: dt.timedelta)
         "age_minutes": int((now - order.placed_at).total_seconds() // 60),
         "open_offers": open_offers,
         "expires_in": int((expires - now).total_seconds()) if expires else None,
-        "urgent": order.state == "unassigned" or (expires is not None and expires - now <= SOON),
+        "urgent": order.state in ("unassigned", "failed")
+        or (expires is not None and expires - now <= SOON),
+        "failure": failure if order.state == "failed" else None,
         "phone": shown_phone(order.customer.phone),
     }
 

@@ -1,4 +1,5 @@
-"""Today at a glance: figures for today and the last seven days, charts drawn as inline SVG."""
+"""Today at a glance: figures for today and the last seven days, charts drawn as inline SVG;
+today's money and what the SMS sent today cost."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from flask.typing import ResponseReturnValue
 
 from console import blueprint
 from console.views import LogoutForm
+from domain.hours import office_day, office_day_bounds
+from domain.office.books import day_money, sms_spend
 from domain.office.figures import glance, local_day_start, orders_per_day
-from web.current import current_database, current_time
+from web.current import current_database, current_settings, current_time
 
 BAR_HEIGHT = 100  # the tallest bar of a chart, in SVG units
 
@@ -20,10 +23,15 @@ def today() -> ResponseReturnValue:
         today = glance(session, local_day_start(now), now)
         week = glance(session, local_day_start(now, 6), now)
         days = orders_per_day(session, now)
+        money = day_money(session, office_day(now))
+        start, end = office_day_bounds(office_day(now))
+        spend = sms_spend(session, start, end, current_settings().sms_prices)
     return render_template(
         "console/glance.html",
         today=today,
         week=week,
+        money=money,
+        spend=spend,
         day_bars=bars([(day.strftime("%d/%m"), count) for day, count in days]),
         market_bars=bars(week.per_market),
         logout_form=LogoutForm(),

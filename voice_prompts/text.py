@@ -15,8 +15,10 @@ from settings import DEFAULT_TIMEZONE
 
 @lru_cache(maxsize=4096)
 def format_rupiah(amount: int) -> str:
-    """Write rupiah the Indonesian way: `Rp15.000` (dot for thousands, no space)."""
-    return f"Rp{format_decimal(amount, locale='id_ID')}"
+    """Write rupiah the Indonesian way: `Rp15.000` (dot for thousands, no space); an amount
+    owed the other way `-Rp15.000`."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp{format_decimal(abs(amount), locale='id_ID')}"
 
 
 # Rupiah as people write them: `15000`, `15.000`, `Rp15.000`, `Rp 15.000`, `Rp. 15.000`,

@@ -132,3 +132,10 @@ const orderForm = document.getElementById("order-form");
 if (orderForm) orderEntry(orderForm);
 const board = document.getElementById("board");
 if (board) boardRefresh(board);
+
+// A form that cannot be undone asks first (data-confirm holds the question). Delegated, so
+// the board's forms still ask after each refresh.
+document.addEventListener("submit", (event) => {
+  const question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});

@@ -983,3 +983,264 @@ def test_an_unassigned_order_stays_on_the_board_however_old(app, operator, clock
     clock.now += dt.timedelta(days=5)
     board = operator.get("/console/board").get_data(as_text=True)
     assert f"<td>{number}</td>" in board and "tanpa kurir" in board
+
+
+# ---------------------------------------------------------------- failed deliveries and books
+
+MADE, KETUT = "+6281311110001", "+6281311110002"
+BU_KOMANG = "+6285200000001"  # trader AB1: B01-B05
+
+
+def failed_order(app, db: Session, lines: str = "B04 1") -> tuple[Phones, str, int]:
+    """An order Pak Made bought and could not deliver: (phones, its number, its id)."""
+    from storage.models import Order
+
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    phones.add_courier(KETUT, "Bli Ketut", ready=False)
+    phones.add_trader_phone("AB1", BU_KOMANG)
+    number = phones.order_by_sms(CUSTOMER, lines=lines)
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    phones.send(MADE, f"GAGAL {number} rumah kosong")
+    db.rollback()
+    return phones, number, db.scalars(select(Order.id).where(Order.number == number)).one()
+
+
+def state_of(db: Session, order_id: int) -> str:
+    from storage.models import Order
+
+    db.rollback()
+    return db.get(Order, order_id).state
+
+
+def test_a_failed_delivery_stands_out_on_the_board_with_its_three_actions(app, operator, db):
+    phones, number, order_id = failed_order(app, db)
+
+    board = operator.get("/console/board").get_data(as_text=True)
+
+    row = board.split(f'data-number="{number}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="state-failed urgent"' in board
+    assert "GAGAL (Pak Made): rumah kosong" in row and "Barang di Pak Made" in row
+    assert "Antar lagi" in row and "Tawarkan lagi" in row and "Kembalikan ke pedagang" in row
+    assert "Tanggung kantor" not in row  # the office's money: admins only
+    assert "Batalkan" not in row  # bought goods are never simply cancelled
+    assert f'data-confirm="Kembalikan barang pesanan {number} ke pedagang?' in row
+
+
+def test_deliver_again_with_the_same_courier_puts_it_back_on_the_road(app, operator, db):
+    phones, number, order_id = failed_order(app, db)
+
+    operator.post(
+        f"/console/orders/{order_id}/assign",
+        data={
+            "courier_id": phones_courier_id_of(db, MADE),
+            "csrf_token": token(operator, "/console/board"),
+        },
+    )
+
+    assert state_of(db, order_id) == "picked_up"
+    assert phones.inbox(MADE)[-1].startswith(f"Antar lagi pesanan {number}: ")
+    assert f"Pesanan {number} diantar lagi oleh Pak Made." in operator.get(
+        "/console/board"
+    ).get_data(as_text=True)
+    phones.send(MADE, f"SELESAI {number}")
+    assert state_of(db, order_id) == "delivered"
+
+
+def test_offered_again_the_next_courier_takes_the_goods_over(app, operator, db):
+    phones, number, order_id = failed_order(app, db)
+    phones.send(KETUT, "SIAP")
+
+    operator.post(
+        f"/console/orders/{order_id}/reoffer",
+        data={"csrf_token": token(operator, "/console/board")},
+    )
+
+    assert state_of(db, order_id) == "offered"
+    phones.send(KETUT, f"YA {number}")
+    assert "Ambil barangnya dari kurir Pak Made" in phones.inbox(KETUT)[-1]
+
+
+def test_returning_the_goods_tells_each_trader_what_comes_back(app, operator, db):
+    from storage.models import Movement, OrderLine
+
+    phones, number, order_id = failed_order(app, db, lines="B04 2, B06 1")
+
+    operator.post(
+        f"/console/orders/{order_id}/return", data={"csrf_token": token(operator, "/console/board")}
+    )
+
+    assert state_of(db, order_id) == "returned"
+    assert phones.inbox(BU_KOMANG)[-1] == (
+        f"Telepasar: Pesanan {number} gagal diantar. Kurir Pak Made mengembalikan Tomat 2 kg. "
+        "Kembalikan Rp28.000 kepadanya."
+    )
+    assert phones.inbox(MADE)[-1].startswith(f"Pesanan {number} dikembalikan: bawa barangnya")
+    assert phones.inbox(CUSTOMER)[-1].endswith("Anda tidak membayar apa pun.")
+    lines = db.scalars(select(OrderLine).where(OrderLine.order_id == order_id)).all()
+    assert all(line.returned_at is not None for line in lines)
+    back = db.scalars(select(Movement.amount).where(Movement.kind == "goods_returned")).all()
+    assert sorted(back) == [16_000, 28_000]
+    second = operator.post(
+        f"/console/orders/{order_id}/return", data={"csrf_token": token(operator, "/console/board")}
+    )
+    assert second.status_code == 302 and len(back) == 2  # once only
+    assert f"Pesanan {number} sudah berubah keadaan" in operator.get("/console/board").get_data(
+        as_text=True
+    )
+
+
+def test_writing_off_is_the_admins_and_the_office_then_owes_the_courier(app, operator, admin, db):
+    phones, number, order_id = failed_order(app, db)
+    refused = operator.post(
+        f"/console/orders/{order_id}/write-off",
+        data={"csrf_token": token(operator, "/console/board")},
+    )
+    assert refused.status_code == 403 and state_of(db, order_id) == "failed"
+
+    admin.post(
+        f"/console/orders/{order_id}/write-off", data={"csrf_token": token(admin, "/console/board")}
+    )
+
+    assert state_of(db, order_id) == "written_off"
+    assert phones.inbox(MADE)[-1] == (
+        f"Pesanan {number} ditanggung kantor: Rp14.000 dihitung ke saldo Anda dengan kantor. "
+        "Serahkan barangnya ke kantor."
+    )
+    books = admin.get("/console/books").get_data(as_text=True)
+    made = books.split('data-courier="Pak Made"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="money balance">-Rp14.000<' in made
+
+
+def phones_courier_id_of(db: Session, phone: str) -> int:
+    from storage.models import Courier
+
+    db.rollback()
+    return db.scalars(select(Courier.id).where(Courier.phone == phone)).one()
+
+
+def delivered_day(app) -> Phones:
+    """Pak Made delivers B04 2 + B06 1 (Rp44.000 + Rp10.000) with 10 % commission."""
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    phones.add_trader_phone("AB1", BU_KOMANG)
+    number = phones.order_by_sms(CUSTOMER, lines="B04 2, B06 1")
+    for word in ("YA", "AMBIL", "SELESAI"):
+        phones.send(MADE, f"{word} {number}")
+    return phones
+
+
+@pytest.fixture
+def commission_app(settings, make_app):
+    return make_app(replace(settings, courier_commission_percent=10, sms_price_rupiah="350"))
+
+
+def test_the_books_page_shows_each_couriers_and_traders_day(commission_app):
+    delivered_day(commission_app)
+    operator = logged_in(commission_app, "wayan", "operator")
+
+    page = operator.get("/console/books").get_data(as_text=True)
+
+    made = page.split('data-courier="Pak Made"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", made)
+    assert cells == ["1", "0", "Rp44.000", "Rp54.000", "Rp10.000", "Rp1.000", "Rp0", "Rp0",
+                     "Rp0", "0 (Rp0)", "Rp1.000"]  # fmt: skip
+    traders = page.split('id="trader-books"', 1)[1]
+    assert re.search(
+        r"Bu Komang <small>\(AB1\)</small></td>\s*<td>1</td>\s*<td[^>]*>Rp28.000", traders
+    )
+    assert "Catat setoran" not in page and "Hanya admin yang mencatat setoran." in page
+    refused = operator.post(
+        "/console/books/handover",
+        data={"courier_id": "1", "amount": "1000", "csrf_token": token(operator, "/console/books")},
+    )
+    assert refused.status_code == 403
+
+
+def test_an_admin_records_a_handover_and_corrects_it(commission_app, db):
+    from storage.models import Movement
+
+    delivered_day(commission_app)
+    admin = logged_in(commission_app, "kadek", "admin")
+    courier = phones_courier_id_of(db, MADE)
+    csrf = token(admin, "/console/books")
+    for amount in ("abc", "0", "Rp200.000.000"):
+        form = {"courier_id": courier, "amount": amount, "direction": "to_office"}
+        admin.post("/console/books/handover", data=form | {"csrf_token": csrf})
+        assert "Jumlah harus antara Rp1 dan Rp100.000.000" in admin.get("/console/books").get_data(
+            as_text=True
+        )
+    admin.post(
+        "/console/books/handover",
+        data={"courier_id": courier, "amount": "Rp1.000", "direction": "to_office",
+              "note": "setoran sore", "csrf_token": csrf},
+    )  # fmt: skip
+
+    page = admin.get("/console/books").get_data(as_text=True)
+    assert "Setoran Rp1.000 (Pak Made) dicatat." in page
+    handovers = page.split('id="handovers"', 1)[1].split("</table>", 1)[0]
+    assert "Kurir ke kantor" in handovers and "kadek" in handovers and "setoran sore" in handovers
+    made = page.split('data-courier="Pak Made"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="money balance">Rp0<' in made
+    db.rollback()
+    movement = db.scalars(select(Movement.id).where(Movement.kind == "handover")).one()
+
+    admin.post(f"/console/books/handover/{movement}/correct", data={"csrf_token": csrf})
+    admin.post(f"/console/books/handover/{movement}/correct", data={"csrf_token": csrf})
+
+    db.rollback()
+    rows = db.scalars(select(Movement).where(Movement.kind == "handover")).all()
+    assert [(m.payer == "office", m.corrects_id) for m in rows] == [(False, None), (True, movement)]
+    page = admin.get("/console/books").get_data(as_text=True)
+    assert "Setoran ini sudah dikoreksi atau tidak ada." in page
+    made = page.split('data-courier="Pak Made"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="money balance">Rp1.000<' in made
+
+
+def test_the_books_as_csv_and_a_day_that_is_no_date(commission_app):
+    delivered_day(commission_app)
+    operator = logged_in(commission_app, "wayan", "operator")
+
+    couriers = operator.get("/console/books/couriers.csv?day=2026-11-30")
+    traders = operator.get("/console/books/traders.csv?day=2026-11-30")
+
+    assert couriers.headers["Content-Disposition"].endswith("telepasar-couriers-2026-11-30.csv")
+    rows = couriers.get_data(as_text=True).splitlines()
+    assert rows[0].startswith("day,courier,phone,deliveries,failed,paid_out,collected,fees,")
+    assert rows[1] == "2026-11-30,Pak Made,+62813****0001,1,0,44000,54000,10000,1000,0,0,0,0,0,1000"
+    assert traders.get_data(as_text=True).splitlines()[1:] == [
+        "2026-11-30,Bu Komang,AB1,1,28000,0,0",
+        "2026-11-30,Pak Wayan,AB2,1,16000,0,0",
+    ]
+    assert (
+        operator.get("/console/books/couriers.csv?day=2026-11-29")
+        .get_data(as_text=True)
+        .splitlines()[1:]
+        == []
+    )
+    assert operator.get("/console/books/other.csv").status_code == 404
+    for bad in ("kemarin", "2026-13-45", "1999-01-01", "3000-01-01", "x" * 500):
+        page = operator.get(f"/console/books?day={bad}")
+        assert page.status_code == 200
+        assert "tidak dikenali (contoh 2026-11-30); ditampilkan hari ini." in page.get_data(
+            as_text=True
+        )
+
+
+def test_today_at_a_glance_shows_the_days_money_and_the_sms_spend(commission_app):
+    delivered_day(commission_app)
+    runner = commission_app.test_cli_runner()
+    assert runner.invoke(args=["worker", "--once"]).exit_code == 0
+    operator = logged_in(commission_app, "wayan", "operator")
+
+    page = operator.get("/console/glance").get_data(as_text=True)
+
+    money = dict(
+        re.findall(r"<tr[^>]*><th>([^<]+)</th><td[^>]*>([^<]*)", page.split('id="money"')[1])
+    )
+    assert money["Diantar"] == "1" and money["Dibayar ke pedagang"] == "Rp44.000"
+    assert money["Diterima dari pelanggan"] == "Rp54.000" and money["Komisi kantor"] == "Rp1.000"
+    spend = page.split("SMS terkirim hari ini</th><td>", 1)[1].split("</td>", 1)[0]
+    segments = int(re.search(r"log: (\d+) segmen", spend).group(1))
+    assert segments >= 6 and f"Rp{segments * 350:,}".replace(",", ".") in spend

@@ -61,6 +61,7 @@ def test_a_missing_prompt_is_reported_by_key_and_language(tmp_path):
         (15_000, "Rp15.000"),
         (125_500, "Rp125.500"),
         (1_250_000, "Rp1.250.000"),
+        (-14_000, "-Rp14.000"),  # owed the other way (a courier's balance with the office)
     ],
 )
 def test_money_is_written_the_indonesian_way(amount, written):
