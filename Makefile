@@ -53,7 +53,7 @@ run: seed
 test: install lint
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
-# The outbox, worker, inbox, health, SMS, dispatch and missed-call tests once more with the machine's clock moved to
+# The outbox, worker, inbox, health, SMS, dispatch, failed-delivery, ledger and missed-call tests once more with the machine's clock moved to
 # 2031 (Debian's faketime; every process sees the same date): nothing in Telepasar may depend
 # on the date it runs on. .ci/run runs this after `make test`.
 FUTURE := 2031-06-15 10:00:00 UTC
@@ -63,7 +63,8 @@ FUTURE_TESTS := tests/integration/test_worker.py tests/integration/test_worker_p
 	tests/unit/test_hours.py tests/unit/test_sms_keywords.py tests/unit/test_sms_segments.py \
 	tests/unit/test_clock_rule.py tests/integration/test_dispatch.py \
 	tests/integration/test_dispatch_routes.py tests/integration/test_dispatch_race.py \
-	tests/integration/test_missed_calls.py
+	tests/integration/test_missed_calls.py tests/integration/test_failed_deliveries.py \
+	tests/integration/test_ledger_balances.py
 
 test-future: install
 	@command -v faketime >/dev/null || { echo "faketime is not installed: sudo apt-get install faketime"; exit 1; }

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from gateway import create_app
 from settings import Settings
-from storage.models import Item, Order, OutboundMessage
+from storage.models import Item, Movement, Order, OutboundMessage, Staff
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, focused, log_in
 from tests.processes import start_gateway
 from tests.sms_phones import Phones
@@ -133,3 +133,52 @@ def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site
 
     with app.extensions["telepasar_db"].readers() as session:
         assert session.scalars(select(Item).where(Item.code == "B90")).first() is None
+
+
+def test_an_admin_records_a_handover_on_the_books_page(browser, site):
+    url, app = site
+    result = app.test_cli_runner().invoke(
+        args=["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    Phones(app).add_courier(COURIER, "Pak Made")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, url, "kadek")
+
+    page.click("nav >> text=Buku harian")
+    page.select_option("#handover-form select[name=courier_id]", label="Pak Made (AB)")
+    page.select_option("#handover-form select[name=direction]", value="to_courier")
+    page.fill("#handover-form input[name=amount]", "Rp25.000")
+    page.fill("#handover-form input[name=note]", "uang kembalian")
+    page.click("#handover-form button")
+
+    page.wait_for_selector("text=Setoran Rp25.000 (Pak Made) dicatat.")
+    row = page.locator("#courier-books tr[data-courier='Pak Made']")
+    assert row.locator("td.balance").text_content() == "Rp25.000"  # the courier owes it back
+    handover = page.locator("#handovers tbody tr").first
+    assert "Kantor ke kurir" in handover.text_content()
+    assert "kadek" in handover.text_content()
+    page.screenshot(path=str(ARTIFACTS / "books.png"), full_page=True)
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click("#handovers button:has-text('Koreksi')")
+    assert asked == ["Catat koreksi berlawanan untuk setoran Rp25.000?"]
+    assert page.locator("#handovers tbody tr").count() == 1  # dismissed: nothing recorded
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#handovers button:has-text('Koreksi')")
+    page.wait_for_selector("text=Setoran dikoreksi dengan catatan berlawanan.")
+    assert page.locator("#handovers tbody tr").count() == 2
+
+    with app.extensions["telepasar_db"].readers() as session:
+        rows = session.execute(
+            select(Movement.payer, Movement.payee, Movement.amount, Staff.username)
+            .join(Staff, Staff.id == Movement.recorded_by_id)
+            .order_by(Movement.id)
+        ).all()
+    courier = rows[0][1]
+    assert courier.startswith("courier:")
+    assert [tuple(row) for row in rows] == [
+        ("office", courier, 25_000, "kadek"),
+        (courier, "office", 25_000, "kadek"),
+    ]
