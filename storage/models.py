@@ -226,7 +226,7 @@ class Order(Base):
     # The courier who has the goods (paid the traders, or the courier before them): from
     # AMBIL until the door, a return or a write-off. It can differ from `courier_id` when a
     # failed delivery is offered to another courier, who takes the goods over.
-    goods_with_id: Mapped[int | None] = mapped_column(ForeignKey("couriers.id"))
+    goods_with_id: Mapped[int | None] = mapped_column(ForeignKey("couriers.id"), index=True)
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     market: Mapped[Market] = relationship()
@@ -351,7 +351,8 @@ class Movement(Base):
     day: Mapped[dt.date] = mapped_column(Date, index=True)  # the WITA calendar day of `at`
     # The staff member who recorded it (hand-overs, corrections, the board's actions).
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))
+    # Unique: a movement is corrected once, whatever two clicks try at the same moment.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), unique=True)
     note: Mapped[str] = mapped_column(String(200), default="")
 
 

@@ -158,3 +158,48 @@ def test_migration_0013_renumbers_an_unassigned_order_whose_number_was_reused(tm
     engine.dispose()
     assert numbers[2] == numbers[3] == "4821"  # the open one keeps its number
     assert numbers[1] != "4821" and len(numbers[1]) == 6
+
+
+def test_migration_0015_gives_an_order_on_its_way_its_holder_and_its_payments(tmp_path):
+    """An order bought before the ledger existed balances like any other once delivered."""
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path}/old.sqlite3")
+    command.upgrade(alembic_config(engine), "0014")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO markets (id, code, name, position, opens_at, closes_at, timezone, "
+            "delivery_fee) VALUES (1, 'AB', 'Pasar', 1, '06:00', '14:00', 'Asia/Makassar', "
+            "10000)",
+            "INSERT INTO vendors (id, market_id, code, name, category, position) "
+            "VALUES (7, 1, 'AB1', 'Bu Komang', 'sayur', 1), (8, 1, 'AB2', 'Pak Wayan', 'sembako', 2)",
+            "INSERT INTO items (id, vendor_id, code, name, name_en, unit, price, available, "
+            "position) VALUES (1, 7, 'B04', 'Tomat', 'Tomatoes', 'kg', 14000, 1, 1), "
+            "(2, 8, 'B06', 'Beras', 'Rice', 'kg', 16000, 1, 1)",
+            "INSERT INTO customers (id, phone, created_at) VALUES (1, '+62812', '2026-11-01')",
+            "INSERT INTO couriers (id, phone, name, market_id, language, available, created_at, "
+            "updated_at) VALUES (3, '+62813', 'Pak Made', 1, 'id', 1, '2026-11-01', '2026-11-01')",
+            # Bought at 23:30 WITA on 30 November: its payments belong to that day.
+            "INSERT INTO orders (id, number, customer_id, market_id, state, channel, "
+            "delivery_name, delivery_address, goods_total, delivery_fee, total, placed_at, offer_round, "
+            "courier_id, picked_up_at) VALUES (1, '4821', 1, 1, 'picked_up', 'sms', 'N', 'A', "
+            "44000, 10000, 54000, '2026-11-30 10:00:00', 1, 3, '2026-11-30 15:30:00')",
+            "INSERT INTO order_lines (order_id, item_id, item_code, item_name, unit, quantity, "
+            "unit_price, line_total) VALUES (1, 1, 'B04', 'Tomat', 'kg', 2, 14000, 28000), "
+            "(1, 2, 'B06', 'Beras', 'kg', 1, 16000, 16000)",
+        ):
+            connection.execute(text(statement))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as connection:
+        holder = connection.execute(text("SELECT goods_with_id FROM orders")).scalar()
+        paid = connection.execute(
+            text("SELECT kind, payer, payee, amount, day FROM movements ORDER BY payee")
+        ).all()
+    engine.dispose()
+    assert holder == 3
+    assert [tuple(row) for row in paid] == [
+        ("goods_paid", "courier:3", "trader:7", 28000, "2026-11-30"),
+        ("goods_paid", "courier:3", "trader:8", 16000, "2026-11-30"),
+    ]
