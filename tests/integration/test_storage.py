@@ -174,7 +174,8 @@ def test_migration_0015_gives_an_order_on_its_way_its_holder_and_its_payments(tm
             "delivery_fee) VALUES (1, 'AB', 'Pasar', 1, '06:00', '14:00', 'Asia/Makassar', "
             "10000)",
             "INSERT INTO vendors (id, market_id, code, name, category, position) "
-            "VALUES (7, 1, 'AB1', 'Bu Komang', 'sayur', 1), (8, 1, 'AB2', 'Pak Wayan', 'sembako', 2)",
+            "VALUES (7, 1, 'AB1', 'Bu Komang', 'sayur', 1), "
+            "(8, 1, 'AB2', 'Pak Wayan', 'sembako', 2)",
             "INSERT INTO items (id, vendor_id, code, name, name_en, unit, price, available, "
             "position) VALUES (1, 7, 'B04', 'Tomat', 'Tomatoes', 'kg', 14000, 1, 1), "
             "(2, 8, 'B06', 'Beras', 'Rice', 'kg', 16000, 1, 1)",
@@ -183,8 +184,8 @@ def test_migration_0015_gives_an_order_on_its_way_its_holder_and_its_payments(tm
             "updated_at) VALUES (3, '+62813', 'Pak Made', 1, 'id', 1, '2026-11-01', '2026-11-01')",
             # Bought at 23:30 WITA on 30 November: its payments belong to that day.
             "INSERT INTO orders (id, number, customer_id, market_id, state, channel, "
-            "delivery_name, delivery_address, goods_total, delivery_fee, total, placed_at, offer_round, "
-            "courier_id, picked_up_at) VALUES (1, '4821', 1, 1, 'picked_up', 'sms', 'N', 'A', "
+            "delivery_name, delivery_address, goods_total, delivery_fee, total, placed_at, "
+            "offer_round, courier_id, picked_up_at) VALUES (1, '4821', 1, 1, 'picked_up', 'sms', 'N', 'A', "
             "44000, 10000, 54000, '2026-11-30 10:00:00', 1, 3, '2026-11-30 15:30:00')",
             "INSERT INTO order_lines (order_id, item_id, item_code, item_name, unit, quantity, "
             "unit_price, line_total) VALUES (1, 1, 'B04', 'Tomat', 'kg', 2, 14000, 28000), "
