@@ -185,7 +185,8 @@ def test_migration_0015_gives_an_order_on_its_way_its_holder_and_its_payments(tm
             # Bought at 23:30 WITA on 30 November: its payments belong to that day.
             "INSERT INTO orders (id, number, customer_id, market_id, state, channel, "
             "delivery_name, delivery_address, goods_total, delivery_fee, total, placed_at, "
-            "offer_round, courier_id, picked_up_at) VALUES (1, '4821', 1, 1, 'picked_up', 'sms', 'N', 'A', "
+            "offer_round, courier_id, picked_up_at) "
+            "VALUES (1, '4821', 1, 1, 'picked_up', 'sms', 'N', 'A', "
             "44000, 10000, 54000, '2026-11-30 10:00:00', 1, 3, '2026-11-30 15:30:00')",
             "INSERT INTO order_lines (order_id, item_id, item_code, item_name, unit, quantity, "
             "unit_price, line_total) VALUES (1, 1, 'B04', 'Tomat', 'kg', 2, 14000, 28000), "
