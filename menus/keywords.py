@@ -204,13 +204,15 @@ def _price(command: str, rest: str) -> Parsed:
 
 
 def _failure(command: str, rest: str) -> Parsed:
-    """`GAGAL 4821 tidak ada orang`, `GAGAL tidak ada orang`, `GAGAL`: a number, a reason."""
-    first, _, after = rest.strip(" #,-:;").partition(" ")
-    if first and first.isascii() and first.strip("#,-:;").isdigit():
-        found = _order_number(command, first)
-        return Parsed(command, order_number=found.order_number, problem=found.problem,
-                      text=after.strip(" #,-:;"))  # fmt: skip
-    return Parsed(command, text=rest.strip(" #,-:;"))
+    """`GAGAL 4821 tidak ada orang`, `GAGAL tidak ada orang`, `GAGAL`: a number, a reason.
+
+    Digits that cannot be an order number (`GAGAL 5 kali ditelepon`) begin the reason."""
+    rest = rest.strip(" #,-:;")
+    first, _, after = rest.partition(" ")
+    digits = first.strip("#,-:;")
+    if digits.isascii() and digits.isdigit() and 4 <= len(digits) <= 6:
+        return Parsed(command, order_number=digits, text=after.strip(" #,-:;"))
+    return Parsed(command, text=rest)
 
 
 def _day(command: str, rest: str) -> Parsed:

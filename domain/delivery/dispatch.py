@@ -321,11 +321,13 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     if order.goods_with_id is None:  # else the goods are bought: a courier has them
         _tell_traders(session, order, "dispatch.trader.prepare", now, courier=courier.name)
     log.info("order %s taken by courier %s", order.number, mask_phone(courier.phone))
-    sheet = default_catalog().render(job_sheet(session, order, courier.language), courier.language)
+    sheet = default_catalog().render(
+        job_sheet(session, order, courier.language, courier.id), courier.language
+    )
     enqueue_sms(session, to=courier.phone, body=sheet, kind="order_update", order=order, now=now)
 
 
-def job_sheet(session: Session, order: Order, lang: str) -> Text:
+def job_sheet(session: Session, order: Order, lang: str, courier_id: int | None = None) -> Text:
     """Everything the courier needs for the job, as one message (in as few parts as it takes).
 
     For a failed delivery offered again, the goods are with the courier who had it: the
@@ -336,6 +338,7 @@ def job_sheet(session: Session, order: Order, lang: str) -> Text:
     else:
         where = Text.of("dispatch.job.recording", url=order.delivery_address_recording_url or "-")
     holder = order.goods_with
+    own = holder is not None and holder.id == courier_id  # the goods they could not deliver
     if holder is not None:
         stalls = _render(
             lang,
@@ -349,7 +352,11 @@ def job_sheet(session: Session, order: Order, lang: str) -> Text:
             for vendor, lines in _lines_by_vendor(session, order)
         )
     return Text.of(
-        "dispatch.job.sheet_taken_over" if holder is not None else "dispatch.job.sheet",
+        "dispatch.job.sheet_own"
+        if own
+        else "dispatch.job.sheet_taken_over"
+        if holder is not None
+        else "dispatch.job.sheet",
         number=order.number,
         name=order.delivery_name or order.customer.name or Text.of("dispatch.job.no_name"),
         phone=friendly_phone(order.customer.phone),
@@ -705,14 +712,15 @@ def cancel_by_staff(session: Session, order: Order, *, now: dt.datetime) -> bool
     return True
 
 
-def return_goods(session: Session, order: Order, *, now: dt.datetime, staff_id: int) -> bool:
+def return_goods(session: Session, order: Order, *, now: dt.datetime, staff_id: int | None) -> bool:
     """A failed delivery's goods go back to the traders: each trader's lines are marked
     returned and each trader gives back what they were paid; the traders, the courier and
     the customer are told. False when the order was not (or no longer) failed."""
     holder = _goods_holder(session, order)
     if holder is None or not _end_failure(session, order, "returned", holder):
         return False
-    by_vendor = _lines_by_vendor(session, order)
+    # Back to whoever was paid (the ledger says who), whoever sells the item today.
+    paid = ledger.paid_to_traders(session, order.id)
     session.execute(
         update(OrderLine)
         .where(OrderLine.order_id == order.id)
@@ -724,29 +732,44 @@ def return_goods(session: Session, order: Order, *, now: dt.datetime, staff_id: 
         [
             ledger.Entry(
                 "goods_returned",
-                ledger.trader(vendor.id),
+                ledger.trader(vendor_id),
                 ledger.courier(holder.id),
-                sum(line.line_total for line in lines),
+                amount,
                 order_id=order.id,
                 recorded_by=staff_id,
             )
-            for vendor, lines in by_vendor
+            for vendor_id, amount in paid.items()
         ],
         now=now,
     )
-    _tell_traders(session, order, "dispatch.trader.returned", now, courier=holder.name)
-    stalls = "; ".join(
-        _lines_text(holder.language, "dispatch.job.stall", lines, trader=v.name, stall=v.code)
-        for v, lines in by_vendor
+    lines_of = {vendor.id: lines for vendor, lines in _lines_by_vendor(session, order)}
+    traders = queries.vendors_by_id(session, list(paid))
+    languages = queries.languages_of(session, [v.phone for v in traders.values() if v.phone])
+    stalls, told = [], []
+    for vendor_id, amount in paid.items():
+        vendor = traders[vendor_id]
+        lines = lines_of.get(vendor_id, [])
+        stalls.append(
+            _render(holder.language, "dispatch.job.stall", trader=vendor.name, stall=vendor.code,
+                    lines=_line_list(lines, holder.language) or "-", amount=Money(amount))
+        )  # fmt: skip
+        if vendor.phone:
+            lang = languages.get(vendor.phone) or "id"
+            body = _render(lang, "dispatch.trader.returned", number=order.number,
+                           courier=holder.name, lines=_line_list(lines, lang) or "-",
+                           amount=Money(amount))  # fmt: skip
+            told.append((vendor.phone, body, order))
+    enqueue_many(session, told, kind="order_update", now=now)
+    body = _render(
+        holder.language, "dispatch.job.return", number=order.number, stalls="; ".join(stalls)
     )
-    body = _render(holder.language, "dispatch.job.return", number=order.number, stalls=stalls)
     enqueue_sms(session, to=holder.phone, body=body, kind="order_update", order=order, now=now)
     _tell_customer(session, order, "dispatch.customer.closed", now)
     log.info("order %s: goods back to the traders", order.number)
     return True
 
 
-def write_off(session: Session, order: Order, *, now: dt.datetime, staff_id: int) -> bool:
+def write_off(session: Session, order: Order, *, now: dt.datetime, staff_id: int | None) -> bool:
     """The office carries a failed delivery: it owes the courier who paid for the goods their
     price (settled at the next hand-over), and the goods are the office's. The courier and
     the customer are told. False when the order was not (or no longer) failed."""

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.hours import office_day
@@ -114,7 +115,8 @@ def record(session: Session, entries: Iterable[Entry], *, now: dt.datetime) -> i
 
 def correct(session: Session, movement: Movement, *, by: int, note: str, now: dt.datetime) -> bool:
     """Undo a movement by a new one the other way; False when it was corrected already (or is
-    itself a correction)."""
+    itself a correction). `corrects_id` is unique: of two corrections at the same moment,
+    the second fails on it and changes nothing."""
     if movement.corrects_id is not None:
         return False
     done = session.scalar(select(Movement.id).where(Movement.corrects_id == movement.id))
@@ -130,7 +132,22 @@ def correct(session: Session, movement: Movement, *, by: int, note: str, now: dt
         corrects=movement.id,
         note=note,
     )
-    return bool(record(session, [entry], now=now))
+    try:
+        with session.begin_nested():
+            return bool(record(session, [entry], now=now))
+    except IntegrityError:  # another correction of it won at this very moment
+        return False
+
+
+def paid_to_traders(session: Session, order_id: int) -> dict[int, int]:
+    """What each trader (vendor id) was paid for the order's goods, net of returns."""
+    net: dict[int, int] = defaultdict(int)
+    for movement in order_movements(session, order_id):
+        if movement.kind in ("goods_paid", "goods_returned"):
+            for party, sign in ((movement.payee, 1), (movement.payer, -1)):
+                if party.startswith("trader:"):
+                    net[int(party.split(":", 1)[1])] += sign * movement.amount
+    return {vendor_id: amount for vendor_id, amount in net.items() if amount > 0}
 
 
 def order_movements(session: Session, order_id: int) -> Sequence[Movement]:

@@ -273,6 +273,13 @@ def current_offers_for(session: Session, courier: Courier) -> Sequence[Order]:
     ).all()
 
 
+def vendors_by_id(session: Session, vendor_ids: Sequence[int]) -> dict[int, Vendor]:
+    """The traders with these ids, keyed by id."""
+    if not vendor_ids:
+        return {}
+    return {v.id: v for v in session.scalars(select(Vendor).where(Vendor.id.in_(vendor_ids)))}
+
+
 def vendors_by_phone(session: Session, phone: str) -> Sequence[Vendor]:
     """The traders registered with this number (one person may keep two stalls)."""
     return session.scalars(

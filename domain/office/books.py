@@ -176,7 +176,7 @@ def record_handover(
     amount: int,
     *,
     to_office: bool,
-    staff_id: int,
+    staff_id: int | None,
     note: str,
     now: dt.datetime,
 ) -> None:
@@ -191,7 +191,7 @@ def record_handover(
 
 
 def correct_handover(
-    session: Session, movement_id: int, *, staff_id: int, note: str, now: dt.datetime
+    session: Session, movement_id: int, *, staff_id: int | None, note: str, now: dt.datetime
 ) -> bool:
     """Undo a hand-over recorded by mistake, by a movement the other way; False when there is
     no such hand-over, or it was corrected already."""

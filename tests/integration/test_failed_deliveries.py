@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.delivery import dispatch, ledger
@@ -21,7 +21,7 @@ from domain.hours import office_day
 from domain.office import books
 from domain.office.staff import add_staff
 from domain.phones import friendly_phone
-from storage.models import Courier, Movement, Order
+from storage.models import Courier, DeliveryFailure, Item, Movement, Order, Vendor
 from tests.sms_phones import Phones
 
 CUSTOMER, SECOND, THIRD = "+6281234567890", "+6281234567891", "+6281234567892"
@@ -140,7 +140,6 @@ def test_gagal_is_refused_like_selesai(phones: Phones, db: Session):
     assert phones.send(CUSTOMER, f"GAGAL {number}") == (
         "Perintah GAGAL hanya untuk kurir terdaftar. Hubungi call center untuk mendaftar."
     )
-    assert phones.send(MADE, "GAGAL 12 x") == "Nomor pesanan 4 sampai 6 angka, contoh: BATAL 4821"
     assert order_row(db, number).state == "picked_up"
 
 
@@ -267,3 +266,61 @@ def test_the_ledger_day_is_the_wita_day():
     late = dt.datetime(2026, 11, 30, 15, 59, tzinfo=dt.UTC)  # 23:59 WITA
     assert office_day(late) == dt.date(2026, 11, 30)
     assert office_day(late + dt.timedelta(minutes=1)) == dt.date(2026, 12, 1)
+
+
+def test_returned_goods_are_paid_back_by_the_trader_who_was_paid(app, phones: Phones, db):
+    number = phones.order_by_sms(CUSTOMER, "B04 2")  # Bu Komang's tomatoes
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    database = app.extensions["telepasar_db"]
+    with database.unit_of_work() as session:  # the register moves tomatoes to Pak Wayan
+        session.execute(
+            update(Item).where(Item.code == "B04").values(vendor_id=vendor_id(session, "AB2"))
+        )
+    with database.unit_of_work() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one()
+        now = app.config["TELEPASAR_CLOCK"]()
+        assert dispatch.return_goods(session, order, now=now, staff_id=None)
+
+    order = order_row(db, number)
+    back = [(m.payer, m.amount) for m in ledger.order_movements(db, order.id)
+            if m.kind == "goods_returned"]  # fmt: skip
+    assert back == [(ledger.trader(vendor_id(db, "AB1")), 28_000)]
+    assert phones.inbox(BU_KOMANG)[-1].endswith("Kembalikan Rp28.000 kepadanya.")
+    assert phones.send(BU_KOMANG, "REKAP").endswith("dikembalikan Rp28.000.")
+
+
+def vendor_id(session: Session, code: str) -> int:
+    return session.scalars(select(Vendor.id).where(Vendor.code == code)).one()
+
+
+def test_a_reason_may_begin_with_a_number(phones: Phones, db: Session):
+    number = phones.order_by_sms(CUSTOMER, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+
+    phones.send(MADE, "GAGAL 5 kali ditelepon tidak diangkat")
+
+    assert order_row(db, number).state == "failed"
+    failure = db.scalars(select(DeliveryFailure)).one()
+    assert failure.reason == "5 kali ditelepon tidak diangkat"
+
+
+def test_a_movement_is_corrected_once_whatever_two_clicks_try(app, phones: Phones, db):
+    database = app.extensions["telepasar_db"]
+    now = app.config["TELEPASAR_CLOCK"]()
+    with database.unit_of_work() as session:
+        made = session.scalars(select(Courier).where(Courier.phone == MADE)).one()
+        books.record_handover(session, made, 5_000, to_office=True, staff_id=None, note="",
+                              now=now)  # fmt: skip
+    with database.unit_of_work() as session:
+        handover = session.scalars(select(Movement)).one()
+        assert ledger.correct(session, handover, by=None, note="", now=now)
+        assert not ledger.correct(session, handover, by=None, note="", now=now)
+    entry = ledger.Entry("handover", "office", ledger.courier(made.id), 5_000, corrects=handover.id)
+    with pytest.raises(IntegrityError):  # a second correction that raced past the check
+        with database.unit_of_work() as session:
+            ledger.record(session, [entry], now=now)
+    db.rollback()
+    assert len(db.scalars(select(Movement)).all()) == 2

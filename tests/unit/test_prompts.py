@@ -117,8 +117,8 @@ WORST_CASE = {
 }  # fmt: skip
 # Replies and notices that carry a list or a whole job may take more than one part.
 LONG_BY_NATURE = {
-    "sheet", "sheet_taken_over", "again", "return", "status", "several_open", "ambiguous",
-    "ambiguous_no", "call_center", "call_center_failed", "books",
+    "sheet", "sheet_taken_over", "sheet_own", "again", "return", "status", "several_open",
+    "ambiguous", "ambiguous_no", "call_center", "call_center_failed", "books",
 }  # fmt: skip
 
 
