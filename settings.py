@@ -150,12 +150,12 @@ class Settings:
         raw = self.sms_price_rupiah.replace(" ", "")
         if not raw:
             return {}
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():
             return dict.fromkeys(SMS_PROVIDERS, int(raw))
         prices = {}
         for part in raw.split(","):
             provider, _, price = part.partition("=")
-            if provider not in SMS_PROVIDERS or not price.isdigit():
+            if provider not in SMS_PROVIDERS or not (price.isascii() and price.isdigit()):
                 raise SettingsError(
                     f"SMS_PRICE_RUPIAH={self.sms_price_rupiah!r}: write one price (350) or "
                     f"one per provider (twilio=1100,africastalking=350); providers: "

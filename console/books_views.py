@@ -86,6 +86,9 @@ def record_handover() -> ResponseReturnValue:
     require_admin()
     form = HandoverForm()
     amount = parse_rupiah(form.amount.data or "")
+    if form.direction.data not in ("to_office", "to_courier"):
+        flash(words("bad_form"))
+        return redirect(url_for("console.books_page"))
     if not form.validate_on_submit() or amount is None or not 0 < amount <= MOST_RUPIAH:
         flash(words("books.bad_amount"))
         return redirect(url_for("console.books_page"))
@@ -99,7 +102,7 @@ def record_handover() -> ResponseReturnValue:
             session,
             courier,
             amount,
-            to_office=form.direction.data != "to_courier",
+            to_office=form.direction.data == "to_office",
             staff_id=current_user.staff_id,
             note=" ".join((form.note.data or "").split())[:120],
             now=current_time(),
@@ -125,7 +128,8 @@ def correct_handover(movement_id: int) -> ResponseReturnValue:
 
 
 COURIER_COLUMNS = (
-    "day", "courier", "phone", "deliveries", "failed", "paid_out", "collected", "fees",
+    "day", "courier", "phone", "deliveries", "failed", "paid_traders", "paid_couriers",
+    "collected", "fees",
     "commission", "received_back", "written_off", "handed_over", "held_orders", "held_goods",
     "balance",
 )  # fmt: skip
@@ -148,10 +152,9 @@ def books_csv(part: str) -> ResponseReturnValue:
             for row in books.books_of_couriers(session, day):
                 writer.writerow(
                     [day.isoformat(), _cell(row.name), shown_phone(row.phone), row.deliveries,
-                     row.failed,
-                     row.paid_out, row.collected, row.fees, row.commission, row.received_back,
-                     row.written_off, row.handed_over, row.held_orders, row.held_goods,
-                     row.balance]
+                     row.failed, row.paid_traders, row.paid_couriers, row.collected, row.fees,
+                     row.commission, row.received_back, row.written_off, row.handed_over,
+                     row.held_orders, row.held_goods, row.balance]
                 )  # fmt: skip
         else:
             writer.writerow(TRADER_COLUMNS)

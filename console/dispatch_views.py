@@ -279,6 +279,17 @@ def return_goods(order_id: int) -> ResponseReturnValue:
     return _on_order(order_id, give_back)
 
 
+@blueprint.post("/orders/<int:order_id>/back")
+def back_to_failed(order_id: int) -> ResponseReturnValue:
+    """A failed delivery offered or given again comes back to the board as failed."""
+
+    def take_back(session: Session, order: Order) -> str:
+        done = dispatch.back_to_failed(session, order, now=current_time())
+        return words("board.back" if done else "board.order_moved", number=order.number)
+
+    return _on_order(order_id, take_back)
+
+
 @blueprint.post("/orders/<int:order_id>/write-off")
 def write_off(order_id: int) -> ResponseReturnValue:
     """The office carries a failed delivery (admins: it is the office's money)."""

@@ -327,7 +327,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Jumlah harus antara Rp1 dan Rp100.000.000, contoh 25000 atau Rp25.000."
         ),
         "books.bad_courier": "Kurir itu tidak ada.",
-        "books.bad_day": "Tanggal {day} tidak dikenali (contoh 2026-11-30); ditampilkan hari ini.",
+        "books.bad_day": (
+            "Tanggal {day} tidak dikenali atau di luar buku (contoh 2026-11-30); "
+            "ditampilkan hari ini."
+        ),
         "books.correct": "Koreksi",
         "books.correct_confirm": "Catat koreksi berlawanan untuk setoran {amount}?",
         "books.corrected": "Setoran dikoreksi dengan catatan berlawanan.",
@@ -350,6 +353,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "glance.sms_spend": "SMS terkirim hari ini",
         "glance.segments": "{segments} segmen",
         "glance.no_price": "harga belum diatur (SMS_PRICE_RUPIAH)",
+        "board.back_to_failed": "Tarik kembali (gagal)",
+        "board.back": (
+            "Pesanan {number} kembali ke keadaan gagal; kurir yang tadinya ditugasi diberi tahu."
+        ),
+        "board.busy": "sedang bertugas",
+        "books.paid_couriers": "Bayar kurir lain",
+        "books.handover_confirm": (
+            "Catat setoran ini? Periksa kurir, arah dan jumlahnya: setoran tidak bisa diubah, "
+            "hanya dikoreksi."
+        ),
     },
     "en": {
         "title": "Telepasar: call center",
@@ -671,7 +684,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "books.recorded": "Hand-over of {amount} ({courier}) recorded.",
         "books.bad_amount": "The amount must be from Rp1 to Rp100.000.000, e.g. 25000 or Rp25.000.",
         "books.bad_courier": "There is no such courier.",
-        "books.bad_day": "The day {day} is not a date (e.g. 2026-11-30); showing today.",
+        "books.bad_day": (
+            "The day {day} is not a date, or outside the books (e.g. 2026-11-30); showing today."
+        ),
         "books.correct": "Correct",
         "books.correct_confirm": "Record a correction the other way for the hand-over of {amount}?",
         "books.corrected": "Hand-over corrected by a movement the other way.",
@@ -694,5 +709,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "glance.sms_spend": "SMS sent today",
         "glance.segments": "{segments} segments",
         "glance.no_price": "no price set (SMS_PRICE_RUPIAH)",
+        "board.back_to_failed": "Take back (failed)",
+        "board.back": "Order {number} is failed again; the courier who had it is told.",
+        "board.busy": "on a job",
+        "books.paid_couriers": "Paid other couriers",
+        "books.handover_confirm": (
+            "Record this hand-over? Check the courier, the direction and the amount: it "
+            "cannot be changed, only corrected."
+        ),
     },
 }

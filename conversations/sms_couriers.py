@@ -138,8 +138,8 @@ def books(ctx: SmsContext, parsed: Parsed) -> str:
                 name=ctx.courier.name,
                 deliveries=mine.deliveries,
                 failed=mine.failed,
-                paid=Money(mine.paid_out),
-                collected=Money(mine.collected),
+                paid=_plus(Money(mine.paid_traders), "plus_couriers", other=mine.paid_couriers),
+                collected=_plus(Money(mine.collected), "plus_back", back=mine.received_back),
                 fees=Money(mine.fees),
                 commission=Money(mine.commission),
                 held_orders=mine.held_orders,
@@ -283,6 +283,13 @@ def _couriers_only(ctx: SmsContext, keyword: str) -> str:
 
 def _say(ctx: SmsContext, text: Text | None) -> str | None:
     return ctx.prompts.render(text, ctx.lang) if text is not None else None
+
+
+def _plus(amount: Money, key: str, **more: int) -> Money | Text:
+    """An amount, and beside it a second one when it is not 0 (`Rp0 + ke kurir lain ...`)."""
+    if not any(more.values()):
+        return amount
+    return Text.of(f"dispatch.reply.{key}", amount=amount, **{k: Money(v) for k, v in more.items()})
 
 
 def _listed(numbers: list[str]) -> str:

@@ -797,6 +797,27 @@ def write_off(session: Session, order: Order, *, now: dt.datetime, staff_id: int
     return True
 
 
+# A failed delivery offered or given again, before the next courier has the goods.
+TAKEN_OVER_STATES = ("placed", "offered", "assigned", "unassigned")
+
+
+def back_to_failed(session: Session, order: Order, *, now: dt.datetime) -> bool:
+    """A failed delivery offered or given to another courier comes back to the call center
+    (nobody takes it, or the courier does not come): `failed` again, the goods still with
+    the courier who has them, its offers withdrawn; a courier who had the job is told.
+    False when it was not such an order (or no longer)."""
+    held = Order.goods_with_id.is_not(None)
+    if not move_order(session, order, TAKEN_OVER_STATES, "failed", held):
+        return False
+    _close_offers(session, order, "withdrawn", now)
+    courier = session.get(Courier, order.courier_id) if order.courier_id is not None else None
+    if courier is not None and courier.id != order.goods_with_id:
+        body = _render(courier.language, "dispatch.job_withdrawn", number=order.number)
+        enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
+    log.info("order %s back with the call center", order.number)
+    return True
+
+
 def _goods_holder(session: Session, order: Order) -> Courier | None:
     """The courier who has a failed delivery's goods (None: not a failed delivery)."""
     if order.state != "failed" or order.goods_with_id is None:

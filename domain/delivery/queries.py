@@ -291,8 +291,9 @@ BOARD_STATES = ("placed", "offered", "assigned", "picked_up", "unassigned")
 
 
 def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
-    """Orders on their way placed since `since`, and every order left without a courier or
-    failed at the door (however old: it holds its number until staff act on it)."""
+    """Orders on their way placed since `since`, and every order left without a courier,
+    failed at the door, or whose goods a courier has paid for (however old: staff act on
+    it, or it is still on its way)."""
     return session.scalars(
         select(Order)
         .options(
@@ -305,6 +306,7 @@ def board_orders(session: Session, since: dt.datetime) -> Sequence[Order]:
             or_(
                 and_(Order.state.in_(BOARD_STATES), Order.placed_at >= since),
                 Order.state.in_(("unassigned", "failed")),
+                Order.goods_with_id.is_not(None),
             )
         )
         .order_by(Order.placed_at, Order.id)

@@ -31,7 +31,8 @@ class CourierDay:
     day: dt.date
     deliveries: int
     failed: int
-    paid_out: int  # to traders for goods, and to a courier whose goods they took over
+    paid_traders: int  # to traders, for goods
+    paid_couriers: int  # to a courier whose goods of a failed delivery they took over
     collected: int  # from customers: the goods and the fees
     fees: int  # the delivery fees earned
     commission: int  # the office's share of those fees
@@ -46,7 +47,8 @@ class CourierDay:
     def quiet(self) -> bool:
         """Nothing moved, nothing held, nothing owed."""
         return not any(
-            (self.deliveries, self.failed, self.paid_out, self.collected, self.received_back,
+            (self.deliveries, self.failed, self.paid_traders, self.paid_couriers, self.collected,
+             self.received_back,
              self.written_off, self.handed_over, self.held_orders, self.balance)
         )  # fmt: skip
 
@@ -103,7 +105,8 @@ def courier_days(session: Session, couriers: Sequence[Courier], day: dt.date) ->
                 day=day,
                 deliveries=len(delivered),
                 failed=failures.get(courier.id, 0),
-                paid_out=-_net(mine, party, "goods_paid") + _paid(mine, party, "goods_handed"),
+                paid_traders=-_net(mine, party, "goods_paid"),
+                paid_couriers=_paid(mine, party, "goods_handed"),
                 collected=_net(mine, party, "customer_goods", "delivery_fee"),
                 fees=_net(mine, party, "delivery_fee"),
                 commission=-_net(mine, party, "commission"),

@@ -150,6 +150,7 @@ def test_an_admin_records_a_handover_on_the_books_page(browser, site):
     page.select_option("#handover-form select[name=direction]", value="to_courier")
     page.fill("#handover-form input[name=amount]", "Rp25.000")
     page.fill("#handover-form input[name=note]", "uang kembalian")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Catat setoran ini? Periksa ..."
     page.click("#handover-form button")
 
     page.wait_for_selector("text=Setoran Rp25.000 (Pak Made) dicatat.")

@@ -1144,8 +1144,8 @@ def test_the_books_page_shows_each_couriers_and_traders_day(commission_app):
 
     made = page.split('data-courier="Pak Made"', 1)[1].split("</tr>", 1)[0]
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", made)
-    assert cells == ["1", "0", "Rp44.000", "Rp54.000", "Rp10.000", "Rp1.000", "Rp0", "Rp0",
-                     "Rp0", "0 (Rp0)", "Rp1.000"]  # fmt: skip
+    assert cells == ["1", "0", "Rp44.000", "Rp0", "Rp54.000", "Rp10.000", "Rp1.000", "Rp0",
+                     "Rp0", "Rp0", "0 (Rp0)", "Rp1.000"]  # fmt: skip
     traders = page.split('id="trader-books"', 1)[1]
     assert re.search(
         r"Bu Komang <small>\(AB1\)</small></td>\s*<td>1</td>\s*<td[^>]*>Rp28.000", traders
@@ -1207,8 +1207,10 @@ def test_the_books_as_csv_and_a_day_that_is_no_date(commission_app):
 
     assert couriers.headers["Content-Disposition"].endswith("telepasar-couriers-2026-11-30.csv")
     rows = couriers.get_data(as_text=True).splitlines()
-    assert rows[0].startswith("day,courier,phone,deliveries,failed,paid_out,collected,fees,")
-    assert rows[1] == "2026-11-30,Pak Made,+62813****0001,1,0,44000,54000,10000,1000,0,0,0,0,0,1000"
+    assert rows[0].startswith("day,courier,phone,deliveries,failed,paid_traders,paid_couriers,")
+    assert rows[1] == (
+        "2026-11-30,Pak Made,+62813****0001,1,0,44000,0,54000,10000,1000,0,0,0,0,0,1000"
+    )
     assert traders.get_data(as_text=True).splitlines()[1:] == [
         "2026-11-30,Bu Komang,AB1,1,28000,0,0",
         "2026-11-30,Pak Wayan,AB2,1,16000,0,0",
@@ -1223,9 +1225,7 @@ def test_the_books_as_csv_and_a_day_that_is_no_date(commission_app):
     for bad in ("kemarin", "2026-13-45", "1999-01-01", "3000-01-01", "x" * 500):
         page = operator.get(f"/console/books?day={bad}")
         assert page.status_code == 200
-        assert "tidak dikenali (contoh 2026-11-30); ditampilkan hari ini." in page.get_data(
-            as_text=True
-        )
+        assert "tidak dikenali atau di luar buku (contoh 2026-11-30)" in page.get_data(as_text=True)
 
 
 def test_today_at_a_glance_shows_the_days_money_and_the_sms_spend(commission_app):
@@ -1244,3 +1244,34 @@ def test_today_at_a_glance_shows_the_days_money_and_the_sms_spend(commission_app
     spend = page.split("SMS terkirim hari ini</th><td>", 1)[1].split("</td>", 1)[0]
     segments = int(re.search(r"log: (\d+) segmen", spend).group(1))
     assert segments >= 6 and f"Rp{segments * 350:,}".replace(",", ".") in spend
+
+
+def test_a_failed_order_given_to_another_courier_can_be_taken_back(app, operator, db):
+    phones, number, order_id = failed_order(app, db)
+    phones.send(KETUT, "SIAP")
+    csrf = token(operator, "/console/board")
+    operator.post(f"/console/orders/{order_id}/reoffer", data={"csrf_token": csrf})
+    phones.send(KETUT, f"YA {number}")
+    assert state_of(db, order_id) == "assigned"
+    row = operator.get("/console/board").get_data(as_text=True).split(f'data-number="{number}"')[1]
+    assert "Tarik kembali (gagal)" in row.split("</tr>")[0]
+
+    operator.post(f"/console/orders/{order_id}/back", data={"csrf_token": csrf})
+
+    assert state_of(db, order_id) == "failed"
+    assert phones.inbox(KETUT)[-1] == (
+        f"Pesanan {number} ditarik oleh call center. Jangan diambil; tunggu kabar berikutnya."
+    )
+    assert phones.send(KETUT, f"AMBIL {number}").startswith(f"Pesanan {number}: gagal diantar")
+
+
+def test_operators_see_a_number_in_a_failure_reason_masked(app, operator, db):
+    phones = Phones(app)
+    phones.add_courier(MADE, "Pak Made")
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    for text in (f"YA {number}", f"AMBIL {number}", f"GAGAL {number} telepon 081234567890 mati"):
+        phones.send(MADE, text)
+
+    board = operator.get("/console/board").get_data(as_text=True)
+
+    assert "081234567890" not in board and "GAGAL (Pak Made): telepon " in board

@@ -168,10 +168,14 @@ def test_a_failed_order_taken_over_by_another_courier_pays_the_first_back(
     made, ketut = ledger.courier(courier_id(db, MADE)), ledger.courier(courier_id(db, KETUT))
     assert ("goods_handed", ketut, made, 14_000) in kinds
     assert made not in ledger.positions(ledger.order_movements(db, order.id))  # square
-    assert phones.send(MADE, "REKAP").startswith("REKAP 30/11 Pak Made: antar 0, gagal 1.")
+    assert phones.send(MADE, "REKAP").startswith(
+        "REKAP 30/11 Pak Made: antar 0, gagal 1. Bayar pedagang Rp14.000. "
+        "Terima Rp0 + uang kembali Rp14.000."
+    )
     assert "Barang dipegang 0 (Rp0)" in phones.send(MADE, "REKAP")
     assert phones.send(KETUT, "REKAP").startswith(
-        "REKAP 30/11 Bli Ketut: antar 1, gagal 0. Bayar pedagang Rp14.000. Terima Rp24.000."
+        "REKAP 30/11 Bli Ketut: antar 1, gagal 0. Bayar pedagang Rp0 + ke kurir lain Rp14.000. "
+        "Terima Rp24.000."
     )
 
 

@@ -38,17 +38,18 @@ from storage.models import Courier, Item, Movement, Order, OrderLine
 PERCENT = 10
 ACTIONS = (
     "accept", "pick_up", "deliver", "fail", "release", "by_hand", "reoffer", "return",
-    "write_off", "staff_cancel", "customer_cancel", "handover", "correct", "night",
+    "write_off", "staff_cancel", "customer_cancel", "handover", "correct", "night", "back",
+    "give_up",
 )  # fmt: skip
 # Half the steps are drawn from what the order's state makes likely to work, so that most
 # sequences carry an order far (bought, failed, taken over, delivered, returned, written
 # off); the other half from every verb, refusals included.
 LIKELY = {
     "placed": ("reoffer", "by_hand"),
-    "offered": ("accept", "accept", "by_hand"),
-    "assigned": ("pick_up", "pick_up", "release"),
+    "offered": ("accept", "accept", "by_hand", "back"),
+    "assigned": ("pick_up", "pick_up", "release", "back"),
     "picked_up": ("deliver", "fail", "fail"),
-    "failed": ("by_hand", "reoffer", "return", "write_off"),
+    "failed": ("by_hand", "reoffer", "return", "write_off", "write_off"),
     "unassigned": ("by_hand", "reoffer"),
 }
 COURIER = st.sampled_from((0, 0, 0, 1))  # mostly the same courier, sometimes the other
@@ -72,7 +73,7 @@ def office(app):
 
 
 @settings(
-    max_examples=80,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -165,6 +166,10 @@ def act(session, action, order, courier, amount, admin, clock, handovers, owed) 
             party = movement.payer if movement.payee == ledger.OFFICE else movement.payee
             back = movement.amount if movement.payee == ledger.OFFICE else -movement.amount
             owed[int(party.split(":")[1])] += back
+    elif action == "back":
+        dispatch.back_to_failed(session, order, now=now)
+    elif action == "give_up":  # the sweep, when nobody took it
+        dispatch.give_up(session, order, now=now, policy=policy)
     elif action == "night":
         clock.now = clock.now + dt.timedelta(hours=7)  # the books' day turns now and then
 

@@ -111,7 +111,11 @@ WORST_CASE = {
     "trader": "Babi Guling Pan Darma", "stall": "AB6", "summary": "", "minutes": 10,
     "reason": "r" * 120, "day": "30/11", "sold": 999, "received": Money(9_999_000),
     "returned_lines": 99, "returned": Money(999_000), "deliveries": 99, "failed": 99,
-    "paid": Money(9_999_000), "collected": Money(9_999_000), "fees": Money(999_000),
+    "paid": Text.of("dispatch.reply.plus_couriers", amount=Money(9_999_000),
+                    other=Money(9_999_000)),
+    "collected": Text.of("dispatch.reply.plus_back", amount=Money(9_999_000),
+                         back=Money(9_999_000)),
+    "other": Money(9_999_000), "back": Money(9_999_000), "fees": Money(999_000),
     "commission": Money(999_000), "held_orders": 9, "held": Money(2_700_000),
     "balance": Text.of("dispatch.reply.balance_credit", amount=Money(9_999_000)),
 }  # fmt: skip
