@@ -125,10 +125,11 @@ def books(ctx: SmsContext, parsed: Parsed) -> str:
     parts = []
     if ctx.courier is not None:
         mine = office_books.courier_day(ctx.session, ctx.courier, day)
+        then = "_then" if parsed.days_back else ""  # a past day's balance: no instruction
         if mine.balance > 0:
-            balance = Text.of("dispatch.reply.balance_owed", amount=Money(mine.balance))
+            balance = Text.of(f"dispatch.reply.balance_owed{then}", amount=Money(mine.balance))
         elif mine.balance < 0:
-            balance = Text.of("dispatch.reply.balance_credit", amount=Money(-mine.balance))
+            balance = Text.of(f"dispatch.reply.balance_credit{then}", amount=Money(-mine.balance))
         else:
             balance = Text.of("dispatch.reply.balance_zero")
         parts.append(

@@ -253,6 +253,7 @@ def test_a_handover_settles_several_days_at_once(app, phones: Phones, db: Sessio
     assert books.courier_day(db, made, office_day(days[2])).balance == 0
     assert books.courier_day(db, made, office_day(days[1])).balance == 2_000  # as it was then
     assert phones.send(MADE, "REKAP").endswith("Lunas dengan kantor.")
+    assert phones.send(MADE, "REKAP KEMARIN").endswith("Sisa setoran ke kantor hari itu Rp2.000.")
 
 
 def test_a_movement_is_never_changed_or_removed(app, phones: Phones, db: Session):
