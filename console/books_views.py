@@ -35,7 +35,7 @@ class HandoverForm(FlaskForm):
     courier_id = StringField(validators=[Length(max=20)])
     direction = StringField(validators=[Length(max=20)])  # to_office or to_courier
     amount = StringField(validators=[Length(max=20)])
-    note = StringField(validators=[Length(max=120)])
+    note = StringField()  # kept to its first 120 characters
 
 
 class CorrectForm(FlaskForm):

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import groupby
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -91,7 +91,9 @@ def offer_order(session: Session, order: Order, *, now: dt.datetime, round_: int
     _close_offers(session, order, "expired", now)
     sent = _send_offers(session, [(order, round_, courier) for courier in couriers], now)
     log.info("order %s offered to %d couriers (round %d)", order.number, sent, round_)
-    return len(couriers)
+    # How many were asked: a courier who has answered this round already (taken it and
+    # had it taken back, say) is not asked again, and is not counted.
+    return sent
 
 
 def offer_current_orders(session: Session, courier: Courier, *, now: dt.datetime) -> int:
@@ -467,7 +469,10 @@ def fail(
         return Text.of("dispatch.reply.fail_before_pickup", number=order.number)
     reason = " ".join(reason.split())[:FAILURE_REASON_LIMIT] or "-"
     mine = Order.courier_id == courier.id
-    if not move_order(session, order, "picked_up", "failed", mine):
+    # The goods are with this courier (also for an order bought before the ledger existed,
+    # or by a process still running the old code during an upgrade: it named no holder).
+    holder = func.coalesce(Order.goods_with_id, courier.id)
+    if not move_order(session, order, "picked_up", "failed", mine, goods_with_id=holder):
         return Text.of("dispatch.reply.not_yours", number=order.number)
     session.add(
         DeliveryFailure(
@@ -811,7 +816,7 @@ def back_to_failed(session: Session, order: Order, *, now: dt.datetime) -> bool:
         return False
     _close_offers(session, order, "withdrawn", now)
     courier = session.get(Courier, order.courier_id) if order.courier_id is not None else None
-    if courier is not None and courier.id != order.goods_with_id:
+    if courier is not None:  # they had the job (the one who has the goods, or another)
         body = _render(courier.language, "dispatch.job_withdrawn", number=order.number)
         enqueue_sms(session, to=courier.phone, body=body, kind="order_update", order=order, now=now)
     log.info("order %s back with the call center", order.number)
@@ -1024,6 +1029,9 @@ def give_up(
         )
     else:
         log.warning("order %s has no courier and CALL_CENTER_NUMBER is not set", order.number)
+    if after == "failed":  # the customer heard of the failure already; staff will call
+        log.warning("order %s failed again: nobody took it over", order.number)
+        return True
     if policy.call_center_number:
         apology = Text.of(
             "dispatch.customer.unassigned_call",

@@ -1275,3 +1275,22 @@ def test_operators_see_a_number_in_a_failure_reason_masked(app, operator, db):
     board = operator.get("/console/board").get_data(as_text=True)
 
     assert "081234567890" not in board and "GAGAL (Pak Made): telepon " in board
+
+
+def test_operators_see_a_number_in_a_handover_note_masked(commission_app):
+    delivered_day(commission_app)
+    admin = logged_in(commission_app, "kadek", "admin")
+    operator = logged_in(commission_app, "wayan", "operator")
+    csrf = token(admin, "/console/books")
+    courier = re.search(r'<option value="(\d+)">Pak Made', admin.get("/console/books").get_data(
+        as_text=True)).group(1)  # fmt: skip
+    admin.post(
+        "/console/books/handover",
+        data={"courier_id": courier, "amount": "1000", "direction": "to_office",
+              "note": "dititip istri, 0812 3456 7890 " + "x" * 300, "csrf_token": csrf},
+    )  # fmt: skip
+
+    page = operator.get("/console/books").get_data(as_text=True)
+
+    assert "Setoran" in page and "dititip istri" in page
+    assert "0812 3456 7890" not in page and "x" * 121 not in page

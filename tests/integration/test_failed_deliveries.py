@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.delivery import dispatch, ledger
+from domain.delivery.policy import DispatchPolicy
 from domain.hours import office_day
 from domain.office import books
 from domain.office.staff import add_staff
@@ -59,7 +60,8 @@ def order_row(db: Session, number: str) -> Order:
 
 
 def courier_id(db: Session, phone: str) -> int:
-    db.rollback()
+    if db.in_transaction() and not db.dirty and not db.new:
+        db.rollback()
     return db.scalars(select(Courier.id).where(Courier.phone == phone)).one()
 
 
@@ -329,3 +331,68 @@ def test_a_movement_is_corrected_once_whatever_two_clicks_try(app, phones: Phone
             ledger.record(session, [entry], now=now)
     db.rollback()
     assert len(db.scalars(select(Movement)).all()) == 2
+
+
+def picked_up(phones: Phones, customer: str = CUSTOMER) -> str:
+    number = phones.order_by_sms(customer, "B04 1")
+    phones.send(MADE, f"YA {number}")
+    phones.send(MADE, f"AMBIL {number}")
+    return number
+
+
+def on_order(app, number: str, work) -> object:
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        order = session.scalars(select(Order).where(Order.number == number)).one()
+        return work(session, order, app.config["TELEPASAR_CLOCK"]())
+
+
+def test_an_order_bought_without_a_holder_fails_to_the_courier_who_had_it(app, phones, db):
+    """Picked up by the old code while an upgrade ran: no holder was written."""
+    number = picked_up(phones)
+    on_order(app, number, lambda s, o, now: s.execute(update(Order).values(goods_with_id=None)))
+
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+
+    assert order_row(db, number).goods_with_id == courier_id(db, MADE)
+    assert on_order(app, number, lambda s, o, now: dispatch.write_off(s, o, now=now, staff_id=None))
+    assert order_row(db, number).state == "written_off"
+
+
+def test_taking_back_an_order_tells_the_courier_who_had_it(app, phones, db):
+    number = picked_up(phones)
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    ketut = courier_id(db, KETUT)
+    on_order(
+        app, number, lambda s, o, now: dispatch.assign_by_hand(s, o, s.get(Courier, ketut), now=now)
+    )
+    assert order_row(db, number).state == "assigned"
+
+    assert on_order(app, number, lambda s, o, now: dispatch.back_to_failed(s, o, now=now))
+
+    assert order_row(db, number).state == "failed"
+    assert phones.inbox(KETUT)[-1].startswith(f"Pesanan {number} ditarik oleh call center.")
+
+
+def test_offering_again_counts_only_the_couriers_really_asked(app, phones, db):
+    number = picked_up(phones)
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    phones.send(KETUT, "ISTIRAHAT")  # Pak Made alone is free, and he took round 1 already
+
+    offered = on_order(app, number, lambda s, o, now: dispatch.reoffer(s, o, now=now))
+
+    assert offered == 0
+    assert order_row(db, number).state == "failed"  # left as it was, for staff to decide
+
+
+def test_nobody_taking_a_failed_order_over_tells_the_customer_nothing_new(app, phones, db):
+    number = picked_up(phones)
+    phones.send(MADE, f"GAGAL {number} tidak ada orang")
+    on_order(app, number, lambda s, o, now: dispatch.reoffer(s, o, now=now))
+    told = len(phones.inbox(CUSTOMER))
+
+    gave_up = on_order(
+        app, number, lambda s, o, now: dispatch.give_up(s, o, now=now, policy=DispatchPolicy())
+    )
+
+    assert gave_up and order_row(db, number).state == "failed"
+    assert len(phones.inbox(CUSTOMER)) == told

@@ -205,3 +205,33 @@ def test_migration_0015_gives_an_order_on_its_way_its_holder_and_its_payments(tm
         ("goods_paid", "courier:3", "trader:7", 28000, "2026-11-30"),
         ("goods_paid", "courier:3", "trader:8", 16000, "2026-11-30"),
     ]
+
+
+def test_a_row_edited_by_hand_to_point_nowhere_does_not_stop_an_upgrade(tmp_path):
+    """Only what the migrations themselves leave dangling stops (and rolls back) one."""
+    import sqlite3
+
+    from alembic import command
+
+    from storage.db import alembic_config, head_revision, schema_revision
+
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(alembic_config(engine), "0014")
+    engine.dispose()
+    by_hand = sqlite3.connect(path)  # foreign keys are off in a plain sqlite3 session
+    by_hand.execute(
+        'INSERT INTO outbound_messages ("to", body, kind, segments, encoding, state, attempts, '
+        "next_try_at, order_id, created_at) VALUES ('+62812', 'x', 'reply', 1, 'GSM-7', "
+        "'sent', 1, '2026-11-01', 999, '2026-11-01')"
+    )
+    by_hand.commit()
+    by_hand.close()
+    engine = make_engine(f"sqlite:///{path}")
+
+    command.upgrade(alembic_config(engine), "head")
+
+    assert schema_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
