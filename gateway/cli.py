@@ -33,7 +33,7 @@ from simulator.sound import Speaker
 from simulator.terminal import Terminal
 from simulator.texts import LANGUAGES
 from simulator.webhooks import HttpTransport, Webhooks
-from storage.db import upgrade_schema
+from storage.db import head_revision, schema_revision, upgrade_schema
 from storage.demo_catalog import load_demo_catalog
 from storage.models import Item, Market, Vendor
 from voice_prompts import default_catalog
@@ -54,6 +54,38 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_disable)
     app.cli.add_command(staff_password)
     app.cli.add_command(phone)
+
+
+NO_SCHEMA = (
+    "the database {where} has no tables yet: run `flask --app gateway seed-demo` (the schema "
+    "and the demo catalog) or `flask --app gateway migrate` (the schema only) first"
+)
+OLD_SCHEMA = (
+    "the database schema is at migration {found}, this code needs {needed}: "
+    "run `flask --app gateway migrate` first"
+)
+
+
+def needs_schema() -> None:
+    """Commands that read or write rows: on a database without the schema (or an older one),
+    one line saying what to run, and no file made where there was none."""
+    engine = current_database().engine
+    url = engine.url
+    where = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        where = url.database
+        if not Path(url.database).exists():
+            raise click.ClickException(NO_SCHEMA.format(where=where))
+    try:
+        found = schema_revision(engine)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            f"the database cannot be read: {str(exc).splitlines()[0]}"
+        ) from exc
+    if found is None:
+        raise click.ClickException(NO_SCHEMA.format(where=where))
+    if found != head_revision():
+        raise click.ClickException(OLD_SCHEMA.format(found=found, needed=head_revision()))
 
 
 @click.command("migrate")
@@ -91,6 +123,7 @@ def worker(once: bool) -> None:
     Any number of workers may run at once. A failed pass is logged and tried again after a
     pause: the worker stops only when it is told to (Ctrl-C, SIGTERM).
     """
+    needs_schema()
     settings = current_settings()
     try:
         sender = make_sender(settings)
@@ -159,6 +192,7 @@ def prompts_synth(force: bool, espeak: str) -> None:
 @with_appcontext
 def courier_add(phone: str, name: str, market: str, language: str) -> None:
     """Register a courier. They get offers once they text SIAP (or ON)."""
+    needs_schema()
     settings = current_settings()
     try:
         with current_database().unit_of_work() as session:
@@ -181,6 +215,7 @@ def courier_add(phone: str, name: str, market: str, language: str) -> None:
 @with_appcontext
 def courier_list() -> None:
     """Every courier: market, name, phone, available or resting, the job in hand."""
+    needs_schema()
     with current_database().readers() as session:
         couriers = office_queries.all_couriers(session)
         jobs = delivery_queries.jobs_by_courier(session)
@@ -192,8 +227,8 @@ def courier_list() -> None:
                     courier.market.code,
                     courier.name,
                     friendly_phone(courier.phone),
-                    "siap" if courier.available else "istirahat",
-                    f"pesanan {job.number} ({job.state})" if job else "-",
+                    "available" if courier.available else "resting",
+                    f"order {job.number} ({job.state.replace('_', ' ')})" if job else "-",
                 )
             )
     if not rows:
@@ -207,7 +242,7 @@ def courier_list() -> None:
             + row[4]
         )
     how_many = "1 courier" if len(rows) == 1 else f"{len(rows)} couriers"
-    click.echo(f"{how_many}, {sum(row[3] == 'siap' for row in rows)} available.")
+    click.echo(f"{how_many}, {sum(row[3] == 'available' for row in rows)} available.")
 
 
 @click.command("trader-phone")
@@ -216,6 +251,7 @@ def courier_list() -> None:
 @with_appcontext
 def trader_phone(trader: str, phone: str) -> None:
     """Give a trader the phone they text from (orders to prepare; HABIS, ADA, HARGA)."""
+    needs_schema()
     settings = current_settings()
     try:
         with current_database().unit_of_work() as session:
@@ -241,6 +277,7 @@ def trader_phone(trader: str, phone: str) -> None:
 @with_appcontext
 def staff_add(username: str, role: str, password: str) -> None:
     """A call-center console account."""
+    needs_schema()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     try:
@@ -264,6 +301,7 @@ def staff_add(username: str, role: str, password: str) -> None:
 @with_appcontext
 def staff_disable(username: str, enable: bool) -> None:
     """Disable a console account: it cannot log in, and every open session of it ends."""
+    needs_schema()
     try:
         with current_database().unit_of_work() as session:
             if enable:
@@ -291,6 +329,7 @@ def staff_disable(username: str, enable: bool) -> None:
 @with_appcontext
 def staff_password(username: str, password: str) -> None:
     """Give a console account a new password; every open session of it ends."""
+    needs_schema()
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,7 +40,7 @@ def test_a_courier_is_added_by_any_phone_format_and_listed(app, db: Session):
     assert (courier.phone, courier.available, courier.language) == ("+6281311110001", False, "id")
     listed = cli(app, "courier-list").output.splitlines()
     assert listed[-1] == "2 couriers, 0 available."
-    assert listed[0].split() == ["AB", "Pak", "Made", "0813-1111-0001", "istirahat", "-"]
+    assert listed[0].split() == ["AB", "Pak", "Made", "0813-1111-0001", "resting", "-"]
 
 
 def test_courier_add_refuses_what_it_cannot_register(app):
@@ -70,3 +73,52 @@ def test_a_trader_gets_the_phone_they_text_from(app, db: Session):
     assert db.scalars(select(Vendor.phone).where(Vendor.code == "AB1")).one() == "+6285200000001"
     unknown = cli(app, "trader-phone", "--trader", "ZZ9", "--phone", "0852-0000-0001")
     assert unknown.exit_code == 1 and "no trader with the code 'ZZ9'" in unknown.output
+
+
+COMMANDS_ON_ROWS = [
+    ["courier-list"],
+    ["courier-add", "--phone", "081311110001", "--name", "Pak Made", "--market", "AB"],
+    ["trader-phone", "--trader", "AB1", "--phone", "085200000001"],
+    ["staff-add", "--username", "kadek", "--role", "admin", "--password", "kopi-bali-pagi"],
+    ["staff-disable", "--username", "kadek"],
+    ["staff-password", "--username", "kadek", "--password", "kopi-bali-pagi"],
+    ["worker", "--once"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS_ON_ROWS, ids=lambda args: args[0])
+def test_before_the_first_migration_a_command_says_what_to_run_and_makes_no_file(
+    tmp_path, make_app, settings, args
+):
+    missing = tmp_path / "new.sqlite3"
+    app = make_app(replace(settings, database_url=f"sqlite:///{missing}"))
+
+    result = cli(app, *args)
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: the database {missing} has no tables yet: run `flask --app gateway seed-demo` "
+        "(the schema and the demo catalog) or `flask --app gateway migrate` (the schema only) "
+        "first\n"
+    )
+    assert not missing.exists()
+
+
+def test_an_empty_database_file_or_an_old_schema_says_what_to_run(tmp_path, make_app, settings):
+    from alembic import command
+
+    from storage.db import alembic_config, head_revision, make_engine
+
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    result = cli(make_app(replace(settings, database_url=f"sqlite:///{empty}")), "courier-list")
+    assert result.exit_code == 1 and "has no tables yet: run `flask --app gateway" in result.output
+    old = tmp_path / "old.sqlite3"
+    engine = make_engine(f"sqlite:///{old}")
+    command.upgrade(alembic_config(engine), "0014")
+    engine.dispose()
+    result = cli(make_app(replace(settings, database_url=f"sqlite:///{old}")), "courier-list")
+    assert result.output == (
+        f"Error: the database schema is at migration 0014, this code needs {head_revision()}: "
+        "run `flask --app gateway migrate` first\n"
+    )
