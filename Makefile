@@ -38,7 +38,7 @@ run: seed
 	@echo "Health: curl -s http://$(HOST):$(PORT)/healthz   and   curl -s http://$(HOST):$(PORT)/healthz/worker"
 	@echo "Phone simulator: 'make phone' in another terminal (dial USSD, call, text as any number),"
 	@echo "  or in the browser: http://$(HOST):$(PORT)/console/simulator (phones side by side; an admin"
-	@echo "  account first: $(BIN)/flask --app gateway staff-add --username admin --role admin)."
+	@echo "  account first: $(BIN)/flask --app gateway staff-add --username kadek --role admin)."
 	@echo
 	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
 	  ( trap "kill \$$pid 2>/dev/null; exit 0" TERM; \

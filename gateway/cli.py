@@ -15,7 +15,12 @@ from werkzeug.security import generate_password_hash
 
 from domain.delivery import queries as delivery_queries
 from domain.office import queries as office_queries
-from domain.office.register import RegisterError, register_courier, set_trader_phone
+from domain.office.register import (
+    RegisterError,
+    phone_also_used,
+    register_courier,
+    set_trader_phone,
+)
 from domain.office.staff import (
     MIN_PASSWORD_LENGTH,
     ROLES,
@@ -206,8 +211,13 @@ def courier_add(phone: str, name: str, market: str, language: str) -> None:
                 now=current_clock()(),
             )
             shown = f"{courier.name}, {friendly_phone(courier.phone)}, {courier.market.name}"
-    except (RegisterError, InvalidPhone) as exc:
+            also = phone_also_used(session, courier.phone, courier_id=courier.id)
+    except InvalidPhone as exc:
+        raise click.ClickException(not_a_phone(phone)) from exc
+    except RegisterError as exc:
         raise click.ClickException(str(exc)) from exc
+    for who in also:
+        click.echo(f"Note: {friendly_phone(courier.phone)} is also the phone of {who}.")
     click.echo(f"Courier registered: {shown}. They start work by texting SIAP.")
 
 
@@ -259,9 +269,19 @@ def trader_phone(trader: str, phone: str) -> None:
                 session, trader=trader, phone=phone, region=settings.phone_region
             )
             shown = f"{vendor.name} ({vendor.code}): {friendly_phone(vendor.phone or '')}"
-    except (RegisterError, InvalidPhone) as exc:
+            also = phone_also_used(session, vendor.phone or "", vendor_id=vendor.id)
+    except InvalidPhone as exc:
+        raise click.ClickException(not_a_phone(phone)) from exc
+    except RegisterError as exc:
         raise click.ClickException(str(exc)) from exc
+    for who in also:
+        click.echo(f"Note: {shown.rsplit(': ', 1)[1]} is also the phone of {who}.")
     click.echo(f"Trader phone saved: {shown}.")
+
+
+def not_a_phone(typed: str) -> str:
+    """A number the person at the keyboard typed is shown back to them whole."""
+    return f"{typed.strip()[:40]!r} is not a valid phone number: write it like 0812-3456-7890"
 
 
 @click.command("staff-add")

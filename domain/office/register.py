@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.delivery import queries as delivery_queries
-from domain.phones import friendly_phone, normalize_phone
+from domain.phones import friendly_phone, in_region, normalize_phone
 from storage.models import Courier, Market, Vendor
 from voice_prompts import LANGUAGES
 
@@ -29,7 +29,7 @@ def register_courier(
     now: dt.datetime,
 ) -> Courier:
     """Register a courier (not yet available: they send SIAP when they start work)."""
-    e164 = normalize_phone(phone, region)
+    e164 = _local_phone(phone, region)
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise RegisterError("a courier needs a name (at most 80 characters)")
@@ -61,8 +61,34 @@ def set_trader_phone(session: Session, *, trader: str, phone: str, region: str =
     vendor = session.scalar(select(Vendor).where(func.upper(Vendor.code) == trader.strip().upper()))
     if vendor is None:
         raise RegisterError(f"no trader with the code {trader!r}")
-    vendor.phone = normalize_phone(phone, region)
+    vendor.phone = _local_phone(phone, region)
     return vendor
+
+
+def _local_phone(phone: str, region: str) -> str:
+    """The number in E.164, if it belongs to PHONE_REGION: we text no number beyond it."""
+    e164 = normalize_phone(phone, region)
+    if not in_region(e164, region):
+        raise RegisterError(
+            f"{phone.strip()[:40]} is not a number of {region} (PHONE_REGION): Telepasar texts "
+            "no number outside it"
+        )
+    return e164
+
+
+def phone_also_used(
+    session: Session, e164: str, *, courier_id: int | None = None, vendor_id: int | None = None
+) -> list[str]:
+    """Who else texts from this number (one person may be a courier and a trader: said, not
+    refused), leaving out the courier or trader it was just given to."""
+    notes = []
+    courier = delivery_queries.courier_by_phone(session, e164)
+    if courier is not None and courier.id != courier_id:
+        notes.append(f"courier {courier.name} ({courier.market.code})")
+    for vendor in delivery_queries.vendors_by_phone(session, e164):
+        if vendor.id != vendor_id:
+            notes.append(f"trader {vendor.name} ({vendor.code})")
+    return notes
 
 
 def find_market(session: Session, market: str) -> Market:

@@ -122,3 +122,31 @@ def test_an_empty_database_file_or_an_old_schema_says_what_to_run(tmp_path, make
         f"Error: the database schema is at migration 0014, this code needs {head_revision()}: "
         "run `flask --app gateway migrate` first\n"
     )
+
+
+def test_a_number_is_checked_shown_as_typed_and_its_other_roles_said(app, db: Session):
+    abroad = cli(app, "courier-add", "--phone", "+14155550100", "--name", "X", "--market", "AB")
+    assert abroad.exit_code == 1
+    assert abroad.output == (
+        "Error: +14155550100 is not a number of ID (PHONE_REGION): Telepasar texts no number "
+        "outside it\n"
+    )
+    typo = cli(app, "courier-add", "--phone", "0812345", "--name", "X", "--market", "AB")
+    assert typo.output == (
+        "Error: '0812345' is not a valid phone number: write it like 0812-3456-7890\n"
+    )
+    assert cli(app, "trader-phone", "--trader", "AB1", "--phone", "08131111000").exit_code == 0
+
+    both = cli(
+        app, "courier-add", "--phone", "0813-1111-000", "--name", "Bu Komang", "--market", "AB"
+    )
+
+    assert both.exit_code == 0, both.output
+    assert both.output.splitlines()[0] == (
+        "Note: 0813-1111-000 is also the phone of trader Bu Komang (AB1)."
+    )
+    again = cli(app, "trader-phone", "--trader", "AB2", "--phone", "0813-1111-000")
+    assert again.output.splitlines()[:2] == [
+        "Note: 0813-1111-000 is also the phone of courier Bu Komang (AB).",
+        "Note: 0813-1111-000 is also the phone of trader Bu Komang (AB1).",
+    ]
