@@ -24,9 +24,9 @@ seed: install
 	@if command -v espeak-ng >/dev/null; then $(BIN)/flask --app gateway prompts-synth; \
 	else echo "espeak-ng is not installed: Africa's Talking voice reads Indonesian with its English <Say> (sudo apt-get install espeak-ng, then make run again)."; fi
 
-# The gateway and the outbox worker together; Ctrl-C stops both. The worker outlives any
-# fault of its own, and should it still end (killed, out of memory) it is started again:
-# the gateway never goes down with it.
+# The gateway and the outbox worker together (gateway/devrun.py); Ctrl-C stops both and
+# ends with 0. The worker outlives any fault of its own, and should it still end (killed, out
+# of memory) it is started again: the gateway never goes down with it.
 run: seed
 	@echo
 	@echo "Telepasar is starting on http://$(HOST):$(PORT) (Ctrl-C stops the gateway and the worker)."
@@ -40,15 +40,7 @@ run: seed
 	@echo "  or in the browser: http://$(HOST):$(PORT)/console/simulator (phones side by side; an admin"
 	@echo "  account first: $(BIN)/flask --app gateway staff-add --username kadek --role admin)."
 	@echo
-	@bash -c 'trap "exit 130" INT TERM; trap "kill \$$(jobs -p) 2>/dev/null" EXIT; \
-	  ( trap "kill \$$pid 2>/dev/null; exit 0" TERM; \
-	    while true; do \
-	      $(BIN)/flask --app gateway worker & pid=$$!; wait $$pid; \
-	      echo "The worker ended (exit $$?); starting it again in 5 s." >&2; \
-	      sleep 5 & wait $$!; \
-	    done ) & \
-	  $(BIN)/flask --app gateway run --host $(HOST) --port $(PORT) & \
-	  wait $$!'
+	@$(BIN)/python -m gateway.devrun --host $(HOST) --port $(PORT)
 
 test: install lint
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES)

@@ -62,3 +62,38 @@ def test_settings_passed_in_raise_for_the_caller_to_handle(tmp_path):
     a_file.write_text("")
     with pytest.raises(SettingsError, match="its folder cannot be created"):
         create_app(Settings(database_url=f"sqlite:///{a_file}/x.sqlite3"))
+
+
+def test_ctrl_c_ends_make_run_with_0_and_no_error_from_make(tmp_path, demo_database_file):
+    """`make run`'s recipe (gateway/devrun.py) in a terminal: Ctrl-C stops the gateway and
+    the worker, and make, which a Ctrl-C would otherwise kill with an error, ends with 0."""
+    import shutil
+    import socket
+
+    import pexpect
+
+    database = tmp_path / "telepasar.sqlite3"
+    shutil.copy(demo_database_file, database)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    makefile = tmp_path / "Makefile"
+    makefile.write_text(f"run:\n\t@{sys.executable} -m gateway.devrun --port {port}\n")
+    environ = dict(os.environ, DATABASE_URL=f"sqlite:///{database}", PYTHONPATH=str(PROJECT_ROOT))
+    make = pexpect.spawn(
+        "make", ["-f", str(makefile), "run"], cwd=PROJECT_ROOT, env=environ, timeout=60,
+        encoding="utf-8",
+    )  # fmt: skip
+    make.expect("Outbox worker .* started")
+    for _ in range(100):  # the gateway listens
+        with socket.socket() as client:
+            if client.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        make.expect([pexpect.TIMEOUT], timeout=0.1)
+
+    make.sendintr()  # Ctrl-C, to the terminal's foreground process group
+
+    make.expect(pexpect.EOF)
+    make.close()
+    assert (make.exitstatus, make.signalstatus) == (0, None), make.before
+    assert "Telepasar stopped." in make.before and "make: ***" not in make.before
