@@ -11,7 +11,11 @@ from settings import DEFAULT_TIMEZONE
 def next_opening(
     opens_at: dt.time, closes_at: dt.time, timezone: str, now: dt.datetime
 ) -> dt.datetime | None:
-    """None while the market is open; otherwise its next opening, in the market's local time."""
+    """None while the market is open; otherwise its next opening, in the market's local time.
+
+    A market that opens when it closes (`00:00-00:00`) is open around the clock."""
+    if opens_at == closes_at:
+        return None
     local_now = now.astimezone(ZoneInfo(timezone))
     today_open = local_now.replace(
         hour=opens_at.hour, minute=opens_at.minute, second=0, microsecond=0

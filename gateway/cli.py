@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from pathlib import Path
@@ -19,6 +20,7 @@ from domain.office.register import (
     RegisterError,
     phone_also_used,
     register_courier,
+    set_market_hours,
     set_trader_phone,
 )
 from domain.office.staff import (
@@ -55,6 +57,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(courier_add)
     app.cli.add_command(courier_list)
     app.cli.add_command(trader_phone)
+    app.cli.add_command(market_hours)
     app.cli.add_command(staff_add)
     app.cli.add_command(staff_disable)
     app.cli.add_command(staff_password)
@@ -277,6 +280,47 @@ def trader_phone(trader: str, phone: str) -> None:
     for who in also:
         click.echo(f"Note: {shown.rsplit(': ', 1)[1]} is also the phone of {who}.")
     click.echo(f"Trader phone saved: {shown}.")
+
+
+@click.command("market-hours")
+@click.option("--market", required=True, help="Its code (AB), its name (Subagan), or all.")
+@click.option("--opens", default="06:00", show_default=True, help="Local time (WITA), HH:MM.")
+@click.option("--closes", default="14:00", show_default=True, help="Local time (WITA), HH:MM.")
+@click.option("--all-day", is_flag=True, help="Open around the clock (the demo at any hour).")
+@with_appcontext
+def market_hours(market: str, opens: str, closes: str, all_day: bool) -> None:
+    """A market's hours; orders placed outside them wait for the opening."""
+    needs_schema()
+    try:
+        opens_at, closes_at = (
+            (dt.time(0), dt.time(0)) if all_day else (_time_of_day(opens), _time_of_day(closes))
+        )
+        with current_database().unit_of_work() as session:
+            changed = set_market_hours(
+                session, market=market, opens_at=opens_at, closes_at=closes_at
+            )
+            names = [one.name for one in changed]
+    except (RegisterError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    hours = (
+        "open around the clock"
+        if opens_at == closes_at
+        else f"open {opens_at:%H:%M}-{closes_at:%H:%M} local time"
+    )
+    for name in names:
+        click.echo(f"{name}: {hours}.")
+
+
+def _time_of_day(text: str) -> dt.time:
+    """`06:00` as a time of day; ValueError, saying how to write it, for anything else."""
+    try:
+        return dt.time.fromisoformat(text.strip()) if len(text.strip()) == 5 else _no_time(text)
+    except ValueError:
+        return _no_time(text)
+
+
+def _no_time(text: str) -> dt.time:
+    raise ValueError(f"{text.strip()[:20]!r} is not a time of day: write it like 06:00")
 
 
 def not_a_phone(typed: str) -> str:

@@ -91,6 +91,23 @@ def phone_also_used(
     return notes
 
 
+def set_market_hours(
+    session: Session, *, market: str, opens_at: dt.time, closes_at: dt.time
+) -> list[Market]:
+    """A market's hours (`all`: every market's), local time; the same opening and closing
+    time keeps it open around the clock (`make run`'s demo at any hour)."""
+    if opens_at > closes_at:
+        raise RegisterError("a market opens before it closes (or at the same time: all day)")
+    chosen = (
+        list(session.scalars(select(Market).order_by(Market.position)))
+        if market.strip().lower() == "all"
+        else [find_market(session, market)]
+    )
+    for one in chosen:
+        one.opens_at, one.closes_at = opens_at, closes_at
+    return chosen
+
+
 def find_market(session: Session, market: str) -> Market:
     """A market by its code (`AB`) or by (part of) its name (`Subagan`)."""
     wanted = market.strip()

@@ -150,3 +150,28 @@ def test_a_number_is_checked_shown_as_typed_and_its_other_roles_said(app, db: Se
         "Note: 0813-1111-000 is also the phone of courier Bu Komang (AB).",
         "Note: 0813-1111-000 is also the phone of trader Bu Komang (AB1).",
     ]
+
+
+def test_market_hours_open_the_demo_around_the_clock_and_back(app, clock, db: Session):
+    from storage.models import Market, Order
+    from tests.conftest import MARKET_CLOSED
+    from tests.sms_phones import Phones
+
+    all_day = cli(app, "market-hours", "--market", "all", "--all-day")
+    assert all_day.exit_code == 0, all_day.output
+    assert all_day.output.splitlines()[0] == "Pasar Amlapura Barat: open around the clock."
+    clock.now = MARKET_CLOSED  # 16:00 WITA
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    number = phones.order_by_sms("+6281234567890", "B04 1")
+    db.rollback()
+    order = db.scalars(select(Order).where(Order.number == number)).one()
+    assert (order.state, order.deliver_after) == ("offered", None)  # no waiting for 06:00
+
+    back = cli(app, "market-hours", "--market", "AB")
+    assert back.output == "Pasar Amlapura Barat: open 06:00-14:00 local time.\n"
+    db.rollback()
+    barat = db.scalars(select(Market).where(Market.code == "AB")).one()
+    assert (barat.opens_at.hour, barat.closes_at.hour) == (6, 14)
+    bad = cli(app, "market-hours", "--market", "AB", "--opens", "6")
+    assert bad.output == "Error: '6' is not a time of day: write it like 06:00\n"

@@ -33,3 +33,10 @@ OPENS, CLOSES = dt.time(6, 0), dt.time(14, 0)
 )
 def test_next_opening(local, expected):
     assert next_opening(OPENS, CLOSES, "Asia/Makassar", local.astimezone(dt.UTC)) == expected
+
+
+def test_a_market_that_opens_when_it_closes_is_open_around_the_clock():
+    wita = dt.timezone(dt.timedelta(hours=8))
+    for hour in (0, 5, 13, 23):
+        moment = dt.datetime(2026, 12, 1, hour, 59, tzinfo=wita)
+        assert next_opening(dt.time(0), dt.time(0), "Asia/Makassar", moment) is None
