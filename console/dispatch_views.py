@@ -223,6 +223,7 @@ def board() -> ResponseReturnValue:
             template,
             rows=rows,
             couriers=couriers,
+            call_center=current_settings().call_center_number,
             action_form=ActionForm(),
             logout_form=LogoutForm(),
         )

@@ -363,6 +363,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Catat setoran ini? Periksa kurir, arah dan jumlahnya: setoran tidak bisa diubah, "
             "hanya dikoreksi."
         ),
+        "board.no_call_center": (
+            "CALL_CENTER_NUMBER belum diatur: tidak ada SMS ke call center untuk pesanan "
+            "tanpa kurir atau gagal diantar. Pantau papan ini."
+        ),
     },
     "en": {
         "title": "Telepasar: call center",
@@ -716,6 +720,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "books.handover_confirm": (
             "Record this hand-over? Check the courier, the direction and the amount: it "
             "cannot be changed, only corrected."
+        ),
+        "board.no_call_center": (
+            "CALL_CENTER_NUMBER is not set: no SMS tells the call center of an order without "
+            "a courier or a failed delivery. Watch this board."
         ),
     },
 }

@@ -64,6 +64,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(phone)
 
 
+NO_CALL_CENTER = (
+    "Warning: CALL_CENTER_NUMBER is not set: no SMS tells the call center of an order no "
+    "courier took or a delivery that failed (the console's board shows them), and callers "
+    "who press 0 are not put through"
+)
 NO_SCHEMA = (
     "the database {where} has no tables yet: run `flask --app gateway seed-demo` (the schema "
     "and the demo catalog) or `flask --app gateway migrate` (the schema only) first"
@@ -146,6 +151,8 @@ def worker(once: bool) -> None:
         click.echo(summary or "Nothing to send, nothing waiting in the inbox.")
         return
     click.echo(f"Outbox worker {runner.worker_id} started (SMS_PROVIDER={settings.sms_provider}).")
+    if not settings.call_center_number:
+        click.echo(NO_CALL_CENTER, err=True)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:

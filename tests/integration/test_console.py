@@ -1294,3 +1294,11 @@ def test_operators_see_a_number_in_a_handover_note_masked(commission_app):
 
     assert "Setoran" in page and "dititip istri" in page
     assert "0812 3456 7890" not in page and "x" * 121 not in page
+
+
+def test_the_board_says_when_no_call_center_number_is_set(settings, make_app):
+    unset = logged_in(make_app(settings), "wayan", "operator")
+    assert "CALL_CENTER_NUMBER belum diatur" in unset.get("/console/board").get_data(as_text=True)
+    set_ = logged_in(make_app(replace(settings, call_center_number="+6236321234")), "putu",
+                     "operator")  # fmt: skip
+    assert 'id="no-call-center"' not in set_.get("/console/board").get_data(as_text=True)
