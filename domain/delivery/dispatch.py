@@ -993,8 +993,10 @@ def give_up(
     now: dt.datetime,
     policy: DispatchPolicy,
     seen: Seen | None = None,
+    tell_customer: bool = True,
 ) -> bool:
-    """No courier: `unassigned`; the call center and the customer are told.
+    """No courier: `unassigned`; the call center and the customer are told (the customer
+    not here when `tell_customer` is False: their order's confirmation says it).
 
     `seen`: the order as the decision found it; False when it has moved on since (another
     worker offered it again, a courier took it), and nobody is told anything.
@@ -1031,6 +1033,9 @@ def give_up(
         log.warning("order %s has no courier and CALL_CENTER_NUMBER is not set", order.number)
     if after == "failed":  # the customer heard of the failure already; staff will call
         log.warning("order %s failed again: nobody took it over", order.number)
+        return True
+    if not tell_customer:  # the order's confirmation tells them, in the same transaction
+        log.warning("order %s unassigned: no courier free", order.number)
         return True
     if policy.call_center_number:
         apology = Text.of(

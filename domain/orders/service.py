@@ -18,6 +18,7 @@ from domain.orders import queries
 from domain.orders.customers import customer_for
 from domain.orders.errors import EmptyOrder, PriceChanged
 from domain.orders.rules import Goods, OrderRules
+from domain.phones import friendly_phone
 from settings import DEFAULT_TIMEZONE
 from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
@@ -197,11 +198,23 @@ def place_order(
         ],
     )
     _insert_with_number(session, order, numbers_in_use)
-    body = confirmation_sms(prompts, customer.language or language, order, priced)
-    enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
+    # The confirmation says what really happens next: couriers are being asked; nobody is
+    # free and staff will call (one SMS, never a second that takes the first back); or a
+    # closed market's order waits for its opening (the worker's sweep offers it then). It is
+    # written before the offers, so that the customer's SMS goes out before theirs.
+    lang = customer.language or language
+    body = confirmation_sms(prompts, lang, order, priced)
+    confirmation = enqueue_sms(
+        session, to=phone, body=body, kind="order_update", order=order, now=now
+    )
     if priced.deliver_after is None and offer_order(session, order, now=now) == 0:
-        give_up(session, order, now=now, policy=rules.dispatch)  # no courier anywhere
-    # A closed market's order waits for its opening: the worker's sweep offers it then.
+        if give_up(session, order, now=now, policy=rules.dispatch, tell_customer=False):
+            session.delete(confirmation)  # nothing was offered: nothing went before it
+            body = confirmation_sms(
+                prompts, lang, order, priced, nobody=True,
+                call_center=rules.dispatch.call_center_number,
+            )  # fmt: skip
+            enqueue_sms(session, to=phone, body=body, kind="order_update", order=order, now=now)
     return PlacedOrder(
         order.id,
         order.number,
@@ -228,9 +241,22 @@ def cancel_order(session: Session, order: Order, *, now: dt.datetime) -> bool:
     return cancelled
 
 
-def confirmation_sms(prompts: PromptCatalog, lang: str, order: Order, priced: Quote) -> str:
-    """The customer's confirmation in one SMS: number, money, what happens next."""
-    if priced.deliver_after is None:
+def confirmation_sms(
+    prompts: PromptCatalog,
+    lang: str,
+    order: Order,
+    priced: Quote,
+    *,
+    nobody: bool = False,
+    call_center: str = "",
+) -> str:
+    """The customer's confirmation in one SMS: number, money, what happens next (`nobody`:
+    no courier is free now, and staff will call)."""
+    if nobody and call_center:
+        next_step = Text.of("sms.next_staff_call", call_center=friendly_phone(call_center))
+    elif nobody:
+        next_step = Text.of("sms.next_staff")
+    elif priced.deliver_after is None:
         next_step = Text.of("sms.next_courier")
     else:
         next_step = Text.of("sms.next_later", when=When(priced.deliver_after, priced.timezone))

@@ -498,7 +498,11 @@ def test_no_courier_anywhere_is_unassigned_at_once(dispatch_app, db: Session):
     number = phones.order_by_sms(CUSTOMER)
     assert order_row(db, number).state == "unassigned"  # with the order, in one transaction
     assert len(phones.inbox(CALL_CENTER)) == 1
-    assert phones.inbox(CUSTOMER)[-1].startswith("Telepasar: Maaf, belum ada kurir")
+    confirmation = [sms for sms in phones.inbox(CUSTOMER) if f"Pesanan {number} " in sms]
+    assert len(confirmation) == 1  # one SMS, never a second taking the first back
+    assert confirmation[0].endswith(
+        "Belum ada kurir yang siap: petugas kami akan menelepon Anda, atau hubungi (0363) 21234."
+    )
     assert "Dispatch" not in run_worker(dispatch_app)  # nothing left for the sweep
 
 

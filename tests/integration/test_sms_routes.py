@@ -41,15 +41,18 @@ def test_a_keyword_order_over_twilio(app_for, fake, db: Session):
     assert replies[2].endswith("Total Rp38.000. Balas YA untuk pesan, TIDAK untuk batal.")
     assert replies[3] is None  # the confirmation comes from the outbox
 
-    # No courier is registered: the order is unassigned at once, and the customer told.
-    assert "2 sent" in run_worker(app)
+    # No courier is registered: the order is unassigned at once, and its one confirmation
+    # says so (never a second SMS taking the first back).
+    assert "1 sent" in run_worker(app)
 
     order = db.scalars(select(Order)).one()
     assert [(r.provider, r.to, r.sender) for r in fake.received] == [
         ("twilio", PHONE, "+15005550006")
-    ] * 2
+    ]
     assert f"Pesanan {order.number} diterima" in fake.received[0].body
-    assert f"belum ada kurir untuk pesanan {order.number}" in fake.received[1].body
+    assert fake.received[0].body.endswith(
+        "Belum ada kurir yang siap: petugas kami akan menelepon Anda."
+    )
     sms = db.scalars(select(OutboundMessage).where(OutboundMessage.kind == "order_update")).first()
     assert sms.state == "sent" and sms.provider_message_id.startswith("SM")
 
@@ -60,8 +63,8 @@ def test_a_keyword_order_over_africastalking(app_for, fake, db: Session):
     for n, text in enumerate(ORDER_MESSAGES):
         at_sms(client, text, f"ATXid_{n}")
 
-    # three replies, the confirmation, and (no courier is registered) the apology
-    assert "5 sent" in run_worker(app)
+    # three replies and the confirmation (no courier is registered: it says staff will call)
+    assert "4 sent" in run_worker(app)
 
     bodies = [r.body for r in fake.received]
     assert bodies[2].endswith("Balas YA untuk pesan, TIDAK untuk batal.")
@@ -78,10 +81,10 @@ def test_a_keyword_order_over_sms_gateway_for_android(app_for, fake, db: Session
     for n, text in enumerate(ORDER_MESSAGES):
         assert android_sms(client, text, f"m{n}").status_code == 200
 
-    assert "5 sent" in run_worker(app)
+    assert "4 sent" in run_worker(app)
 
     order = db.scalars(select(Order)).one()
-    assert [r.provider for r in fake.received] == ["android"] * 5
+    assert [r.provider for r in fake.received] == ["android"] * 4
     assert f"Pesanan {order.number} diterima" in fake.received[3].body
 
 

@@ -53,8 +53,10 @@ def test_the_worker_command_prints_the_confirmation_sms_and_marks_it_sent(app, c
     assert result.exit_code == 0, result.output
     assert "[SMS to +62812****7890] Telepasar: Pesanan " in result.output
     assert "6281234567890" not in result.output  # logs never show a whole number
-    # No courier is registered: the order was unassigned at once, and the customer is told.
-    assert "Outbox: 2 sent, 0 to retry." in result.output
+    # No courier is registered: the order was unassigned at once, and its confirmation says
+    # that staff will call.
+    assert "Outbox: 1 sent, 0 to retry." in result.output
+    assert "Belum ada kurir yang siap: petugas kami akan menelepon Anda." in result.output
     sms = db.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).first()
     assert (sms.state, sms.attempts) == ("sent", 1)
     assert sms.provider_message_id.startswith("log-")
