@@ -7,9 +7,6 @@ names each wrong row, and nothing imported unless every row is right.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
@@ -19,6 +16,7 @@ from sqlalchemy.orm import Session
 from console import blueprint, require_admin, words
 from console.views import LogoutForm
 from domain.delivery import queries as delivery_queries
+from domain.hours import clock_time
 from domain.office import catalog_csv
 from domain.office import queries as office_queries
 from domain.office.register import RegisterError, add_market, register_courier
@@ -73,16 +71,6 @@ def register() -> ResponseReturnValue:
         )
 
 
-CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-
-
-def _clock_time(text: str) -> dt.time:
-    """`06:00` as a local time of day; ValueError for anything else (`06:00+05:00`, `6`)."""
-    if not CLOCK_TIME.fullmatch(text.strip()):
-        raise ValueError(f"not a time of day: {text[:20]!r}")
-    return dt.time.fromisoformat(text.strip())
-
-
 def _rupiah(text: str) -> int:
     """Whole rupiah as written (`parse_rupiah`); ValueError for anything else."""
     amount = parse_rupiah(text)
@@ -94,8 +82,8 @@ def _rupiah(text: str) -> int:
 @blueprint.post("/register/markets/<int:market_id>")
 def register_market(market_id: int) -> ResponseReturnValue:
     try:
-        opens = _clock_time(request.form.get("opens_at", ""))
-        closes = _clock_time(request.form.get("closes_at", ""))
+        opens = clock_time(request.form.get("opens_at", ""))
+        closes = clock_time(request.form.get("closes_at", ""))
         fee = _rupiah(request.form.get("delivery_fee", ""))
     except ValueError:
         return _back("register.bad_market")
@@ -145,8 +133,8 @@ def register_item(item_id: int) -> ResponseReturnValue:
 @blueprint.post("/register/markets")
 def register_new_market() -> ResponseReturnValue:
     try:
-        opens = _clock_time(request.form.get("opens_at", ""))
-        closes = _clock_time(request.form.get("closes_at", ""))
+        opens = clock_time(request.form.get("opens_at", ""))
+        closes = clock_time(request.form.get("closes_at", ""))
         fee = _rupiah(request.form.get("delivery_fee", ""))
     except ValueError:
         return _back("register.bad_market")

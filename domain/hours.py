@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from settings import DEFAULT_TIMEZONE
+
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def clock_time(text: str) -> dt.time:
+    """`06:00` as a local time of day; ValueError, saying how to write it, for anything else
+    (`06:00+05:00`, `6`)."""
+    if not CLOCK_TIME.fullmatch(text.strip()):
+        raise ValueError(f"{text.strip()[:20]!r} is not a time of day: write it like 06:00")
+    return dt.time.fromisoformat(text.strip())
 
 
 def next_opening(

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.security import generate_password_hash
 
 from domain.delivery import queries as delivery_queries
+from domain.hours import clock_time
 from domain.office import queries as office_queries
 from domain.office.register import (
     RegisterError,
@@ -300,7 +301,7 @@ def market_hours(market: str, opens: str, closes: str, all_day: bool) -> None:
     needs_schema()
     try:
         opens_at, closes_at = (
-            (dt.time(0), dt.time(0)) if all_day else (_time_of_day(opens), _time_of_day(closes))
+            (dt.time(0), dt.time(0)) if all_day else (clock_time(opens), clock_time(closes))
         )
         with current_database().unit_of_work() as session:
             changed = set_market_hours(
@@ -316,18 +317,6 @@ def market_hours(market: str, opens: str, closes: str, all_day: bool) -> None:
     )
     for name in names:
         click.echo(f"{name}: {hours}.")
-
-
-def _time_of_day(text: str) -> dt.time:
-    """`06:00` as a time of day; ValueError, saying how to write it, for anything else."""
-    try:
-        return dt.time.fromisoformat(text.strip()) if len(text.strip()) == 5 else _no_time(text)
-    except ValueError:
-        return _no_time(text)
-
-
-def _no_time(text: str) -> dt.time:
-    raise ValueError(f"{text.strip()[:20]!r} is not a time of day: write it like 06:00")
 
 
 def not_a_phone(typed: str) -> str:

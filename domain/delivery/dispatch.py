@@ -353,12 +353,14 @@ def job_sheet(session: Session, order: Order, lang: str, courier_id: int | None 
             _lines_text(lang, "dispatch.job.stall", lines, trader=vendor.name, stall=vendor.code)
             for vendor, lines in _lines_by_vendor(session, order)
         )
+    if own:
+        key = "dispatch.job.sheet_own"
+    elif holder is not None:
+        key = "dispatch.job.sheet_taken_over"
+    else:
+        key = "dispatch.job.sheet"
     return Text.of(
-        "dispatch.job.sheet_own"
-        if own
-        else "dispatch.job.sheet_taken_over"
-        if holder is not None
-        else "dispatch.job.sheet",
+        key,
         number=order.number,
         name=order.delivery_name or order.customer.name or Text.of("dispatch.job.no_name"),
         phone=friendly_phone(order.customer.phone),
@@ -424,9 +426,11 @@ def pick_up(session: Session, courier: Courier, number: str | None, *, now: dt.d
     The courier paid each trader for their lines (or, for a failed delivery taken over,
     the courier who held the goods): written in the ledger with the change.
     """
-    order, reply = _progress(session, courier, number, PICK_UP, now)
+    order, reply, holder = _progress(
+        session, courier, number, PICK_UP, now, goods_with_id=courier.id
+    )
     if order is not None:
-        _paid_for_goods(session, order, courier, now)
+        _paid_for_goods(session, order, courier, holder, now)
     return reply
 
 
@@ -443,7 +447,7 @@ def deliver(
     The customer paid the courier the goods and the fee; the office's commission on the fee
     is written with it.
     """
-    order, reply = _progress(session, courier, number, DELIVER, now)
+    order, reply, _ = _progress(session, courier, number, DELIVER, now, goods_with_id=None)
     if order is not None:
         _paid_at_the_door(session, order, courier, commission_percent, now)
         offer_current_orders(session, courier, now=now)
@@ -479,47 +483,47 @@ def fail(
             order_id=order.id, courier_id=courier.id, reason=reason, at=now, day=office_day(now)
         )
     )
+    _tell_call_center(
+        session, order, policy, "dispatch.call_center_failed", now, courier=courier.name,
+        reason=reason,
+    )  # fmt: skip
     if policy.call_center_number:
+        call_center = friendly_phone(policy.call_center_number)
         _tell_customer(
-            session,
-            order,
-            "dispatch.customer.failed_call",
-            now,
-            call_center=friendly_phone(policy.call_center_number),
+            session, order, "dispatch.customer.failed_call", now, call_center=call_center
         )
-        body = _render(
-            "id",
-            "dispatch.call_center_failed",
-            number=order.number,
-            courier=courier.name,
-            reason=reason,
-            name=order.delivery_name or "-",
-            phone=friendly_phone(order.customer.phone),
-        )
-        enqueue_sms(
-            session, to=policy.call_center_number, body=body, kind="order_update", order=order,
-            now=now,
-        )  # fmt: skip
     else:
         _tell_customer(session, order, "dispatch.customer.failed", now)
-        log.warning("order %s failed and CALL_CENTER_NUMBER is not set", order.number)
     log.info("order %s failed at the door (courier %s)", order.number, mask_phone(courier.phone))
     offer_current_orders(session, courier, now=now)
     return Text.of("dispatch.reply.failed", number=order.number, goods=Money(order.goods_total))
 
 
 def _progress(
-    session: Session, courier: Courier, number: str | None, step: _Progress, now: dt.datetime
-) -> tuple[Order | None, Text]:
-    """Move the courier's job one step; the order when it moved, and what to tell them."""
+    session: Session,
+    courier: Courier,
+    number: str | None,
+    step: _Progress,
+    now: dt.datetime,
+    **values: object,
+) -> tuple[Order | None, Text, int | None]:
+    """Move the courier's job one step (writing `values` with it); the order when it moved,
+    what to tell the courier, and who had the goods before the step."""
     order, why_not = _own_job(session, courier, number)
     if order is None:
-        return None, why_not
+        return None, why_not, None
     if order.state in step.too_soon_or_late:
-        return None, Text.of(step.too_soon_or_late[order.state], number=order.number)
-    mine = Order.courier_id == courier.id  # what was read must still hold when it is written
-    if not move_order(session, order, step.before, step.after, mine, **{step.stamp: now}):
-        return None, Text.of("dispatch.reply.not_yours", number=order.number)
+        return None, Text.of(step.too_soon_or_late[order.state], number=order.number), None
+    # What was read must still hold when it is written: the job is this courier's, and the
+    # goods are where they were (only staff move them, and only with the state).
+    holder = order.goods_with_id
+    mine = Order.courier_id == courier.id
+    where = Order.goods_with_id.is_(None) if holder is None else Order.goods_with_id == holder
+    moved = move_order(
+        session, order, step.before, step.after, mine, where, **{step.stamp: now}, **values
+    )
+    if not moved:
+        return None, Text.of("dispatch.reply.not_yours", number=order.number), None
     total = Money(order.total)
     _tell_customer(
         session,
@@ -530,12 +534,14 @@ def _progress(
         phone=friendly_phone(courier.phone),
         total=total,
     )
-    return order, Text.of(step.reply_text, number=order.number, total=total)
+    return order, Text.of(step.reply_text, number=order.number, total=total), holder
 
 
-def _paid_for_goods(session: Session, order: Order, courier: Courier, now: dt.datetime) -> None:
-    """AMBIL: who the courier paid for the goods, and that they have them now."""
-    holder = order.goods_with_id
+def _paid_for_goods(
+    session: Session, order: Order, courier: Courier, holder: int | None, now: dt.datetime
+) -> None:
+    """AMBIL: whom the courier paid for the goods (the traders, or `holder`, the courier who
+    had them)."""
     party = ledger.courier(courier.id)
     if holder is None:
         entries = [
@@ -557,7 +563,6 @@ def _paid_for_goods(session: Session, order: Order, courier: Courier, now: dt.da
     else:
         entries = []  # the courier who failed to deliver it took it again: nothing to pay
     ledger.record(session, entries, now=now)
-    _hold_goods(session, order, courier.id)
 
 
 def _paid_at_the_door(
@@ -581,18 +586,6 @@ def _paid_at_the_door(
         ],
         now=now,
     )
-    _hold_goods(session, order, None)
-
-
-def _hold_goods(session: Session, order: Order, courier_id: int | None) -> None:
-    """Who has the order's goods now (None: nobody, they reached the door or went back)."""
-    session.execute(
-        update(Order)
-        .where(Order.id == order.id)
-        .values(goods_with_id=courier_id)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(order)
 
 
 def release(session: Session, courier: Courier, number: str, *, now: dt.datetime) -> Text:
@@ -1011,26 +1004,10 @@ def give_up(
         return False
     _close_offers(session, order, "expired", now)
     order = queries.order_for_dispatch(session, order.id) or order
-    if policy.call_center_number:
-        body = _render(
-            "id",
-            "dispatch.call_center",
-            number=order.number,
-            market=order.market.name,
-            total=Money(order.total),
-            name=order.delivery_name or "-",
-            phone=friendly_phone(order.customer.phone),
-        )
-        enqueue_sms(
-            session,
-            to=policy.call_center_number,
-            body=body,
-            kind="order_update",
-            order=order,
-            now=now,
-        )
-    else:
-        log.warning("order %s has no courier and CALL_CENTER_NUMBER is not set", order.number)
+    _tell_call_center(
+        session, order, policy, "dispatch.call_center", now, market=order.market.name,
+        total=Money(order.total),
+    )  # fmt: skip
     if after == "failed":  # the customer heard of the failure already; staff will call
         log.warning("order %s failed again: nobody took it over", order.number)
         return True
@@ -1118,6 +1095,31 @@ def _tell_customer(
     enqueue_sms(
         session, to=order.customer.phone, body=body, kind="order_update", order=order, now=now
     )
+
+
+def _tell_call_center(
+    session: Session,
+    order: Order,
+    policy: DispatchPolicy,
+    key: str,
+    now: dt.datetime,
+    **params: object,
+) -> None:
+    """An SMS about the order to CALL_CENTER_NUMBER, naming the customer (unset: a warning in
+    the log, and the console's board shows the order)."""
+    if not policy.call_center_number:
+        log.warning("order %s: %s, and CALL_CENTER_NUMBER is not set", order.number, key)
+        return
+    body = _render(
+        "id",
+        key,
+        number=order.number,
+        name=order.delivery_name or "-",
+        phone=friendly_phone(order.customer.phone),
+        **params,
+    )
+    to = policy.call_center_number
+    enqueue_sms(session, to=to, body=body, kind="order_update", order=order, now=now)
 
 
 def _tell_traders(

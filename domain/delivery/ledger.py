@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,7 +113,9 @@ def record(session: Session, entries: Iterable[Entry], *, now: dt.datetime) -> i
     return len(rows)
 
 
-def correct(session: Session, movement: Movement, *, by: int, note: str, now: dt.datetime) -> bool:
+def correct(
+    session: Session, movement: Movement, *, by: int | None, note: str, now: dt.datetime
+) -> bool:
     """Undo a movement by a new one the other way; False when it was corrected already (or is
     itself a correction). `corrects_id` is unique: of two corrections at the same moment,
     the second fails on it and changes nothing."""
@@ -181,15 +183,3 @@ def owed_to_office(movements: Iterable[Movement], party: str) -> int:
         elif movement.kind in CASH:
             owed -= sign * movement.amount
     return owed
-
-
-def movements_of(
-    session: Session, party: str, *, until: dt.date | None = None, day: dt.date | None = None
-) -> Sequence[Movement]:
-    """A party's movements: of one day, or of every day up to one (inclusive)."""
-    query = select(Movement).where(or_(Movement.payer == party, Movement.payee == party))
-    if day is not None:
-        query = query.where(Movement.day == day)
-    if until is not None:
-        query = query.where(Movement.day <= until)
-    return session.scalars(query.order_by(Movement.id)).all()

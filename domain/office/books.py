@@ -135,35 +135,49 @@ def books_of_couriers(session: Session, day: dt.date) -> list[CourierDay]:
     return [courier_day for courier_day in days if not courier_day.quiet]
 
 
+def trader_days(
+    session: Session, stalls: Sequence[Sequence[Vendor]], day: dt.date
+) -> list[TraderDay]:
+    """The day of each group of stalls (a trader's stalls together), in three queries
+    however many traders: the day's movements, and the lines of the orders they name."""
+    parties = [ledger.trader(vendor.id) for group in stalls for vendor in group]
+    of_day = queries.movements_of_parties(session, parties, day=day)
+    lines = queries.lines_per_vendor(session, {m.order_id for m in of_day})
+    days = []
+    for group in stalls:
+        sold = returned_lines = received = returned = 0
+        for vendor in group:
+            party = ledger.trader(vendor.id)
+            mine = [m for m in of_day if party in (m.payer, m.payee)]
+            received += _net(mine, party, "goods_paid")
+            returned += -_net(mine, party, "goods_returned")
+            paid_for = {m.order_id for m in mine if m.kind == "goods_paid" and m.payee == party}
+            back = {m.order_id for m in mine if m.kind == "goods_returned" and m.payer == party}
+            sold += sum(lines.get((vendor.id, order_id), 0) for order_id in paid_for)
+            returned_lines += sum(lines.get((vendor.id, order_id), 0) for order_id in back)
+        days.append(
+            TraderDay(
+                name=" / ".join(dict.fromkeys(vendor.name for vendor in group)),
+                codes=", ".join(vendor.code for vendor in group),
+                day=day,
+                lines_sold=sold,
+                received=received,
+                lines_returned=returned_lines,
+                returned=returned,
+            )
+        )
+    return days
+
+
 def trader_day(session: Session, vendors: Sequence[Vendor], day: dt.date) -> TraderDay:
     """The day of a trader's stalls together (their REKAP)."""
-    parties = [ledger.trader(vendor.id) for vendor in vendors]
-    of_day = queries.movements_of_parties(session, parties, day=day)
-    sold = returned_lines = received = returned = 0
-    for vendor, party in zip(vendors, parties, strict=True):
-        mine = [m for m in of_day if party in (m.payer, m.payee)]
-        received += _net(mine, party, "goods_paid")
-        returned += -_net(mine, party, "goods_returned")
-        paid_for = {m.order_id for m in mine if m.kind == "goods_paid" and m.payee == party}
-        back = {m.order_id for m in mine if m.kind == "goods_returned" and m.payer == party}
-        sold += queries.lines_of_vendor(session, vendor.id, paid_for)
-        returned_lines += queries.lines_of_vendor(session, vendor.id, back)
-    return TraderDay(
-        name=" / ".join(dict.fromkeys(vendor.name for vendor in vendors)),
-        codes=", ".join(vendor.code for vendor in vendors),
-        day=day,
-        lines_sold=sold,
-        received=received,
-        lines_returned=returned_lines,
-        returned=returned,
-    )
+    return trader_days(session, [vendors], day)[0]
 
 
 def books_of_traders(session: Session, day: dt.date) -> list[TraderDay]:
     """Every trader (stall) with something that day."""
     vendors = queries.vendors_paid_on(session, day)
-    days = [trader_day(session, [vendor], day) for vendor in vendors]
-    return [trader_day_ for trader_day_ in days if not trader_day_.quiet]
+    return [one for one in trader_days(session, [[v] for v in vendors], day) if not one.quiet]
 
 
 # ---------------------------------------------------------------- hand-overs

@@ -127,20 +127,20 @@ def goods_held(session: Session) -> dict[int, list[int]]:
     return held
 
 
-def lines_of_vendor(session: Session, vendor_id: int, order_ids: Collection[int | None]) -> int:
-    """How many lines of these orders the trader sells."""
+def lines_per_vendor(
+    session: Session, order_ids: Collection[int | None]
+) -> dict[tuple[int, int], int]:
+    """How many lines of each of these orders each trader sells: (vendor id, order id)."""
     ids = [order_id for order_id in order_ids if order_id is not None]
     if not ids:
-        return 0
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(OrderLine)
-            .join(Item, Item.id == OrderLine.item_id)
-            .where(OrderLine.order_id.in_(ids), Item.vendor_id == vendor_id)
-        )
-        or 0
-    )
+        return {}
+    rows = session.execute(
+        select(Item.vendor_id, OrderLine.order_id, func.count())
+        .join(Item, Item.id == OrderLine.item_id)
+        .where(OrderLine.order_id.in_(ids))
+        .group_by(Item.vendor_id, OrderLine.order_id)
+    ).all()
+    return {(vendor_id, order_id): count for vendor_id, order_id, count in rows}
 
 
 def vendors_paid_on(session: Session, day: dt.date) -> Sequence[Vendor]:
