@@ -146,6 +146,7 @@ def _place(
         total=placed.total,
         reopens_at=placed.deliver_after,
         timezone=placed.timezone,
+        nobody_free=placed.nobody_free,
     )
 
 

@@ -118,12 +118,21 @@ def order_placed(
     total: int,
     reopens_at: Any | None = None,
     timezone: str | None = None,
+    nobody_free: bool = False,
 ) -> MenuState:
-    """The closing state after the order was placed (`timezone`: its market's)."""
+    """The closing state after the order was placed (`timezone`: its market's), saying what
+    happens next as the customer's SMS does: couriers are being asked; nobody is free and
+    staff will call (`nobody_free`; the SMS adds the call center's number, which a USSD
+    screen has no room for); or the market is closed and the order waits for its opening
+    (`reopens_at`)."""
     notice = [Text.of("done.placed", number=Digits(number), total=Money(total))]
     if reopens_at is not None:
         when = When(reopens_at, timezone) if timezone else When(reopens_at)
         notice.append(Text.of("done.later", when=when))
+    elif nobody_free:
+        notice.append(Text.of("done.next_staff"))
+    else:
+        notice.append(Text.of("done.next_courier"))
     return state.go("done", cart=(), notice=tuple(notice))
 
 

@@ -42,6 +42,7 @@ class PlacedOrder:
     total: int
     deliver_after: dt.datetime | None  # the market's next opening, local time; None if open
     timezone: str = DEFAULT_TIMEZONE  # the market's
+    nobody_free: bool = False  # no courier could be offered it: staff will call the customer
 
 
 @dataclass(frozen=True)
@@ -207,8 +208,10 @@ def place_order(
     confirmation = enqueue_sms(
         session, to=phone, body=body, kind="order_update", order=order, now=now
     )
+    nobody_free = False
     if priced.deliver_after is None and offer_order(session, order, now=now) == 0:
         if give_up(session, order, now=now, policy=rules.dispatch, tell_customer=False):
+            nobody_free = True
             session.delete(confirmation)  # nothing was offered: nothing went before it
             body = confirmation_sms(
                 prompts, lang, order, priced, nobody=True,
@@ -223,6 +226,7 @@ def place_order(
         priced.total,
         priced.deliver_after,
         priced.timezone,
+        nobody_free,
     )
 
 

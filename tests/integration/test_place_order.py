@@ -74,7 +74,7 @@ def test_an_order_is_priced_numbered_and_confirmed_by_sms(db: Session):
     sms = db.scalars(select(OutboundMessage).where(OutboundMessage.to == PHONE)).one()
     assert sms.body == (
         f"Telepasar: Pesanan {placed.number} diterima. Barang Rp90.000 + ongkir Rp10.000 = "
-        "Rp100.000, bayar tunai ke kurir. Kurir akan menelepon Anda."
+        "Rp100.000, bayar tunai ke kurir. Kurir sedang dicari dan akan menelepon Anda."
     )
     assert (sms.to, sms.kind, sms.segments, sms.encoding) == (PHONE, "order_update", 1, "GSM-7")
 
@@ -95,11 +95,13 @@ def test_the_confirmation_is_in_the_customers_language_and_one_sms_when_closed(d
             name="Ni Luh Putu Ayu Kusumawati",
         )
     bodies = db.scalars(select(OutboundMessage.body).order_by(OutboundMessage.id)).all()
-    assert bodies[0].endswith("bayar tunai ke kurir. Diantar setelah pasar buka Selasa 06.00.")
-    assert bodies[1].endswith(
-        "pay the courier in cash. Delivery when the market opens, Tuesday 06:00."
+    assert bodies[0].endswith(
+        "bayar tunai ke kurir. Pasar tutup: kurir dicari saat pasar buka Selasa 06.00."
     )
-    assert bodies[2].endswith("mayah tunai ring kurir. Kaater sasampun peken buka Selasa 06.00.")
+    assert bodies[1].endswith(
+        "pay the courier in cash. Market closed: couriers are asked Tuesday 06:00."
+    )
+    assert bodies[2].endswith("mayah tunai ring kurir. Peken tutup: kurir karereh Selasa 06.00.")
     assert db.scalars(select(OutboundMessage.segments)).all() == [1, 1, 1]
 
 

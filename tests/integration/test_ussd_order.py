@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Conversation, Customer, Item, Market, Order, OutboundMessage
+from storage.models import Conversation, Courier, Customer, Item, Market, Order, OutboundMessage
 from tests.conftest import MARKET_CLOSED, FakeClock
 from tests.ussd import UssdSession, option_key
 
@@ -60,6 +61,7 @@ def test_a_first_time_caller_orders_by_ussd_and_gets_a_confirmation_sms(client, 
     assert final.startswith("END Terima kasih! Pesanan ")
     order = db.scalars(select(Order)).one()
     assert f"Pesanan {order.number} diterima. Total Rp86.000" in final
+    assert final.endswith("Kurir sedang dicari dan akan menelepon Anda.")  # offered at once
     assert order.number.isdigit() and 4 <= len(order.number) <= 6
     assert (order.goods_total, order.delivery_fee, order.total) == (76_000, 10_000, 86_000)
     assert order.state == "offered" and order.channel == "ussd"  # to the courier on duty
@@ -92,11 +94,31 @@ def test_an_order_outside_market_hours_is_accepted_for_the_next_opening(
 
     final = ussd.press(option_key(summary, "Pesan sekarang"))
 
-    assert "Diantar setelah pasar buka Selasa 06.00." in final
+    assert final.endswith("Pasar sedang tutup: kurir kami cari saat pasar buka Selasa 06.00.")
+    assert "Kurir sedang dicari" not in final and "menelepon" not in final
     order = db.scalars(select(Order)).one()
     assert order.deliver_after == dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC)
     sms = db.scalars(select(OutboundMessage)).one()
-    assert sms.body.endswith("Diantar setelah pasar buka Selasa 06.00.")
+    assert sms.body.endswith("Pasar tutup: kurir dicari saat pasar buka Selasa 06.00.")
+
+
+def test_with_no_courier_free_the_closing_screen_says_staff_will_call_and_nothing_more(
+    settings, make_app, db: Session
+):
+    app = make_app(replace(settings, call_center_number="+6236321234"))
+    db.execute(update(Courier).values(available=False))  # the courier on duty rests
+    db.commit()
+    ussd = UssdSession(app.test_client())
+    final = ussd.press(option_key(order_tomatoes_and_rice(ussd), "Pesan sekarang"))
+
+    assert final.endswith("Belum ada kurir siap: petugas kami akan menelepon Anda.")
+    assert "Kurir sedang dicari" not in final
+    order = db.scalars(select(Order)).one()
+    assert order.state == "unassigned"
+    sms = db.scalars(select(OutboundMessage).where(OutboundMessage.to == ussd.phone)).one()
+    assert sms.body.endswith(  # the SMS has room for the call center's number
+        "Belum ada kurir yang siap: petugas kami akan menelepon Anda, atau hubungi (0363) 21234."
+    )
 
 
 def test_a_repeated_request_gets_the_same_screen_and_changes_nothing(client, db: Session):

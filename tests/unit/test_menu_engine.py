@@ -202,8 +202,20 @@ def test_the_closing_screen_ends_the_session_and_says_when_a_closed_market_deliv
     screen = engine.screen(ctx, done)
     assert screen.end
     assert text(ctx, done) == (
-        "Terima kasih! Pesanan 4821 diterima. Total Rp38.000. Kurir akan menelepon Anda. "
-        "Nomor pesanan dikirim lewat SMS.\nDiantar setelah pasar buka Selasa 06.00."
+        "Terima kasih! Pesanan 4821 diterima. Total Rp38.000. Nomor pesanan dikirim lewat SMS."
+        "\nPasar sedang tutup: kurir kami cari saat pasar buka Selasa 06.00."
+    )
+
+
+def test_the_closing_screen_says_what_dispatch_did_and_nothing_else():
+    ctx = make_context()
+    summary = MenuState(step="summary")
+    placed = "Terima kasih! Pesanan 4821 diterima. Total Rp38.000. Nomor pesanan dikirim lewat SMS."
+    asking = engine.order_placed(summary, number="4821", total=38_000)
+    nobody = engine.order_placed(summary, number="4821", total=38_000, nobody_free=True)
+    assert text(ctx, asking) == f"{placed}\nKurir sedang dicari dan akan menelepon Anda."
+    assert text(ctx, nobody) == (
+        f"{placed}\nBelum ada kurir siap: petugas kami akan menelepon Anda."
     )
 
 
