@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -39,6 +39,7 @@ from domain.orders import (
 )
 from domain.orders import queries as order_queries
 from domain.orders.service import EntryUsed, claim_entry, record_entry
+from domain.hours import next_opening
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
 from menus.customer_details import tidy
 from storage.models import Courier, DeliveryFailure, Item, Order
@@ -215,7 +216,7 @@ def board() -> ResponseReturnValue:
         failures = delivery_queries.last_failures(session, ids)
         couriers = delivery_queries.couriers_without_a_job(session)
         rows = [
-            _row(order, offers.get(order.id, 0), now, window, failures.get(order.id))
+            _row(order, offers.get(order.id, 0), now, window, failures.get(order.id), couriers)
             for order in orders
         ]
         template = "console/board_table.html" if request.args.get("part") else "console/board.html"
@@ -237,6 +238,9 @@ def assign(order_id: int) -> ResponseReturnValue:
         order = session.get(Order, order_id)
         courier_key = row_id(courier_id)
         courier = session.get(Courier, courier_key) if courier_key is not None else None
+        if order is not None and not courier_id:
+            flash(words("board.no_courier_chosen", number=order.number))
+            return redirect(url_for("console.board"))
         if order is None or courier is None:
             flash(words("board.not_found"))
             return redirect(url_for("console.board"))
@@ -320,10 +324,17 @@ def _row(
     now: dt.datetime,
     window: dt.timedelta,
     failure: DeliveryFailure | None = None,
+    couriers: Sequence[Courier] = (),
 ) -> dict:
-    """One order as the board shows it."""
+    """One order as the board shows it: with its market's next opening while it is closed,
+    and the couriers it may be given to, the free couriers of its own market first."""
     expires = order.offered_at + window if order.state == "offered" and order.offered_at else None
+    market = order.market
+    here = [c for c in couriers if c.market_id == order.market_id and c.available]
     return {
+        "opens": next_opening(market.opens_at, market.closes_at, market.timezone, now),
+        "couriers_here": here,
+        "couriers_else": [c for c in couriers if c not in here],
         "order": order,
         "age_minutes": int((now - order.placed_at).total_seconds() // 60),
         "open_offers": open_offers,

@@ -112,6 +112,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.empty": "Tidak ada pesanan yang berjalan.",
         "board.customer": "Pelanggan",
         "board.resting": "istirahat",
+        "board.market_closed": "pasar tutup, buka {when}",
+        "board.assign_closed_confirm": (
+            "{market} sedang tutup (buka {when}). Berikan pesanan {number} sekarang? Kurir "
+            "baru bisa berbelanja setelah pasar buka, dan pelanggan diberi tahu begitu."
+        ),
+        "board.choose_courier": "pilih kurir",
+        "board.no_courier_chosen": "Pilih dulu kurir untuk pesanan {number}.",
+        "board.free_here": "Siap di pasar {market}",
+        "board.other_couriers": "Kurir lain",
+        "board.other_market": "pasar lain",
         "glance": "Hari ini sekilas",
         "glance.today": "Hari ini",
         "glance.week": "7 hari terakhir",
@@ -474,6 +484,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.empty": "No orders on their way.",
         "board.customer": "Customer",
         "board.resting": "resting",
+        "board.market_closed": "market closed, opens {when}",
+        "board.assign_closed_confirm": (
+            "{market} is closed (opens {when}). Give order {number} now? The courier can only "
+            "shop once the market opens, and the customer is told so."
+        ),
+        "board.choose_courier": "choose a courier",
+        "board.no_courier_chosen": "Choose a courier for order {number} first.",
+        "board.free_here": "Free at market {market}",
+        "board.other_couriers": "Other couriers",
+        "board.other_market": "other market",
         "glance": "Today at a glance",
         "glance.today": "Today",
         "glance.week": "Last 7 days",

@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from domain.delivery import ledger, queries
 from domain.delivery.policy import DispatchPolicy
-from domain.hours import office_day
+from domain.hours import next_opening, office_day
 from domain.messaging.outbox import enqueue_many, enqueue_sms
 from domain.phones import friendly_phone, mask_phone
 from storage.models import (
@@ -43,7 +43,7 @@ from storage.models import (
     OrderLine,
     Vendor,
 )
-from voice_prompts import Digits, Money, Text, default_catalog
+from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
 
@@ -312,13 +312,16 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
             taken[lang] = _render(lang, "dispatch.taken", number=order.number)
         told.append((offer.courier.phone, taken[lang], order))
     enqueue_many(session, told, kind="offer", now=now)
+    market = order.market
+    opens = next_opening(market.opens_at, market.closes_at, market.timezone, now)
+    if order.goods_with_id:  # the goods are bought: nobody shops
+        key, when = "dispatch.customer.assigned_again", {}
+    elif opens is not None:  # given by hand while the market is closed: nobody shops yet
+        key, when = "dispatch.customer.assigned_later", {"when": When(opens, market.timezone)}
+    else:
+        key, when = "dispatch.customer.assigned", {}
     _tell_customer(
-        session,
-        order,
-        "dispatch.customer.assigned_again" if order.goods_with_id else "dispatch.customer.assigned",
-        now,
-        courier=courier.name,
-        phone=friendly_phone(courier.phone),
+        session, order, key, now, courier=courier.name, phone=friendly_phone(courier.phone), **when
     )
     if order.goods_with_id is None:  # else the goods are bought: a courier has them
         _tell_traders(session, order, "dispatch.trader.prepare", now, courier=courier.name)

@@ -170,7 +170,7 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     customer.mode("voice")
     customer.dial()  # the caller is known now: greeted by name, the last order offered again
     prompts = customer.wait_for("Halo Ni Made Sari!")
-    assert "sedang dibelanjakan Pak Made" in prompts or "Pesanan" in prompts
+    assert f"Pesanan {number} sudah diambil kurir Pak Made." in prompts
     assert "Tekan satu tombol." in customer.el.locator(".status").inner_text()
     customer.press(key_for_spoken(prompts, "Pesan baru"))
     asked = customer.wait_for("masih diproses. Pesan lagi?")  # that order is on its way

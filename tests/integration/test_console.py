@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Customer, Staff
+from tests.conftest import MARKET_CLOSED
 from tests.sms_phones import Phones
 
 PASSWORD = "kopi-bali-pagi"
@@ -312,7 +313,7 @@ def test_an_order_entered_for_a_caller_goes_through_the_orders_service(app, oper
     assert db.get(Staff, order.entered_by_id).username == "wayan"
     board = operator.get("/console/board").get_data(as_text=True)
     assert f"Pesanan {order.number} (Rp54.000) diterima" in board
-    assert f"<td>{order.number}</td>" in board and "ditawarkan ke kurir" in board
+    assert f"<strong>{order.number}</strong>" in board and "ditawarkan ke kurir" in board
     to_customer = db.scalars(select(OutboundMessage.body).where(OutboundMessage.to == CUSTOMER))
     assert f"Pesanan {order.number} diterima" in to_customer.one()
 
@@ -535,6 +536,71 @@ def test_the_board_gives_an_order_to_a_courier_by_hand(app, operator, db: Sessio
     assert phones.inbox("+6281311110001")[-1] == (
         f"Pesanan {number} dibatalkan oleh call center. Jangan dibelanjakan."
     )
+
+
+def test_the_board_lists_the_free_couriers_of_the_orders_market_first(app, operator, db):
+    from storage.models import Order
+
+    phones = Phones(app)
+    phones.add_courier("+6281311110009", "Bli Wayan", market="AT")  # free, another market
+    phones.add_courier("+6281311110008", "Pak Ketut", ready=False)  # this market, resting
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")  # AB: nobody free there
+    db.rollback()
+    order = db.scalars(select(Order)).one()
+    assert order.state == "offered"  # to every market at once, Bli Wayan has it
+    board = operator.get("/console/board").get_data(as_text=True)
+    row = board[board.index(f'data-number="{number}"') :]
+    # Nobody is free at AB: no courier is chosen for the operator, the others are marked.
+    assert re.search(r'<option value="" selected disabled>pilih kurir</option>', row)
+    assert "Siap di pasar AB" not in row
+    assert "Bli Wayan (AT, pasar lain)" in row and "Pak Ketut (AB, istirahat)" in row
+
+    phones.add_courier("+6281311110007", "Pak Made")  # free at AB: first, and chosen
+    board = operator.get("/console/board").get_data(as_text=True)
+    row = board[board.index(f'data-number="{number}"') :]
+    here, others = row.index('label="Siap di pasar AB"'), row.index('label="Kurir lain"')
+    assert here < row.index("Pak Made (AB)") < others < row.index("Bli Wayan (AT, pasar lain)")
+    assert "pilih kurir" not in row[: row.index("</select>")]
+
+    refused = operator.post(
+        f"/console/orders/{order.id}/assign",
+        data={"courier_id": "", "csrf_token": token(operator, "/console/board")},
+        follow_redirects=True,
+    )
+    assert f"Pilih dulu kurir untuk pesanan {number}." in refused.get_data(as_text=True)
+
+
+def test_a_closed_market_is_said_and_an_order_given_by_hand_then_is_not_shopped(
+    app, operator, db: Session, clock
+):
+    from storage.models import Order
+
+    phones = Phones(app)
+    phones.add_courier("+6281311110001", "Pak Made")
+    clock.now = MARKET_CLOSED  # Monday 16:00 WITA: AB opens on Tuesday at 06:00
+    number = phones.order_by_sms(CUSTOMER, lines="B04 1")
+    db.rollback()
+    order = db.scalars(select(Order)).one()
+    assert order.state == "placed"  # waits for the opening
+    board = operator.get("/console/board").get_data(as_text=True)
+    row = board[board.index(f'data-number="{number}"') :]
+    assert "pasar tutup, buka 01/12 06.00" in row
+    assert (
+        f'data-confirm="Pasar Amlapura Barat sedang tutup (buka 01/12 06.00). Berikan pesanan '
+        f"{number} sekarang?" in row
+    )
+
+    given = operator.post(
+        f"/console/orders/{order.id}/assign",
+        data={"courier_id": phones_courier_id(db), "csrf_token": token(operator, "/console/board")},
+    )
+    assert given.status_code == 302
+    told = phones.inbox(CUSTOMER)[-1]
+    assert told == (
+        f"Telepasar: Pesanan {number} diambil kurir Pak Made (0813-1111-0001). Kurir "
+        "berbelanja setelah pasar buka Selasa 06.00."
+    )
+    assert "sedang berbelanja" not in " ".join(phones.inbox(CUSTOMER))
 
 
 def phones_courier_id(db: Session) -> int:
@@ -982,7 +1048,7 @@ def test_an_unassigned_order_stays_on_the_board_however_old(app, operator, clock
     number = phones.order_by_sms(CUSTOMER, lines="B04 1")
     clock.now += dt.timedelta(days=5)
     board = operator.get("/console/board").get_data(as_text=True)
-    assert f"<td>{number}</td>" in board and "tanpa kurir" in board
+    assert f"<strong>{number}</strong>" in board and "tanpa kurir" in board
 
 
 # ---------------------------------------------------------------- failed deliveries and books
