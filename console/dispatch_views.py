@@ -24,6 +24,7 @@ from console import blueprint, require_admin, shown_phone, words
 from console.views import LogoutForm
 from domain.delivery import dispatch
 from domain.delivery import queries as delivery_queries
+from domain.hours import next_opening
 from domain.orders import (
     AgreedPrices,
     BadQuantity,
@@ -39,7 +40,6 @@ from domain.orders import (
 )
 from domain.orders import queries as order_queries
 from domain.orders.service import EntryUsed, claim_entry, record_entry
-from domain.hours import next_opening
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
 from menus.customer_details import tidy
 from storage.models import Courier, DeliveryFailure, Item, Order
