@@ -13,6 +13,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from flask import Blueprint, Flask, Response, abort, g, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_login import LoginManager, UserMixin, current_user
@@ -187,6 +188,13 @@ def _texts() -> dict[str, Any]:
 @blueprint.app_template_filter("rupiah")
 def _rupiah(amount: int) -> str:
     return format_rupiah(amount)
+
+
+@blueprint.app_template_filter("decimal")
+def _decimal(number: float) -> str:
+    """A number as the staff member's language writes it: `0,3` in Indonesian, `0.3` in
+    English."""
+    return format_decimal(number, locale=g.get("lang", "id"))
 
 
 @blueprint.app_template_filter("local_time")

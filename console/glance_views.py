@@ -1,19 +1,21 @@
-"""Today at a glance: figures for today and the last seven days, charts drawn as inline SVG;
-today's money and what the SMS sent today cost."""
+"""Today at a glance: figures for today and the last seven days; charts of bars with their
+whole labels (days, markets by name, channels by name), each bar an inline SVG; today's money
+and what the SMS sent today cost."""
 
 from __future__ import annotations
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from console import blueprint
+from console import blueprint, words
+from console.texts import TEXTS
 from console.views import LogoutForm
 from domain.hours import office_day, office_day_bounds
 from domain.office.books import day_money, sms_spend
 from domain.office.figures import glance, local_day_start, orders_per_day
 from web.current import current_database, current_settings, current_time
 
-BAR_HEIGHT = 100  # the tallest bar of a chart, in SVG units
+BAR_HEIGHT = 100  # the longest bar of a chart, in its SVG's units (a percentage)
 
 
 @blueprint.get("/glance")
@@ -34,14 +36,21 @@ def today() -> ResponseReturnValue:
         spend=spend,
         day_bars=bars([(day.strftime("%d/%m"), count) for day, count in days]),
         market_bars=bars(week.per_market),
+        channel_bars=bars([(channel_name(name), count) for name, count in week.per_channel]),
         logout_form=LogoutForm(),
     )
 
 
 def bars(values: list[tuple[str, int]]) -> list[dict]:
-    """Bars for an SVG chart: a label, a value and a height scaled to the tallest."""
+    """Bars for a chart: a label, a value and a length (0-100) scaled to the longest."""
     tallest = max((value for _, value in values), default=0) or 1
     return [
         {"label": label, "value": value, "height": round(BAR_HEIGHT * value / tallest)}
         for label, value in values
     ]
+
+
+def channel_name(channel: str) -> str:
+    """A channel as staff call it ("Menu SMS", not `smsmenu`); an unknown one as stored."""
+    key = f"channel.{channel}"
+    return words(key) if key in TEXTS["id"] else channel

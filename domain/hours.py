@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 from settings import DEFAULT_TIMEZONE
 
-CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3])[:.][0-5][0-9]")
 
 
 def clock_time(text: str) -> dt.time:
-    """`06:00` as a local time of day; ValueError, saying how to write it, for anything else
-    (`06:00+05:00`, `6`)."""
+    """`06:00` (or `06.00`, as Indonesian writes it) as a local time of day, 24-hour;
+    ValueError, saying how to write it, for anything else (`06:00+05:00`, `6`, `6 PM`)."""
     if not CLOCK_TIME.fullmatch(text.strip()):
         raise ValueError(f"{text.strip()[:20]!r} is not a time of day: write it like 06:00")
-    return dt.time.fromisoformat(text.strip())
+    return dt.time.fromisoformat(text.strip().replace(".", ":"))
 
 
 def next_opening(

@@ -1,5 +1,6 @@
-/* The console's one script (no framework, nothing from a CDN): order entry as you type,
-   and the dispatch board refreshing its table. */
+/* The console's one script (no framework, nothing from a CDN), on every page: the menu
+   button of a narrow screen, order entry as you type, and the dispatch board refreshing its
+   table. */
 "use strict";
 
 function rupiah(amount) {
@@ -126,6 +127,15 @@ function boardRefresh(board) {
       board.innerHTML = await response.text();
     }
   }, 10000);
+}
+
+// On a phone the nav folds behind one button (console.css shows it below 60rem).
+const menuButton = document.getElementById("menu-button");
+if (menuButton) {
+  menuButton.addEventListener("click", () => {
+    const open = menuButton.closest("header").classList.toggle("open");
+    menuButton.setAttribute("aria-expanded", String(open));
+  });
 }
 
 const orderForm = document.getElementById("order-form");

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from settings import PROJECT_ROOT
+from gateway import create_app
+from settings import PROJECT_ROOT, Settings
+from tests.processes import start_gateway
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -32,6 +34,20 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object]]:
+    """The gateway as a process on a copy of the demo database; an app on the same file."""
+    database = tmp_path / "telepasar.sqlite3"
+    shutil.copy(demo_database_file, database)
+    settings = Settings(database_url=f"sqlite:///{database}", secret_key="browser-test")
+    app = create_app(settings)
+    server, url = start_gateway(settings, tmp_path / "gateway.log")
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield url, app
+    server.stop()
+    app.extensions["telepasar_db"].engine.dispose()
 
 
 def focused(page, name: str) -> None:

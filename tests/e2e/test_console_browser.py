@@ -12,35 +12,13 @@ skipped, saying how to install it (CI fails instead).
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
-from gateway import create_app
-from settings import Settings
 from storage.models import Item, Movement, Order, OutboundMessage, Staff
 from tests.e2e.conftest import ARTIFACTS, PASSWORD, focused, log_in
-from tests.processes import start_gateway
 from tests.sms_phones import Phones
 
 CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
-
-
-@pytest.fixture
-def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object]]:
-    """The gateway as a process on a copy of the demo database; an app on the same file."""
-    database = tmp_path / "telepasar.sqlite3"
-    shutil.copy(demo_database_file, database)
-    settings = Settings(database_url=f"sqlite:///{database}", secret_key="browser-test")
-    app = create_app(settings)
-    server, url = start_gateway(settings, tmp_path / "gateway.log")
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield url, app
-    server.stop()
-    app.extensions["telepasar_db"].engine.dispose()
 
 
 def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site):

@@ -25,7 +25,7 @@ from tests.e2e.conftest import ARTIFACTS, PASSWORD, log_in
 from tests.e2e.morning_app import MORNING, RunningClock
 from tests.processes import start_gunicorn
 from tests.sms_phones import Phones
-from tests.voice import DIGIT_WORDS
+from tests.voice import DIGIT_WORDS, spoken_digits
 
 CUSTOMER = "+6281234567890"
 COURIERS = (("081311110001", "Pak Made"), ("081311110002", "Pak Nyoman"))
@@ -170,7 +170,7 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     customer.mode("voice")
     customer.dial()  # the caller is known now: greeted by name, the last order offered again
     prompts = customer.wait_for("Halo Ni Made Sari!")
-    assert f"Pesanan {number} sudah diambil kurir Pak Made." in prompts
+    assert f"Pesanan {spoken_digits(number)} sudah diambil kurir Pak Made." in prompts
     assert "Tekan satu tombol." in customer.el.locator(".status").inner_text()
     customer.press(key_for_spoken(prompts, "Pesan baru"))
     asked = customer.wait_for("masih diproses. Pesan lagi?")  # that order is on its way

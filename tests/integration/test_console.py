@@ -881,18 +881,23 @@ def test_today_at_a_glance_counts_and_times_orders(app, operator, clock):
     clock.now += dt.timedelta(minutes=26)
     phones.send("+6281311110001", f"SELESAI {first}")
     second = phones.order_by_sms("+6281234567891", lines="T01 1")
-    clock.now += dt.timedelta(minutes=2)
+    clock.now += dt.timedelta(minutes=2, seconds=30)
     phones.send("+6281311110001", f"YA {second}")
 
     page = operator.get("/console/glance").get_data(as_text=True)
     rows = re.findall(r"<tr[^>]*><th>([^<]+)</th><td>([^<]*)</td><td>([^<]*)</td></tr>", page)
     figures = {label: (today, week) for label, today, week in rows}
     assert figures["Pesanan"] == ("2", "2")
-    assert figures["Sampai dapat kurir (median / terlama)"][0] == "3.0 mnt / 4.0 mnt"
-    assert figures["Sampai di pintu (median / terlama)"][0] == "30.0 mnt / 30.0 mnt"
-    assert "sms: 2" in page
-    assert page.count("<rect ") == 7 + 2  # seven days, two markets
-    assert 'aria-label="Pesanan per pasar, 7 hari"' in page
+    # Minutes as Indonesian writes them: a decimal comma, no ".0".
+    assert figures["Sampai dapat kurir (median / terlama)"][0] == "3,2 mnt / 4 mnt"
+    assert figures["Sampai di pintu (median / terlama)"][0] == "30 mnt / 30 mnt"
+    assert page.count("<rect ") == 7 + 2 + 1  # seven days, two markets, one channel
+    labels = re.findall(r'<span class="label">([^<]+)</span>', page)
+    assert labels[7:] == ["Pasar Amlapura Barat", "Pasar Amlapura Timur", "SMS"]  # whole names
+    english = operator.get("/console/language/en", follow_redirects=True)
+    assert english.status_code == 200
+    page = operator.get("/console/glance").get_data(as_text=True)
+    assert "3.2 min / 4 min" in page and "Orders per channel, 7 days" in page
 
 
 def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, db: Session):
