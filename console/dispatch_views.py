@@ -168,8 +168,9 @@ def create_order() -> ResponseReturnValue:
             customer = order_queries.customer_by_phone(session, phone)
             open_order = customer and order_queries.open_order_of(session, customer.id)
             if open_order and not form.again.data:
-                shown_order = (open_order.number, open_order.total)
-                raise NotPlaced(_entry_page(form, None, lines, open_order=shown_order), 409)
+                shown_order = _shown_open_order(open_order)
+                refusal = words("order.not_placed_open", number=open_order.number)
+                raise NotPlaced(_entry_page(form, refusal, lines, open_order=shown_order), 409)
             placed = place_order(
                 session,
                 phone=phone,
@@ -386,12 +387,21 @@ def _refusal(error: OrderError) -> str:
     return words("order.empty")
 
 
-def _open_order(phone: str) -> tuple[str, int] | None:
-    """The number and total of the caller's order on its way, if there is one."""
+def _open_order(phone: str) -> dict[str, str] | None:
+    """The caller's order on its way, if there is one, as the entry page warns of it."""
     with current_database().readers() as session:
         customer = order_queries.customer_by_phone(session, phone)
         order = customer and order_queries.open_order_of(session, customer.id)
-        return (order.number, order.total) if order else None
+        return _shown_open_order(order) if order else None
+
+
+def _shown_open_order(order: Order) -> dict[str, str]:
+    """An order on its way as the staff member reads it: number, total, state in words."""
+    return {
+        "number": order.number,
+        "total": format_rupiah(order.total),
+        "state": words(f"state.{order.state}"),
+    }
 
 
 def _entry_page(
@@ -399,7 +409,7 @@ def _entry_page(
     error: str | None = None,
     lines: list[OrderLineRequest] | None = None,
     *,
-    open_order: tuple[str, int] | None = None,
+    open_order: dict[str, str] | None = None,
 ) -> str:
     """The order entry page; after a refusal, with the cart as it was, at today's prices.
 

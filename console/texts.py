@@ -221,7 +221,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.cancelled": "Pesanan {number} dibatalkan; pelanggan diberi tahu lewat SMS.",
         "board.not_found": "Pesanan atau kurir tidak ada.",
         "board.refreshes": "Papan ini memperbarui diri tiap 10 detik.",
-        "order.open_order": "Pesanan {number} Anda ({total}) masih diproses. Pesan lagi?",
+        "order.open_order": (
+            "Penelepon ini masih punya pesanan {number} ({total}, {state}). Tanyakan dulu "
+            "apakah ia ingin pesan lagi."
+        ),
+        "order.not_placed_open": (
+            "Belum ada pesanan yang dibuat: penelepon masih punya pesanan {number}. Bila ia "
+            "memang ingin pesan lagi, centang kotak di atas lalu tekan Pesan."
+        ),
+        "order.nothing_found": "Tidak ada barang yang cocok dengan “{words}”.",
         "order.again": "Ya, penelepon ingin pesan lagi",
         "simulator": "Simulator",
         "simulator.title": "Simulator telepon",
@@ -607,8 +615,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "board.not_found": "No such order or courier.",
         "board.refreshes": "This board refreshes itself every 10 seconds.",
         "order.open_order": (
-            "This caller's order {number} ({total}) is still on its way. Order again?"
+            "This caller still has order {number} ({total}, {state}). Ask first whether "
+            "they want to order again."
         ),
+        "order.not_placed_open": (
+            "No order was placed: the caller still has order {number}. If they do want "
+            "another, tick the box above, then press Place order."
+        ),
+        "order.nothing_found": "No item matches “{words}”.",
         "order.again": "Yes, the caller wants to order again",
         "simulator": "Simulator",
         "simulator.title": "Phone simulator",

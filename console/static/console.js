@@ -21,8 +21,14 @@ function orderEntry(form) {
   let chosen = 0;
   let timer = null;
 
-  function showResults() {
+  function showResults(words = "") {
     results.innerHTML = "";
+    if (words && !found.length) {
+      const li = document.createElement("li");
+      li.className = "nothing";
+      li.textContent = search.dataset.nothing.replace("{words}", words);
+      results.appendChild(li);
+    }
     found.forEach((item, index) => {
       const li = document.createElement("li");
       li.setAttribute("role", "option");
@@ -88,7 +94,7 @@ function orderEntry(form) {
       const words = search.value.trim();
       if (!words) { found = []; showResults(); return; }
       const response = await fetch(`${search.dataset.url}?q=${encodeURIComponent(words)}`);
-      found = await response.json(); chosen = 0; showResults();
+      found = await response.json(); chosen = 0; showResults(words);
     }, 150);
   });
   search.addEventListener("keydown", (event) => {
@@ -96,9 +102,12 @@ function orderEntry(form) {
     if (event.key === "ArrowDown") { chosen = Math.min(chosen + 1, found.length - 1); showResults(); }
     if (event.key === "ArrowUp") { chosen = Math.max(chosen - 1, 0); showResults(); }
   });
+  // "/" goes to the search and is never typed there (no code or name has one); in the
+  // name and address it is typed, as addresses have them ("No. 5/7").
   document.addEventListener("keydown", (event) => {
-    if (event.key === "/" && document.activeElement !== search && document.activeElement.tagName !== "INPUT") {
-      event.preventDefault(); search.focus();
+    const typing = event.target.matches("input[type=text], input:not([type]), textarea");
+    if (event.key === "/" && !event.ctrlKey && !event.altKey && (event.target === search || !typing)) {
+      event.preventDefault(); search.focus(); search.select();
     }
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); form.requestSubmit(); }
   });
@@ -118,6 +127,9 @@ function orderEntry(form) {
     document.getElementById("place").disabled = false;
   });
   render();
+  // A refusal is said at the cart, where the staff member's eyes are.
+  const refusal = document.getElementById("refusal");
+  if (refusal) refusal.scrollIntoView({ block: "center" });
 }
 
 function boardRefresh(board) {

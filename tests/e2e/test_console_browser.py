@@ -161,3 +161,58 @@ def test_an_admin_records_a_handover_on_the_books_page(browser, site):
         ("office", courier, 25_000, "kadek"),
         (courier, "office", 25_000, "kadek"),
     ]
+
+
+def test_order_entry_says_what_it_finds_and_what_it_refuses(browser, site):
+    """`/` moves to the search without typing; a search that finds nothing says so; an
+    order for a caller with one on its way is refused at the cart, in words, until the
+    staff member ticks that the caller wants another."""
+    url, app = site
+    result = app.test_cli_runner().invoke(
+        args=["staff-add", "--username", "wayan", "--role", "operator", "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    phones = Phones(app)
+    phones.add_courier(COURIER, "Pak Made")
+    first = phones.order_by_sms(CUSTOMER, lines="B04 1")  # offered, or waiting for the market
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    log_in(page, url, "wayan")
+    page.goto(f"{url}/console/orders/new?phone=081234567890")
+    warning = page.locator("#open-order")
+    assert f"Penelepon ini masih punya pesanan {first}" in warning.text_content()
+    focused(page, "item-search")
+
+    page.keyboard.press("/")
+    page.keyboard.type("zzzz")
+    assert page.input_value("#item-search") == "zzzz"  # no "/" typed
+    page.wait_for_selector("#item-results li.nothing")
+    assert (
+        page.text_content("#item-results") == "Tidak ada barang yang cocok dengan \u201czzzz\u201d."
+    )
+    page.keyboard.press("/")  # in the search: selects what is there, types nothing
+    page.keyboard.type("B01")
+    assert page.input_value("#item-search") == "B01"
+    page.wait_for_selector("#item-results li:has-text('B01')")
+    page.keyboard.press("Enter")
+    page.focus("input[name=address]")
+    page.keyboard.press("End")
+    page.keyboard.type(" No. 5/7")  # in the address a "/" is typed
+    assert page.input_value("input[name=address]").endswith("No. 5/7")
+
+    page.keyboard.press("Control+Enter")
+    refusal = page.locator("#refusal")
+    refusal.wait_for()
+    assert refusal.text_content().startswith(
+        f"Belum ada pesanan yang dibuat: penelepon masih punya pesanan {first}."
+    )
+    assert refusal.is_visible() and refusal.evaluate(
+        "e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().bottom <= innerHeight"
+    )  # in view, beside the cart
+    assert page.locator("#cart tbody tr").count() == 1  # the cart, kept
+    with app.extensions["telepasar_db"].readers() as session:
+        assert len(session.scalars(select(Order)).all()) == 1
+    page.check("input[name=again]")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url(f"{url}/console/board")
+    with app.extensions["telepasar_db"].readers() as session:
+        assert len(session.scalars(select(Order)).all()) == 2

@@ -328,7 +328,10 @@ def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operato
     phones.order_by_sms(CUSTOMER, lines="B04 2")
     first = db.scalars(select(Order)).one()
     page = "/console/orders/new?phone=081234567890"
-    warning = f"Pesanan {first.number} Anda (Rp38.000) masih diproses. Pesan lagi?"
+    warning = (
+        f"Penelepon ini masih punya pesanan {first.number} (Rp38.000, ditawarkan ke kurir). "
+        "Tanyakan dulu apakah ia ingin pesan lagi."
+    )
     assert warning in operator.get(page).get_data(as_text=True)
     order = {
         "phone": "081234567890",
@@ -341,6 +344,11 @@ def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operato
     text = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert warning in text and 'name="again"' in text
+    said = re.search(r'<p class="error" role="alert" id="refusal"[^>]*>([^<]+)</p>', text)
+    assert said[1] == (  # at the cart, in words: nothing was placed
+        f"Belum ada pesanan yang dibuat: penelepon masih punya pesanan {first.number}. Bila ia "
+        "memang ingin pesan lagi, centang kotak di atas lalu tekan Pesan."
+    )
     assert "&#34;quantity&#34;: 2" in text  # the cart, kept
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Order)) == 1
