@@ -174,10 +174,24 @@ def shown_text(text: str) -> str:
     return text if current_user.is_admin else redact(text)
 
 
+def state_word(kind: str, state: str) -> str:
+    """A stored state in words (`sms.out.sent` "terkirim"); a state no catalog names yet is
+    shown as stored rather than break the page."""
+    key = f"{kind}.{state}"
+    return words(key) if key in TEXTS["id"] else state
+
+
+@blueprint.app_template_filter("problem")
+def problem_words(problem: Any) -> str:
+    """What is wrong with a register file or row (`catalog_csv.Problem`), in words."""
+    return words(f"csv.{problem.key}", **problem.values)
+
+
 @blueprint.app_context_processor
 def _texts() -> dict[str, Any]:
     return {
         "t": words,
+        "state_word": state_word,
         "lang": g.get("lang", "id"),
         "languages": LANGUAGES,
         "shown_phone": shown_phone,

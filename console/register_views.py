@@ -13,16 +13,22 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console import blueprint, require_admin, words
+from console import blueprint, problem_words, require_admin, words
 from console.views import LogoutForm
 from domain.delivery import queries as delivery_queries
 from domain.hours import clock_time
 from domain.office import catalog_csv
 from domain.office import queries as office_queries
-from domain.office.register import RegisterError, add_market, register_courier
+from domain.office.register import (
+    RegisterError,
+    add_market,
+    local_phone,
+    phone_also_used,
+    register_courier,
+)
 from domain.orders import queries as order_queries
 from domain.orders.rules import MIN_ITEM_PRICE, OrderRules
-from domain.phones import InvalidPhone, friendly_phone, normalize_phone
+from domain.phones import InvalidPhone, friendly_phone
 from storage.models import Courier, Item, Market, Vendor
 from voice_prompts import format_rupiah, parse_rupiah
 from web.current import current_clock, current_database, current_settings
@@ -87,7 +93,7 @@ def register_market(market_id: int) -> ResponseReturnValue:
         fee = _rupiah(request.form.get("delivery_fee", ""))
     except ValueError:
         return _back("register.bad_market")
-    if not (opens < closes and 0 <= fee <= 100_000):
+    if not (opens <= closes and 0 <= fee <= 100_000):  # the same: open around the clock
         return _back("register.bad_market")
     with current_database().unit_of_work() as session:
         market = session.get(Market, market_id)
@@ -102,9 +108,11 @@ def register_trader(vendor_id: int) -> ResponseReturnValue:
     name = " ".join(request.form.get("name", "").split())[:80]
     raw_phone = request.form.get("phone", "").strip()
     try:
-        phone = normalize_phone(raw_phone, current_settings().phone_region) if raw_phone else None
+        phone = local_phone(raw_phone, current_settings().phone_region) if raw_phone else None
     except InvalidPhone:
-        return _back("register.bad_phone")
+        return _back("bad_phone", phone=raw_phone[:40])
+    except RegisterError as exc:
+        return _said(exc)
     if not name:
         return _back("register.bad_name")
     with current_database().unit_of_work() as session:
@@ -112,6 +120,7 @@ def register_trader(vendor_id: int) -> ResponseReturnValue:
         if vendor is None:
             return _back("board.not_found")
         vendor.name, vendor.phone = name, phone
+        _note_others(session, phone, vendor_id=vendor.id)
     return _back("register.saved")
 
 
@@ -149,8 +158,7 @@ def register_new_market() -> ResponseReturnValue:
                 delivery_fee=fee,
             )
     except RegisterError as exc:
-        flash(str(exc))
-        return redirect(url_for("console.register"))
+        return _said(exc)
     return _back("register.saved")
 
 
@@ -164,7 +172,8 @@ def register_add_row(kind: str) -> ResponseReturnValue:
     with current_database().unit_of_work() as session:
         checked = _check(session, kind, content)
         if not checked.ok:
-            problems = checked.problem or "; ".join(checked.rows[0].errors)
+            wrong = [checked.problem] if checked.problem else checked.rows[0].errors
+            problems = "; ".join(problem_words(problem) for problem in wrong)
             flash(words("register.not_added", problems=problems))
             return redirect(url_for("console.register"))
         catalog_csv.KINDS[kind].apply(session, checked)
@@ -173,20 +182,42 @@ def register_add_row(kind: str) -> ResponseReturnValue:
 
 @blueprint.post("/register/couriers")
 def register_new_courier() -> ResponseReturnValue:
+    typed = request.form.get("phone", "")
     try:
         with current_database().unit_of_work() as session:
-            register_courier(
+            courier = register_courier(
                 session,
-                phone=request.form.get("phone", ""),
+                phone=typed,
                 name=request.form.get("name", ""),
                 market=request.form.get("market", ""),
                 region=current_settings().phone_region,
                 now=current_clock()(),
             )
-    except (RegisterError, InvalidPhone) as exc:
-        flash(str(exc))
-        return redirect(url_for("console.register"))
+            _note_others(session, courier.phone, courier_id=courier.id)
+    except InvalidPhone:
+        return _back("bad_phone", phone=typed.strip()[:40])
+    except RegisterError as exc:
+        return _said(exc)
     return _back("register.saved")
+
+
+def _said(error: RegisterError) -> ResponseReturnValue:
+    """Why it could not be registered, in the staff member's language, on the register."""
+    return _back(f"register.error.{error.key}", **error.values)
+
+
+def _note_others(session: Session, phone: str | None, **just_given: int) -> None:
+    """Say (not refuse) that the number is also a courier's or a trader's: one person may be
+    both, but a typing slip gives one person's SMS to another."""
+    for other in phone_also_used(session, phone, **just_given) if phone else []:
+        flash(
+            words(
+                f"register.also_{other.kind}",
+                phone=friendly_phone(phone),
+                name=other.name,
+                code=other.code,
+            )
+        )
 
 
 @blueprint.post("/register/couriers/<int:courier_id>")

@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from console import blueprint, require_admin, words
+from console import blueprint, require_admin, state_word, words
 from console.texts import TEXTS
 from console.views import LogoutForm
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
@@ -107,7 +107,8 @@ def simulator_missed() -> ResponseReturnValue:
         let_call_back_ring_out(hooks, phone, call_back)
         return jsonify(rejected=False, let_ring=True)
     step = ring_missed(hooks, phone, _choice(body.get("provider"), VOICE_PROVIDERS))
-    return jsonify(rejected=step.rejected, let_ring=False)
+    calls_back = current_settings().missed_call_enabled  # off: the ring is noted, no more
+    return jsonify(rejected=step.rejected, let_ring=False, calls_back=calls_back)
 
 
 @blueprint.post("/simulator/sms")
@@ -135,7 +136,7 @@ def simulator_messages() -> ResponseReturnValue:
                 "way": way,
                 "text": text,
                 "state": state,
-                "state_text": words(f"simulator.state.{state}") if way == "out" else "",
+                "state_text": state_word("sms.out", state) if way == "out" else "",
             }
             for at, way, text, state in messages
         ],

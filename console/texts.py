@@ -178,9 +178,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "register.add_trader": "Tambah pedagang",
         "register.add_item": "Tambah barang",
         "register.code": "Kode",
+        "register.error.courier_name": "Kurir perlu nama (paling banyak 80 huruf).",
+        "register.error.language": "Bahasa “{value}” tidak ada; pilih {choices}.",
+        "register.error.courier_exists": "{phone} sudah terdaftar, sebagai {name} ({market}).",
+        "register.error.no_trader": "Tidak ada pedagang dengan kode “{code}”.",
+        "register.error.outside_region": (
+            "{phone} bukan nomor {region} (PHONE_REGION): Telepasar tidak mengirim SMS ke "
+            "nomor di luar itu."
+        ),
+        "register.error.hours": (
+            "Jam buka tidak boleh setelah jam tutup (sama: buka sepanjang hari)."
+        ),
+        "register.error.no_market_named": "Sebutkan pasar dengan kode atau namanya.",
+        "register.error.market_none": "Tidak ada pasar “{market}”. Pasar: {known}.",
+        "register.error.market_many": (
+            "Lebih dari satu pasar cocok dengan “{market}”. Pasar: {known}."
+        ),
+        "register.error.market_code": "Kode pasar dua huruf, misalnya AB.",
+        "register.error.market_taken": "Kode pasar {code} sudah dipakai.",
+        "register.error.market_name": "Pasar perlu nama (paling banyak 80 huruf).",
+        "register.error.market_fee": "Ongkir 0 sampai Rp100.000.",
+        "register.also_courier": "Catatan: {phone} juga nomor kurir {name} ({code}).",
+        "register.also_trader": "Catatan: {phone} juga nomor pedagang {name} ({code}).",
         "register.category": "Jenis",
-        "register.bad_market": "Jam buka harus sebelum jam tutup, ongkir 0 sampai Rp100.000.",
-        "register.bad_phone": "Nomor telepon tidak dikenali.",
+        "register.bad_market": (
+            "Tulis jam seperti 06:00; jam buka tidak setelah jam tutup (sama: buka sepanjang "
+            "hari); ongkir 0 sampai Rp100.000."
+        ),
         "register.bad_name": "Nama tidak boleh kosong.",
         "register.bad_price": "Harga dalam rupiah, {low} sampai {high}.",
         "register.too_big": "Berkas terlalu besar (paling besar 2 MB).",
@@ -188,6 +212,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "tidak",
         "action.add": "tambah",
         "action.change": "ubah",
+        "csv.market": "pasar “{value}” tidak ada; pilih {choices}",
+        "csv.category": "jenis “{value}” tidak dikenal; pilih {choices}",
+        "csv.phone": "“{value}” bukan nomor telepon",
+        "csv.phone_region": "“{value}” bukan nomor {region} (PHONE_REGION)",
+        "csv.trader": "pedagang “{value}” belum terdaftar",
+        "csv.unit": "satuan “{value}” tidak dikenal; pilih {choices}",
+        "csv.price": "harga “{value}”: rupiah bulat, {low} sampai {high}",
+        "csv.available": "tersedia “{value}”: tulis ya atau tidak",
+        "csv.code_shape": "kode “{value}” tidak seperti {example}",
+        "csv.code_twice": "kode {value} ada dua kali di berkas",
+        "csv.length": "kolom {column} harus 1 sampai {longest} huruf",
+        "csv.columns": "baris pertama harus menamai kolom {columns}; yang kurang: {missing}",
+        "csv.too_many": "paling banyak {count} baris dalam satu berkas",
+        "csv.no_rows": "berkas tidak punya baris di bawah baris judul",
+        "action.same": "sama",
+        "register.counts": "{add} baru, {change} berubah, {same} sama.",
+        "register.changes": "Yang berubah",
         "messages": "Pesan SMS",
         "messages.thread_of": "SMS dengan nomor",
         "messages.troubled": "SMS gagal dan mati",
@@ -198,6 +239,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages.retrying": "SMS akan dikirim ulang oleh worker.",
         "messages.not_retryable": "SMS itu sudah tidak gagal.",
         "messages.in": "masuk",
+        "sms.out.pending": "menunggu dikirim",
+        "sms.out.sending": "sedang dikirim",
+        "sms.out.sent": "terkirim",
+        "sms.out.delivered": "sampai",
+        "sms.out.failed": "gagal",
+        "sms.out.dead": "gagal, tidak dicoba lagi",
+        "sms.out.refused": "tidak dikirim (berhenti langganan)",
+        "sms.in.pending": "menunggu diproses",
+        "sms.in.handled": "sudah diproses",
+        "sms.in.dead": "gagal diproses",
         "messages.out": "keluar",
         "messages.none": "Belum ada SMS dengan nomor ini.",
         "calls.title": "Panggilan balik (miskol)",
@@ -271,6 +322,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "simulator.direct": "balasan langsung di jawaban webhook",
         "simulator.missed": "Miskol",
         "simulator.missed_rejected": "Miskol ditolak tanpa diangkat (tanpa biaya).",
+        "simulator.missed_off": (
+            "Miskol dicatat, tetapi panggilan balik dimatikan (MISSED_CALL_ENABLED): tidak "
+            "ada yang menelepon balik."
+        ),
         "simulator.ringing": "Telepasar menelepon balik!",
         "simulator.pick_up": "Angkat",
         "simulator.let_ring": "Biarkan",
@@ -280,13 +335,6 @@ TEXTS: dict[str, dict[str, str]] = {
             "Perhatian: SMS_PROVIDER={provider}. SMS yang dibuat di sini benar-benar dikirim "
             "ke nomor-nomor itu."
         ),
-        "simulator.state.pending": "menunggu dikirim",
-        "simulator.state.sending": "sedang dikirim",
-        "simulator.state.sent": "terkirim",
-        "simulator.state.delivered": "sampai",
-        "simulator.state.failed": "gagal",
-        "simulator.state.dead": "gagal, tidak dicoba lagi",
-        "simulator.state.refused": "tidak dikirim (berhenti langganan)",
         "simulator.call_over": "Telepon ini sudah ditutup.",
         "simulator.bad_keys": "Hanya tombol 0-9, * dan #.",
         "simulator.bad_request": "Permintaan simulator tidak dikenali. Muat ulang halaman.",
@@ -571,9 +619,33 @@ TEXTS: dict[str, dict[str, str]] = {
         "register.add_trader": "Add a trader",
         "register.add_item": "Add an item",
         "register.code": "Code",
+        "register.error.courier_name": "A courier needs a name (at most 80 characters).",
+        "register.error.language": "Language “{value}” does not exist; one of {choices}.",
+        "register.error.courier_exists": "{phone} is registered already, as {name} ({market}).",
+        "register.error.no_trader": "There is no trader with the code “{code}”.",
+        "register.error.outside_region": (
+            "{phone} is not a number of {region} (PHONE_REGION): Telepasar texts no number "
+            "outside it."
+        ),
+        "register.error.hours": (
+            "A market cannot open after it closes (the same time: open around the clock)."
+        ),
+        "register.error.no_market_named": "Name a market by its code or its name.",
+        "register.error.market_none": "No market matches “{market}”. Markets: {known}.",
+        "register.error.market_many": (
+            "More than one market matches “{market}”. Markets: {known}."
+        ),
+        "register.error.market_code": "A market code is two letters, like AB.",
+        "register.error.market_taken": "The market code {code} is taken.",
+        "register.error.market_name": "A market needs a name (at most 80 characters).",
+        "register.error.market_fee": "A delivery fee is 0 to Rp100.000.",
+        "register.also_courier": "Note: {phone} is also the phone of courier {name} ({code}).",
+        "register.also_trader": "Note: {phone} is also the phone of trader {name} ({code}).",
         "register.category": "Kind",
-        "register.bad_market": "Opening must come before closing; a fee of 0 to Rp100.000.",
-        "register.bad_phone": "That phone number cannot be read.",
+        "register.bad_market": (
+            "Write times like 06:00; opening not after closing (the same: open around the "
+            "clock); a fee of 0 to Rp100.000."
+        ),
         "register.bad_name": "A name cannot be empty.",
         "register.bad_price": "A price in rupiah, {low} to {high}.",
         "register.too_big": "The file is too big (2 MB at most).",
@@ -581,6 +653,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "no",
         "action.add": "add",
         "action.change": "change",
+        "csv.market": "market “{value}” does not exist; one of {choices}",
+        "csv.category": "category “{value}” is unknown; one of {choices}",
+        "csv.phone": "“{value}” is not a phone number",
+        "csv.phone_region": "“{value}” is not a number of {region} (PHONE_REGION)",
+        "csv.trader": "trader “{value}” is not registered",
+        "csv.unit": "unit “{value}” is unknown; one of {choices}",
+        "csv.price": "price “{value}”: whole rupiah, {low} to {high}",
+        "csv.available": "available “{value}”: write ya or tidak",
+        "csv.code_shape": "code “{value}” is not like {example}",
+        "csv.code_twice": "code {value} is twice in the file",
+        "csv.length": "column {column} must be 1 to {longest} characters",
+        "csv.columns": "the first line must name the columns {columns}; missing: {missing}",
+        "csv.too_many": "at most {count} rows in one file",
+        "csv.no_rows": "the file has no rows under its header",
+        "action.same": "same",
+        "register.counts": "{add} new, {change} changed, {same} the same.",
+        "register.changes": "What changes",
         "messages": "SMS",
         "messages.thread_of": "SMS with",
         "messages.troubled": "Failed and dead SMS",
@@ -591,6 +680,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "messages.retrying": "The worker will send that SMS again.",
         "messages.not_retryable": "That SMS is not failed any more.",
         "messages.in": "in",
+        "sms.out.pending": "waiting to be sent",
+        "sms.out.sending": "being sent",
+        "sms.out.sent": "sent",
+        "sms.out.delivered": "delivered",
+        "sms.out.failed": "failed",
+        "sms.out.dead": "failed, not tried again",
+        "sms.out.refused": "not sent (opted out)",
+        "sms.in.pending": "waiting to be handled",
+        "sms.in.handled": "handled",
+        "sms.in.dead": "could not be handled",
         "messages.out": "out",
         "messages.none": "No SMS with this number yet.",
         "calls.title": "Call backs (missed calls)",
@@ -664,6 +763,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "simulator.direct": "a direct reply in the webhook's answer",
         "simulator.missed": "Missed call",
         "simulator.missed_rejected": "Missed call rejected unanswered (no charge).",
+        "simulator.missed_off": (
+            "Missed call noted, but call backs are off (MISSED_CALL_ENABLED): nobody will "
+            "call back."
+        ),
         "simulator.ringing": "Telepasar is calling you back!",
         "simulator.pick_up": "Pick up",
         "simulator.let_ring": "Let it ring",
@@ -672,13 +775,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "simulator.real_sms": (
             "Careful: SMS_PROVIDER={provider}. The SMS made here really go out to those numbers."
         ),
-        "simulator.state.pending": "waiting to be sent",
-        "simulator.state.sending": "being sent",
-        "simulator.state.sent": "sent",
-        "simulator.state.delivered": "delivered",
-        "simulator.state.failed": "failed",
-        "simulator.state.dead": "failed, not tried again",
-        "simulator.state.refused": "not sent (opted out)",
         "simulator.call_over": "This call has ended.",
         "simulator.bad_keys": "Only the keys 0-9, * and #.",
         "simulator.bad_request": "The simulator sent something unknown. Reload the page.",

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import re
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -67,9 +68,14 @@ class LogoutForm(FlaskForm):
 class CallerForm(FlaskForm):
     name = StringField(validators=[Length(max=80)])
     address = StringField(validators=[Length(max=200)])
-    language = SelectField(
-        choices=[SelectChoice("", "-")] + [SelectChoice(code) for code in ("id", "ban", "en")]
-    )
+    language = SelectField(choices=[SelectChoice(code) for code in ("", "id", "ban", "en")])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """The languages by name, in the staff member's language ("Bali", not `ban`)."""
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            SelectChoice(code, words(f"lang.{code or 'none'}")) for code in ("", "id", "ban", "en")
+        ]
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -64,9 +64,7 @@
       this.entry = this.el.querySelector(".entry");
       this.dialButton = this.el.querySelector(".dial");
       this.number.value = person.phone;
-      this.el.dataset.role = person.role;
-      this.el.querySelector(".who").textContent = [t(`simulator.role.${person.role}`), person.name, person.detail]
-        .filter(Boolean).join(" · ");
+      this.label(person);
       this.ussd = null; // the USSD session: {session_id, text, ...}
       this.call = null; // the call: {provider, call_id, action, on_silence, listen}
       this.prompts = [];
@@ -99,12 +97,23 @@
         }
       });
       this.number.addEventListener("change", () => {
+        this.label(whoIs(this.number.value));
         this.ussd = this.call = null;
         this.direct = [];
         this.seen = 0;
         this.poll();
         this.draw();
       });
+    }
+
+    // Who the number is (customer, courier or trader, from the phone book): said above the
+    // screen, and again whenever the number is changed.
+    label(person) {
+      this.role = person.role;
+      this.el.dataset.role = person.role;
+      this.el.querySelector(".who").textContent = person.phone || person.name
+        ? [t(`simulator.role.${person.role}`), person.name, person.detail].filter(Boolean).join(" · ")
+        : "";
     }
 
     setMode(mode) {
@@ -173,7 +182,8 @@
       try {
         const provider = document.getElementById("voice-via").value;
         const answer = await request("missed", { phone: this.number.value, provider });
-        this.say(answer.rejected ? t("simulator.missed_rejected") : "");
+        if (!answer.calls_back) this.say(t("simulator.missed_off"));
+        else this.say(answer.rejected ? t("simulator.missed_rejected") : "");
       } catch (error) {
         this.say(error.message, true);
       }
@@ -319,11 +329,24 @@
       }
       const unseen = this.received() - this.seen;
       const badge = this.el.querySelector(".modes button[data-mode=sms]");
-      badge.dataset.unseen = this.mode !== "sms" && unseen > 0 ? t("simulator.new_sms", { count: unseen }) : "";
-      badge.textContent = t("simulator.sms") + (badge.dataset.unseen ? ` (${badge.dataset.unseen})` : "");
+      // The count alone fits the tab; the whole phrase is its title, for a pointer and a reader.
+      const news = this.mode !== "sms" && unseen > 0;
+      badge.dataset.unseen = news ? String(unseen) : "";
+      badge.title = news ? t("simulator.new_sms", { count: unseen }) : "";
+      badge.setAttribute("aria-label", news ? `${t("simulator.sms")}: ${badge.title}` : t("simulator.sms"));
+      badge.textContent = t("simulator.sms") + (news ? ` (${unseen})` : "");
       this.el.querySelector(".silence").hidden = this.mode !== "voice";
       this.el.querySelector(".missed").hidden = this.mode !== "voice";
     }
+  }
+
+  // A typed number in the phone book, in any format (0812..., +62812..., with dashes).
+  const book = JSON.parse(root.dataset.book);
+  function whoIs(number) {
+    const digits = number.replace(/\D/g, "").replace(/^(62|0)/, "");
+    const found = digits.length >= 8 &&
+      book.find((person) => person.phone.replace(/\D/g, "").replace(/^(62|0)/, "") === digits);
+    return found || { role: "customer", name: "", detail: "", phone: number };
   }
 
   JSON.parse(root.dataset.phones).forEach((person) => new Phone(person));

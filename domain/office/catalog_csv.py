@@ -1,8 +1,10 @@
 """The register of traders and items as CSV: export, and an import that is all or nothing.
 
 An import is read and checked first (`read_traders`, `read_items`): every row gets its
-line number, what it would do (`add` or `change`) and what is wrong with it. Only a file
-with no wrong row is applied (`apply_traders`, `apply_items`), in one transaction.
+line number, what it would do (`add`, `change` with the fields that change, or `same`) and
+what is wrong with it, as `Problem`s that the console says in the staff member's language.
+Only a file with no wrong row is applied (`apply_traders`, `apply_items`), in one
+transaction.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from domain.orders.rules import MIN_ITEM_PRICE, OrderRules
-from domain.phones import InvalidPhone, normalize_phone
+from domain.phones import InvalidPhone, in_region, normalize_phone
 from storage.models import Item, Market, Vendor
-from voice_prompts import parse_rupiah
+from voice_prompts import format_rupiah, parse_rupiah
 
 TRADER_COLUMNS = ("code", "market", "name", "category", "phone")
 ITEM_COLUMNS = ("code", "trader", "name", "name_en", "unit", "price", "available")
@@ -34,14 +36,32 @@ NO = {"0", "tidak", "no", "false", "habis"}
 MAX_ROWS = 5000
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with a file or a row: a key of the console's words (`csv.<key>`) and
+    the values it names. The domain says no sentence itself: the console says it in the
+    staff member's language."""
+
+    key: str
+    values: dict[str, str | int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **values: str | int) -> Problem:
+        return cls(key, values)
+
+
 @dataclass
 class Row:
-    """One row of an imported file: its line, its values, what it does, what is wrong."""
+    """One row of an imported file: its line, its values, what it does, what is wrong.
+
+    A row of a registered code is a `change` with `changes` (column: (now, in the file)),
+    or the `same` when the file changes nothing of it."""
 
     line: int
     values: dict[str, str]
-    action: str = "add"  # add | change
-    errors: list[str] = field(default_factory=list)
+    action: str = "add"  # add | change | same
+    errors: list[Problem] = field(default_factory=list)
+    changes: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -49,7 +69,10 @@ class Checked:
     """A whole file, read and checked."""
 
     rows: list[Row]
-    problem: str | None = None  # wrong with the file as a whole (columns, size)
+    problem: Problem | None = None  # wrong with the file as a whole (columns, size)
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
 
     @property
     def ok(self) -> bool:
@@ -92,15 +115,34 @@ def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
         v = row.values
         v["market"] = v["market"].upper()
         if v["market"] not in markets:
-            row.errors.append(f"market {v['market']!r} is not one of {', '.join(sorted(markets))}")
+            row.errors.append(
+                Problem.of("market", value=v["market"], choices=", ".join(sorted(markets)))
+            )
         _check_name(row, "name", 80)
         if v["category"] not in CATEGORIES:
-            row.errors.append(f"category {v['category']!r}: one of {', '.join(CATEGORIES)}")
+            row.errors.append(
+                Problem.of("category", value=v["category"], choices=", ".join(CATEGORIES))
+            )
         if v["phone"]:
             try:
-                v["phone"] = normalize_phone(v["phone"], region)
+                e164 = normalize_phone(v["phone"], region)
             except InvalidPhone:
-                row.errors.append(f"phone {v['phone']!r} is not a phone number")
+                row.errors.append(Problem.of("phone", value=v["phone"]))
+            else:
+                if in_region(e164, region):
+                    v["phone"] = e164
+                else:  # we text no number beyond PHONE_REGION
+                    row.errors.append(Problem.of("phone_region", value=v["phone"], region=region))
+    registered = {
+        vendor.code: {
+            "market": vendor.market.code,
+            "name": vendor.name,
+            "category": vendor.category,
+            "phone": vendor.phone or "",
+        }
+        for vendor in session.scalars(select(Vendor).options(selectinload(Vendor.market)))
+    }
+    _mark_changes(checked, registered)
     return checked
 
 
@@ -111,21 +153,48 @@ def read_items(session: Session, text: str, *, rules: OrderRules) -> Checked:
         v = row.values
         v["trader"] = v["trader"].upper()
         if v["trader"] not in traders:
-            row.errors.append(f"trader {v['trader']!r} is not registered")
+            row.errors.append(Problem.of("trader", value=v["trader"]))
         _check_name(row, "name", 60)
         _check_name(row, "name_en", 60)
         if v["unit"] not in UNITS:
-            row.errors.append(f"unit {v['unit']!r}: one of {', '.join(UNITS)}")
+            row.errors.append(Problem.of("unit", value=v["unit"], choices=", ".join(UNITS)))
         price = parse_rupiah(v["price"])
         if price is None or not rules.price_ok(price):
-            row.errors.append(
-                f"price {v['price']!r}: whole rupiah, {MIN_ITEM_PRICE} to {rules.goods_cap}"
-            )
+            low, high = format_rupiah(MIN_ITEM_PRICE), format_rupiah(rules.goods_cap)
+            row.errors.append(Problem.of("price", value=v["price"], low=low, high=high))
         else:
             v["price"] = str(price)
         if v["available"].lower() not in YES | NO:
-            row.errors.append(f"available {v['available']!r}: ya or tidak")
+            row.errors.append(Problem.of("available", value=v["available"]))
+        else:
+            v["available"] = "ya" if v["available"].lower() in YES else "tidak"
+    registered = {
+        item.code: {
+            "trader": item.vendor.code,
+            "name": item.name,
+            "name_en": item.name_en,
+            "unit": item.unit,
+            "price": str(item.price),
+            "available": "ya" if item.available else "tidak",
+        }
+        for item in session.scalars(select(Item).options(selectinload(Item.vendor)))
+    }
+    _mark_changes(checked, registered)
     return checked
+
+
+def _mark_changes(checked: Checked, registered: dict[str, dict[str, str]]) -> None:
+    """Each row of a registered code: the fields it changes, or the `same`."""
+    for row in checked.rows:
+        now = registered.get(row.values["code"])
+        if now is None:
+            continue
+        row.changes = {
+            column: (value, row.values[column])
+            for column, value in now.items()
+            if row.values[column] != value
+        }
+        row.action = "change" if row.changes else "same"
 
 
 def apply_traders(session: Session, checked: Checked) -> int:
@@ -162,15 +231,12 @@ def _read(text: str, columns: tuple[str, ...]) -> Checked:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in columns if name not in header]
     if missing:
-        return Checked(
-            [],
-            f"the first line must name the columns {', '.join(columns)}; "
-            f"missing: {', '.join(missing)}",
-        )
+        problem = Problem.of("columns", columns=", ".join(columns), missing=", ".join(missing))
+        return Checked([], problem)
     rows = []
     for number, record in enumerate(reader, start=2):
         if number - 1 > MAX_ROWS:
-            return Checked(rows, f"at most {MAX_ROWS} rows in one file")
+            return Checked(rows, Problem.of("too_many", count=MAX_ROWS))
         values = {
             name.strip().lower(): _plain((value or "").strip())
             for name, value in record.items()
@@ -178,7 +244,7 @@ def _read(text: str, columns: tuple[str, ...]) -> Checked:
         }
         rows.append(Row(number, {name: values.get(name, "") for name in columns}))
     if not rows:
-        return Checked([], "the file has no rows under its header")
+        return Checked([], Problem.of("no_rows"))
     return Checked(rows)
 
 
@@ -198,9 +264,9 @@ def _read_coded(
     for row in checked.rows:
         code = row.values["code"] = row.values["code"].upper()
         if not shape.match(code):
-            row.errors.append(f"code {code!r} is not like {example}")
+            row.errors.append(Problem.of("code_shape", value=code, example=example))
         if code in seen:
-            row.errors.append(f"code {code} is twice in the file")
+            row.errors.append(Problem.of("code_twice", value=code))
         seen.add(code)
         row.action = "change" if code in existing else "add"
     return checked
@@ -208,7 +274,7 @@ def _read_coded(
 
 def _check_name(row: Row, column: str, longest: int) -> None:
     if not 1 <= len(row.values[column]) <= longest:
-        row.errors.append(f"{column} must be 1 to {longest} characters")
+        row.errors.append(Problem.of("length", column=column, longest=longest))
 
 
 # A cell a spreadsheet would run as a formula (`=HYPERLINK(...)`, `+62...`, `-1`, `@SUM`):

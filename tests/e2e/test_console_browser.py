@@ -105,7 +105,7 @@ def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site
     wrong = page.locator("tr.wrong")
     assert wrong.count() == 1
     assert wrong.locator("td").first.text_content() == "3"  # the file's line 3
-    assert "unit 'biji'" in wrong.text_content()
+    assert "satuan \u201cbiji\u201d tidak dikenal" in wrong.text_content()
     assert page.locator("button:has-text('Impor semua')").count() == 0
     page.screenshot(path=str(ARTIFACTS / "import-preview.png"), full_page=True)
 

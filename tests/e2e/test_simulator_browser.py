@@ -156,7 +156,10 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     trader.wait_for(f"Pesanan {number}, kurir Pak Made datang")
 
     sms_tab = customer.el.locator(".modes button[data-mode=sms]")
-    sms_tab.filter(has_text="SMS baru").wait_for(timeout=15_000)
+    sms_tab.filter(has_text="SMS (").wait_for(timeout=15_000)
+    assert re.fullmatch(r"\d+ SMS baru", sms_tab.get_attribute("title"))
+    ussd_tab = customer.el.locator(".modes button[data-mode=ussd]")
+    assert sms_tab.bounding_box()["height"] == ussd_tab.bounding_box()["height"]  # one line
     customer.mode("sms")
     thread = customer.wait_for("diambil kurir")
     assert f"Pesanan {number} diterima" in thread
@@ -176,8 +179,21 @@ def test_four_phones_follow_one_order_from_ussd_to_a_courier(browser, site):
     asked = customer.wait_for("masih diproses. Pesan lagi?")  # that order is on its way
     customer.press(key_for_spoken(asked, "Ya, pesan lagi"))
     customer.wait_for("Pasar Amlapura Barat, tekan satu.")
+    body = customer.el.bounding_box()  # in voice mode every control stays on the phone
+    for button in customer.el.locator(".calls button:visible").all():
+        box = button.bounding_box()
+        assert body["x"] <= box["x"] and box["x"] + box["width"] <= body["x"] + body["width"]
     customer.el.locator("button.hangup").click()
     customer.el.locator(".status", has_text="Telepon ditutup.").wait_for()
+
+    # A phone given another number is labelled as whoever that number is.
+    trader.el.locator("input[name=number]").fill("+62 813 1111 0002")
+    trader.el.locator("input[name=number]").press("Tab")
+    assert trader.el.locator(".who").inner_text() == "Kurir · Pak Nyoman · AB"
+    assert trader.el.get_attribute("data-role") == "courier"
+    trader.el.locator("input[name=number]").fill("0812-9999-0001")
+    trader.el.locator("input[name=number]").press("Tab")
+    assert trader.el.locator(".who").inner_text() == "Pelanggan"
 
 
 def test_a_missed_call_on_the_page_is_rejected_called_back_and_picked_up(browser, site):

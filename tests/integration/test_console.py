@@ -667,7 +667,7 @@ def test_dead_sms_are_listed_with_their_error_and_sent_again(app, operator, db: 
 
     message_id = dead_message(app)
     page = operator.get("/console/messages").get_data(as_text=True)
-    assert "Twilio 21610: opted out" in page and "dead (6)" in page
+    assert "Twilio 21610: opted out" in page and "gagal, tidak dicoba lagi (6)" in page
     assert "+62812****7890" in page and "0812-3456-7890" not in page  # masked for operators
     again = operator.post(
         f"/console/messages/{message_id}/retry",
@@ -771,9 +771,25 @@ def test_an_admin_edits_prices_hours_phones_and_couriers(app, admin, db: Session
         data={"opens_at": "14:00", "closes_at": "06:00", "delivery_fee": "1", "csrf_token": csrf},
     )
     assert bad.status_code == 302
-    assert "Jam buka harus sebelum jam tutup" in admin.get("/console/register").get_data(
+    assert "jam buka tidak setelah jam tutup" in admin.get("/console/register").get_data(
         as_text=True
     )
+    twelve_hour = admin.post(
+        f"/console/register/markets/{ab.id}",
+        data={"opens_at": "6 AM", "closes_at": "14.00", "delivery_fee": "1", "csrf_token": csrf},
+    )
+    assert twelve_hour.status_code == 302
+    assert "Tulis jam seperti 06:00" in admin.get("/console/register").get_data(as_text=True)
+    all_day = admin.post(
+        f"/console/register/markets/{ab.id}",
+        data={"opens_at": "00.00", "closes_at": "00:00", "delivery_fee": "0", "csrf_token": csrf},
+    )
+    assert all_day.status_code == 302
+    db.rollback()
+    assert (db.get(Market, ab.id).opens_at, db.get(Market, ab.id).closes_at) == (
+        dt.time(0, 0),
+        dt.time(0, 0),
+    )  # open around the clock, written the Indonesian way
 
 
 def test_items_export_and_import_round_trip(admin):
@@ -813,9 +829,13 @@ def test_an_import_with_one_bad_row_imports_nothing_and_names_the_row(admin, db:
     assert preview.status_code == 400
     page = preview.get_data(as_text=True)
     assert "Tidak ada yang diimpor" in page
-    assert "trader &#39;AB9&#39; is not registered" in page
-    assert "unit &#39;biji&#39;" in page and "price &#39;-5&#39;" in page
-    assert '<tr class="wrong"><td>4</td>' in page  # the row is named by its line
+    # Every word in the staff member's language, the file's values quoted.
+    assert "pedagang “AB9” belum terdaftar" in page
+    assert "satuan “biji” tidak dikenal" in page
+    assert "harga “-5”: rupiah bulat, Rp100 sampai Rp300.000" in page
+    assert "tersedia “mungkin”: tulis ya atau tidak" in page
+    assert '<tr class="wrong action-add"><td>4</td>' in page  # the row is named by its line
+    assert "price: 14000 &rarr; <strong>15000</strong>" in page  # only what changes
     forced = admin.post(
         "/console/register/import",
         data={
@@ -870,10 +890,25 @@ def test_a_good_import_is_previewed_then_applied_whole(admin, db: Session):
     assert db.scalars(select(Item.available).where(Item.code == "B04")).one() is False
 
 
+def test_the_import_preview_lists_only_what_changes(admin):
+    """The whole register exported and imported back with one price changed: one row is
+    listed, with that one field before and after; the other 78 are counted as the same."""
+    text = admin.get("/console/register/items.csv").get_data(as_text=True)
+    changed = text.replace(
+        "B04,AB1,Tomat,Tomatoes,kg,14000,ya", "B04,AB1,Tomat,Tomatoes,kg,15000,ya"
+    )
+    page = upload(admin, "items", changed).get_data(as_text=True)
+    assert "Semua 79 baris benar. 0 baru, 1 berubah, 78 sama." in page
+    rows = re.findall(r'<tr class=" action-(\w+)"><td>(\d+)</td><td>(\w+)</td><td>(\w+)</td>', page)
+    assert rows == [("change", "5", "ubah", "B04")]
+    assert "price: 14000 &rarr; <strong>15000</strong>" in page
+    assert "name: Tomat" not in page  # fields that stay are not listed
+
+
 def test_a_file_without_the_columns_is_refused(admin):
     refused = upload(admin, "items", "kode;nama\nB04;Tomat\n")
     assert refused.status_code == 400
-    assert "the first line must name the columns" in refused.get_data(as_text=True)
+    assert "baris pertama harus menamai kolom code, trader, name" in refused.get_data(as_text=True)
 
 
 # ---------------------------------------------------------------- today at a glance
@@ -906,6 +941,39 @@ def test_today_at_a_glance_counts_and_times_orders(app, operator, clock):
     assert english.status_code == 200
     page = operator.get("/console/glance").get_data(as_text=True)
     assert "3.2 min / 4 min" in page and "Orders per channel, 7 days" in page
+
+
+def test_the_register_checks_a_number_says_it_as_typed_and_notes_who_else_has_it(
+    app, admin, db: Session
+):
+    from storage.models import Courier, Vendor
+
+    csrf = token(admin, "/console/register")
+    courier = {"name": "Pak Made", "market": "AB", "csrf_token": csrf}
+    admin.post("/console/register/couriers", data={**courier, "phone": "+1 415 555 0100"})
+    page = admin.get("/console/register").get_data(as_text=True)
+    assert "+1 415 555 0100 bukan nomor ID (PHONE_REGION)" in page  # as typed, not masked
+    admin.post("/console/register/couriers", data={**courier, "phone": "0812 34"})
+    assert "Nomor 0812 34 tidak dikenali" in admin.get("/console/register").get_data(as_text=True)
+    db.rollback()
+    assert db.scalars(select(Courier)).all() == []
+
+    trader = db.scalars(select(Vendor).where(Vendor.code == "AB1")).one()
+    admin.post(
+        f"/console/register/traders/{trader.id}",
+        data={"name": trader.name, "phone": "0813 1111 0001", "csrf_token": csrf},
+    )
+    admin.post("/console/register/couriers", data={**courier, "phone": "081311110001"})
+    page = admin.get("/console/register").get_data(as_text=True)
+    assert f"Catatan: 0813-1111-0001 juga nomor pedagang {trader.name} (AB1)." in page
+    admin.post(
+        f"/console/register/traders/{trader.id}",
+        data={"name": trader.name, "phone": "+14155550100", "csrf_token": csrf},
+    )
+    assert "+14155550100 bukan nomor ID" in admin.get("/console/register").get_data(as_text=True)
+    db.rollback()
+    assert db.get(Vendor, trader.id).phone == "+6281311110001"  # kept
+    assert db.scalars(select(Courier.phone)).all() == ["+6281311110001"]
 
 
 def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, db: Session):
@@ -961,9 +1029,9 @@ def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, d
         },
     )
     assert refused.status_code == 302
-    assert "Tidak ditambahkan: unit &#39;biji&#39;" in admin.get("/console/register").get_data(
-        as_text=True
-    )
+    assert "Tidak ditambahkan: satuan \u201cbiji\u201d tidak dikenal" in admin.get(
+        "/console/register"
+    ).get_data(as_text=True)
     twice = admin.post(
         "/console/register/markets",
         data={
@@ -976,7 +1044,7 @@ def test_an_admin_adds_a_market_a_trader_and_an_item_one_at_a_time(app, admin, d
         },
     )
     assert twice.status_code == 302
-    assert "the market code KR is taken" in admin.get("/console/register").get_data(as_text=True)
+    assert "Kode pasar KR sudah dipakai." in admin.get("/console/register").get_data(as_text=True)
     db.rollback()
     market = db.scalars(select(Market).where(Market.code == "KR")).one()
     assert (market.name, market.delivery_fee, market.opens_at) == (

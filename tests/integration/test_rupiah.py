@@ -86,7 +86,7 @@ def by_csv(session, text: str) -> int | None:
     writer.writerow(["B04", "AB1", "Tomat", "Tomatoes", "kg", text, "ya"])
     checked = read_items(session, out.getvalue(), rules=RULES)
     [row] = checked.rows
-    price_errors = [error for error in row.errors if error.startswith("price")]
+    price_errors = [error for error in row.errors if error.key == "price"]
     return None if price_errors else int(row.values["price"])
 
 

@@ -64,7 +64,8 @@ def test_the_page_draws_a_customer_a_courier_a_second_courier_and_a_trader(admin
     client, _ = admin
     page = client.get("/console/simulator").get_data(as_text=True)
     assert "Simulator telepon" in page and 'data-csrf="' in page
-    roles = re.findall(r'"role": "(\w+)"', page.split("data-phones=", 1)[1].split("</div>")[0])
+    phones = page.split("data-phones=", 1)[1].split("data-book=")[0]
+    roles = re.findall(r'"role": "(\w+)"', phones)
     assert roles == ["customer", "courier", "courier", "trader"]
     assert "Pak Putu" in page  # the courier on duty, in the phone book
 
@@ -185,4 +186,14 @@ def test_a_webhook_that_refuses_is_shown_with_what_it_said(admin):
 @pytest.mark.parametrize("provider", ["twilio", "africastalking"])
 def test_a_missed_call_from_the_page_is_rejected_unanswered(admin, provider):
     answer = post(admin, "missed", {"phone": CUSTOMER, "provider": provider})
-    assert answer.get_json() == {"rejected": True, "let_ring": False}
+    # MISSED_CALL_ENABLED is off here: the page says that no call back will come.
+    assert answer.get_json() == {"rejected": True, "let_ring": False, "calls_back": False}
+    page = admin[0].get("/console/simulator").get_data(as_text=True)
+    assert "panggilan balik dimatikan (MISSED_CALL_ENABLED): tidak ada yang menelepon" in page
+
+
+def test_a_missed_call_with_call_backs_on_says_one_may_come(settings, make_app):
+    site = make_app(replace(settings, missed_call_enabled=True, twilio_auth_token="c" * 32))
+    admin = client_of(site, "kadek", "admin")
+    answer = post(admin, "missed", {"phone": CUSTOMER, "provider": "twilio"})
+    assert answer.get_json() == {"rejected": True, "let_ring": False, "calls_back": True}
