@@ -329,15 +329,14 @@ def not_a_phone(typed: str) -> str:
 @click.option("--role", type=click.Choice(list(ROLES)), required=True, help="operator or admin.")
 @click.option(
     "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
     help=f"At least {MIN_PASSWORD_LENGTH} characters; asked (hidden) when not given.",
 )
 @with_appcontext
-def staff_add(username: str, role: str, password: str) -> None:
+def staff_add(username: str, role: str, password: str | None) -> None:
     """A call-center console account."""
-    needs_schema()
+    needs_schema()  # before the password is asked: no typing for a database not ready
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     try:
@@ -381,15 +380,14 @@ def staff_disable(username: str, enable: bool) -> None:
 @click.option("--username", required=True, help="The account whose password changes.")
 @click.option(
     "--password",
-    prompt="New password",
-    hide_input=True,
-    confirmation_prompt=True,
     help=f"At least {MIN_PASSWORD_LENGTH} characters; asked (hidden) when not given.",
 )
 @with_appcontext
-def staff_password(username: str, password: str) -> None:
+def staff_password(username: str, password: str | None) -> None:
     """Give a console account a new password; every open session of it ends."""
-    needs_schema()
+    needs_schema()  # before the password is asked
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     try:

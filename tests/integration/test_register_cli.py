@@ -80,13 +80,17 @@ COMMANDS_ON_ROWS = [
     ["courier-add", "--phone", "081311110001", "--name", "Pak Made", "--market", "AB"],
     ["trader-phone", "--trader", "AB1", "--phone", "085200000001"],
     ["staff-add", "--username", "kadek", "--role", "admin", "--password", "kopi-bali-pagi"],
+    ["staff-add", "--username", "kadek", "--role", "admin"],  # said before a password is asked
     ["staff-disable", "--username", "kadek"],
     ["staff-password", "--username", "kadek", "--password", "kopi-bali-pagi"],
+    ["staff-password", "--username", "kadek"],
     ["worker", "--once"],
 ]
 
 
-@pytest.mark.parametrize("args", COMMANDS_ON_ROWS, ids=lambda args: args[0])
+@pytest.mark.parametrize(
+    "args", COMMANDS_ON_ROWS, ids=lambda args: "-".join(args[:2]) + str(len(args))
+)
 def test_before_the_first_migration_a_command_says_what_to_run_and_makes_no_file(
     tmp_path, make_app, settings, args
 ):
@@ -175,3 +179,20 @@ def test_market_hours_open_the_demo_around_the_clock_and_back(app, clock, db: Se
     assert (barat.opens_at.hour, barat.closes_at.hour) == (6, 14)
     bad = cli(app, "market-hours", "--market", "AB", "--opens", "6")
     assert bad.output == "Error: '6' is not a time of day: write it like 06:00\n"
+
+
+def test_a_password_not_given_is_asked_hidden_twice(app, db: Session):
+    from storage.models import Staff
+
+    runner = app.test_cli_runner()
+    args = ["staff-add", "--username", "kadek", "--role", "admin"]
+    typo = runner.invoke(args=args, input="kopi-bali-pagi\nkopi-bali-pag\nkopi-bali-pagi\n")
+    assert "Error: The two entered values do not match." in typo.output
+    assert typo.output.count("Password: ") == 2
+    added = runner.invoke(args=args, input="kopi-bali-pagi\nkopi-bali-pagi\n")
+    assert added.exit_code == 0, added.output
+    assert "kopi" not in added.output  # hidden
+    assert added.output.endswith(
+        "Console account added: kadek (admin). Log in at /console/login.\n"
+    )
+    assert db.scalars(select(Staff.username)).all() == ["kadek"]
