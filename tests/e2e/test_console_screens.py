@@ -53,6 +53,17 @@ link => {
 
 SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
+# What spills out of the page's column (a wide table scrolls inside its own `.wide` box).
+SPILLS = """
+() => {
+  const main = document.querySelector("main").getBoundingClientRect();
+  return [...document.querySelectorAll("main *")]
+    .filter(el => !el.closest(".wide") && el.getClientRects().length)
+    .filter(el => el.getBoundingClientRect().right > main.right + 1)
+    .map(el => `${el.tagName.toLowerCase()}.${el.className}`);
+}
+"""
+
 
 @pytest.fixture
 def busy_site(site):
@@ -91,13 +102,18 @@ def test_every_page_of_the_nav_fits_the_screen_and_its_links_can_be_reached(
         "Petugas",
         "Simulator",
     ]
-    pages = [*links, ("Penelepon", "/console/callers?phone=081234567890")]
+    pages = [
+        *links,
+        ("Penelepon", "/console/callers?phone=081234567890"),
+        ("Percakapan SMS", "/console/messages/thread?phone=081234567890"),
+    ]
     for name, path in pages:
         page.goto(f"{url}{path}")
         page.wait_for_load_state("load")
         slug = re.sub(r"[^a-z]+", "-", name.lower()).strip("-")
         page.screenshot(path=str(ARTIFACTS / f"console-{width}-{slug}.png"), full_page=True)
         assert page.evaluate(SIDEWAYS) <= 0, f"{name} scrolls sideways at {width} px"
+        assert page.evaluate(SPILLS) == [], f"{name} spills out of its column at {width} px"
 
         button = page.locator("#menu-button")
         if width < 960:
