@@ -201,7 +201,7 @@ def test_session_cookies_are_httponly_lax_and_secure_behind_https(settings, make
 def test_a_caller_is_found_by_any_phone_format(app, operator, typed):
     Phones(app).order_by_sms(CUSTOMER, lines="B04 1")
     page = operator.get("/console/callers", query_string={"phone": typed}).get_data(as_text=True)
-    assert "<h1>0812-3456-7890</h1>" in page
+    assert '<h1 class="nowrap">0812-3456-7890</h1>' in page
     assert 'value="Ni Made Sari"' in page
     assert "Pasar Amlapura Barat" in page and "Rp24.000" in page
 
@@ -711,7 +711,7 @@ def test_an_admin_sees_whole_numbers_and_a_thread(app, admin):
     Phones(app).send(CUSTOMER, "BANTUAN")
     assert "0812-3456-7890" in admin.get("/console/messages").get_data(as_text=True)
     thread = admin.get("/console/messages/thread?phone=0812 3456 7890").get_data(as_text=True)
-    assert "SMS dengan nomor 0812-3456-7890" in thread
+    assert 'SMS dengan nomor <span class="nowrap">0812-3456-7890</span>' in thread
     assert "BANTUAN" in thread and "Telepasar: PASAR daftar pasar" in thread
     assert thread.index("BANTUAN") < thread.index("Telepasar: PASAR daftar pasar")
 

@@ -162,7 +162,7 @@ def test_a_bad_time_in_the_register_is_a_form_error(staff, opens):
     )
     assert answer.status_code == 302
     page = client.get("/console/register").get_data(as_text=True)
-    assert "Jam buka harus sebelum jam tutup" in page
+    assert "Tulis jam seperti 06:00" in page
 
 
 def test_a_nul_anywhere_in_console_input_is_a_clear_refusal(app, staff):
