@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 from flask import Flask
 from sqlalchemy import select
@@ -88,8 +89,8 @@ class Phones:
         self.quote(phone, lines)
         before = len(self.inbox(phone))
         self.send(phone, "YA")
-        news = self.inbox(phone)[before:]  # the confirmation (and an apology if no courier)
-        assert news and " diterima." in news[0], news
+        news = self.inbox(phone)[before:]  # the one confirmation
+        assert news and re.match(r"Telepasar: Pesanan \d+ diterima[.,]", news[0]), news
         return news[0].split("Pesanan ", 1)[1].split(" ", 1)[0]
 
 

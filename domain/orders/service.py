@@ -255,7 +255,8 @@ def confirmation_sms(
     call_center: str = "",
 ) -> str:
     """The customer's confirmation in one SMS: number, money, what happens next (`nobody`:
-    no courier is free now, and staff will call)."""
+    no courier is free now, and staff will call; the total alone then, so that the call
+    center's number still fits one SMS)."""
     if nobody and call_center:
         next_step = Text.of("sms.next_staff_call", call_center=friendly_phone(call_center))
     elif nobody:
@@ -264,6 +265,11 @@ def confirmation_sms(
         next_step = Text.of("sms.next_courier")
     else:
         next_step = Text.of("sms.next_later", when=When(priced.deliver_after, priced.timezone))
+    if nobody:
+        short = Text.of(
+            "sms.order_placed_nobody", number=order.number, total=Money(order.total), next=next_step
+        )
+        return prompts.render(short, lang)
     return prompts.render(
         Text.of(
             "sms.order_placed",

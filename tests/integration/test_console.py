@@ -424,7 +424,7 @@ def test_an_order_form_sent_twice_places_one_order(app, operator, db: Session):
         operator.get("/console/board").get_data(as_text=True)
     )
     confirmations = select(func.count()).where(
-        OutboundMessage.to == CUSTOMER, OutboundMessage.body.contains(" diterima.")
+        OutboundMessage.to == CUSTOMER, OutboundMessage.body.contains(" diterima")
     )
     assert db.scalar(confirmations) == 1
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from domain.delivery.dispatch import address_area
 from storage.models import Item, Market, Offer, Order
 from tests.sms_phones import Phones, later
+from voice_prompts.gsm7 import count_segments
 
 CUSTOMER = "+6281234567890"
 MADE, KETUT, NYOMAN = "+6281311110001", "+6281311110002", "+6281311110003"
@@ -500,9 +501,11 @@ def test_no_courier_anywhere_is_unassigned_at_once(dispatch_app, db: Session):
     assert len(phones.inbox(CALL_CENTER)) == 1
     confirmation = [sms for sms in phones.inbox(CUSTOMER) if f"Pesanan {number} " in sms]
     assert len(confirmation) == 1  # one SMS, never a second taking the first back
-    assert confirmation[0].endswith(
-        "Belum ada kurir yang siap: petugas kami akan menelepon Anda, atau hubungi (0363) 21234."
+    assert confirmation[0] == (  # the total alone: the call center's number fits one SMS
+        f"Telepasar: Pesanan {number} diterima, total Rp54.000. Belum ada kurir yang siap: "
+        "petugas kami akan menelepon Anda, atau hubungi (0363) 21234."
     )
+    assert count_segments(confirmation[0]).segments == 1
     assert "Dispatch" not in run_worker(dispatch_app)  # nothing left for the sweep
 
 

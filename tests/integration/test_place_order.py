@@ -96,7 +96,7 @@ def test_the_confirmation_is_in_the_customers_language_and_one_sms_when_closed(d
         )
     bodies = db.scalars(select(OutboundMessage.body).order_by(OutboundMessage.id)).all()
     assert bodies[0].endswith(
-        "bayar tunai ke kurir. Pasar tutup: kurir dicari saat pasar buka Selasa 06.00."
+        "bayar tunai ke kurir. Pasar tutup: kurir dicari saat buka Selasa 06.00."
     )
     assert bodies[1].endswith(
         "pay the courier in cash. Market closed: couriers are asked Tuesday 06:00."

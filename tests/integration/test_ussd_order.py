@@ -99,7 +99,7 @@ def test_an_order_outside_market_hours_is_accepted_for_the_next_opening(
     order = db.scalars(select(Order)).one()
     assert order.deliver_after == dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC)
     sms = db.scalars(select(OutboundMessage)).one()
-    assert sms.body.endswith("Pasar tutup: kurir dicari saat pasar buka Selasa 06.00.")
+    assert sms.body.endswith("Pasar tutup: kurir dicari saat buka Selasa 06.00.")
 
 
 def test_with_no_courier_free_the_closing_screen_says_staff_will_call_and_nothing_more(
