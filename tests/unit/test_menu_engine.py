@@ -13,7 +13,7 @@ import pytest
 from menus import engine
 from menus.catalog import LastOrder
 from menus.engine import PlaceOrder, SaveLanguage
-from menus.screen import ChannelProfile
+from menus.screen import USSD, ChannelProfile
 from menus.state import CartLine, MenuState, Quoted
 from tests.factories import make_catalog, make_context
 from voice_prompts import Text
@@ -217,6 +217,29 @@ def test_the_closing_screen_says_what_dispatch_did_and_nothing_else():
     assert text(ctx, nobody) == (
         f"{placed}\nBelum ada kurir siap: petugas kami akan menelepon Anda."
     )
+
+
+@pytest.mark.parametrize("lang", ["id", "en", "ban"])
+def test_every_closing_screen_fits_a_ussd_screen_whole(lang):
+    """The longest order number and total, and a closed market opening on any day (the
+    longest day names differ by language): nothing is cut."""
+    ctx = make_context(language=lang)
+    summary = MenuState(step="summary", language=lang)
+    monday = dt.datetime(2026, 11, 30, 6, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    closings = [
+        engine.order_placed(summary, number="999999", total=399_000),
+        engine.order_placed(summary, number="999999", total=399_000, nobody_free=True),
+        *(
+            engine.order_placed(
+                summary, number="999999", total=399_000, reopens_at=monday + dt.timedelta(days=d)
+            )
+            for d in range(7)
+        ),
+    ]
+    screens = [engine.screen(ctx, state) for state in closings]
+    whole = [screen.render_text(ctx.prompts, lang, None) for screen in screens]
+    too_long = [(len(text), text) for text in whole if len(text) > USSD.max_chars]
+    assert too_long == []
 
 
 def test_the_state_survives_a_round_trip_through_json():
