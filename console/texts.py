@@ -226,6 +226,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "csv.columns": "baris pertama harus menamai kolom {columns}; yang kurang: {missing}",
         "csv.too_many": "paling banyak {count} baris dalam satu berkas",
         "csv.no_rows": "berkas tidak punya baris di bawah baris judul",
+        "csv.unreadable": (
+            "berkas tidak bisa dibaca sebagai CSV (sekitar baris {line}): simpan lagi dari "
+            "spreadsheet sebagai CSV UTF-8"
+        ),
         "action.same": "sama",
         "register.counts": "{add} baru, {change} berubah, {same} sama.",
         "register.changes": "Yang berubah",
@@ -667,6 +671,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "csv.columns": "the first line must name the columns {columns}; missing: {missing}",
         "csv.too_many": "at most {count} rows in one file",
         "csv.no_rows": "the file has no rows under its header",
+        "csv.unreadable": (
+            "the file cannot be read as CSV (near line {line}): save it again from the spreadsheet "
+            "as CSV UTF-8"
+        ),
         "action.same": "same",
         "register.counts": "{add} new, {change} changed, {same} the same.",
         "register.changes": "What changes",

@@ -227,7 +227,17 @@ def apply_items(session: Session, checked: Checked) -> int:
 
 
 def _read(text: str, columns: tuple[str, ...]) -> Checked:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    """The rows of a file, or what is wrong with it as a whole. Any line ending is read (an
+    old spreadsheet's CR too); a file the csv module cannot read is said, never a crash."""
+    plain = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    reader = csv.DictReader(io.StringIO(plain))
+    try:
+        return _rows(reader, columns)
+    except csv.Error:  # a cell over the csv module's limit, a NUL, a broken quote
+        return Checked([], Problem.of("unreadable", line=reader.line_num + 1))  # the one read
+
+
+def _rows(reader: csv.DictReader, columns: tuple[str, ...]) -> Checked:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in columns if name not in header]
     if missing:

@@ -1451,3 +1451,24 @@ def test_the_board_says_when_no_call_center_number_is_set(settings, make_app):
     set_ = logged_in(make_app(replace(settings, call_center_number="+6236321234")), "putu",
                      "operator")  # fmt: skip
     assert 'id="no-call-center"' not in set_.get("/console/board").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "code,market,name,category,phone\rAB7,AB,Men Rai,sayur,\r",  # an old Mac's line ends
+        "code,market,name,category,phone\r\nAB7,AB,Men Rai,sayur,\r\n",  # Windows'
+    ],
+    ids=["cr", "crlf"],
+)
+def test_any_line_ending_is_read(admin, text):
+    preview = upload(admin, "traders", text)
+    assert preview.status_code == 200 and "Semua 1 baris benar." in preview.get_data(as_text=True)
+
+
+def test_a_file_the_csv_reader_cannot_read_is_said_not_a_500(admin):
+    huge = "code,market,name,category,phone\nAB7,AB," + "x" * 200_000 + ",sayur,\n"
+    refused = upload(admin, "traders", huge)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "berkas tidak bisa dibaca sebagai CSV (sekitar baris 2)" in page
