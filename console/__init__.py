@@ -183,8 +183,12 @@ def state_word(kind: str, state: str) -> str:
 
 @blueprint.app_template_filter("problem")
 def problem_words(problem: Any) -> str:
-    """What is wrong with a register file or row (`catalog_csv.Problem`), in words."""
-    return words(f"csv.{problem.key}", **problem.values)
+    """What is wrong with a register file or row (`catalog_csv.Problem`), in words; a column
+    it names by the staff member's name for it."""
+    values = dict(problem.values)
+    if "column" in values:
+        values["column"] = words(f"csv.column.{values['column']}")
+    return words(f"csv.{problem.key}", **values)
 
 
 @blueprint.app_context_processor
@@ -212,7 +216,7 @@ def _decimal(number: float) -> str:
 
 
 @blueprint.app_template_filter("local_time")
-def _local_time(moment: dt.datetime, timezone: str | None = None) -> str:
+def local_time(moment: dt.datetime, timezone: str | None = None) -> str:
     """A time as people there read it (a market's zone, else Karangasem's): `30/11 10.05`.
     Times read back from the database are UTC; a naive one is taken as UTC too."""
     zone = ZoneInfo(timezone) if timezone else LOCAL_TIME

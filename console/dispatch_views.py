@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import Length
 
-from console import blueprint, require_admin, shown_phone, words
+from console import blueprint, local_time, require_admin, shown_phone, state_word, words
 from console.views import LogoutForm
 from domain.delivery import dispatch
 from domain.delivery import queries as delivery_queries
@@ -39,7 +39,7 @@ from domain.orders import (
     place_order,
 )
 from domain.orders import queries as order_queries
-from domain.orders.service import EntryUsed, claim_entry, record_entry
+from domain.orders.service import EntryUsed, PlacedOrder, claim_entry, record_entry
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
 from menus.customer_details import tidy
 from storage.models import Courier, DeliveryFailure, Item, Order
@@ -193,7 +193,15 @@ def create_order() -> ResponseReturnValue:
     except OrderError as exc:
         return _entry_page(form, _refusal(exc), lines), 400
     flash(words("order.placed", number=placed.number, total=format_rupiah(placed.total)))
+    flash(_next_step(placed))  # what the caller was told happens next
     return redirect(url_for("console.board"))
+
+
+def _next_step(placed: PlacedOrder) -> str:
+    """What happens next with an order just placed, as its confirmation told the caller."""
+    if placed.deliver_after is not None:
+        return words("order.next_later", when=local_time(placed.deliver_after, placed.timezone))
+    return words("order.next_staff" if placed.nobody_free else "order.next_courier")
 
 
 def _placed_already(order: Order | bool) -> ResponseReturnValue:
@@ -400,7 +408,7 @@ def _shown_open_order(order: Order) -> dict[str, str]:
     return {
         "number": order.number,
         "total": format_rupiah(order.total),
-        "state": words(f"state.{order.state}"),
+        "state": state_word("state", order.state),
     }
 
 

@@ -260,7 +260,8 @@ def register_import() -> ResponseReturnValue:
         checked = _check(session, kind, content)
         if confirm and checked.ok:
             count = catalog_csv.KINDS[kind].apply(session, checked)
-            flash(words("register.imported", count=count))
+            counts = {action: checked.count(action) for action in ("add", "change", "same")}
+            flash(words("register.imported", count=count, **counts))
             return redirect(url_for("console.register"))
     status = 200 if checked.ok else 400
     page = render_template(

@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "menu": "Menu",
         "state.placed": "diterima",
         "state.offered": "ditawarkan ke kurir",
-        "state.assigned": "kurir berbelanja",
+        "state.assigned": "diambil kurir",
         "state.picked_up": "diantar",
         "state.delivered": "sampai",
         "state.cancelled": "dibatalkan",
@@ -85,6 +85,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.shortcuts": "Pintasan: / cari barang, Enter tambah, Ctrl+Enter pesan.",
         "order.empty": "Keranjang kosong: tambahkan barang dulu.",
         "order.placed": "Pesanan {number} ({total}) diterima dan SMS konfirmasi dikirim.",
+        "order.next_courier": "Kurir sedang dicari; penelepon diberi tahu kurir akan menelepon.",
+        "order.next_staff": (
+            "Belum ada kurir yang siap: pesanan ini menunggu di papan kurir, dan penelepon "
+            "diberi tahu petugas akan menelepon."
+        ),
+        "order.next_later": "Pasar tutup: kurir dicari saat pasar buka {when}.",
         "order.placed_already": "Formulir ini sudah dikirim: pesanan {number} ({total}) sudah "
         "dibuat, tidak ada pesanan kedua.",
         "order.being_placed": "Formulir ini sedang diproses: tidak ada pesanan kedua. Lihat "
@@ -94,8 +100,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.bad_quantity": "Jumlah tiap barang 1 sampai {maximum}.",
         "order.unavailable": "Sedang habis: {items}.",
         "order.price_changed": (
-            "Harga berubah sejak barang ditambahkan. Keranjang di bawah memakai harga sekarang:"
-            " sampaikan total baru ke penelepon, lalu simpan lagi."
+            "Belum ada pesanan yang dibuat: harga berubah sejak barang ditambahkan. Keranjang "
+            "di atas memakai harga sekarang: sampaikan total baru ke penelepon, lalu tekan Pesan."
         ),
         "order.mixed_markets": "Satu pesanan dari satu pasar saja.",
         "order.too_large": "Belanja {total} lewat batas {cap}.",
@@ -171,7 +177,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "register.file_problem": "Berkas tidak bisa dibaca: {problem}",
         "register.nothing_imported": "Tidak ada yang diimpor: perbaiki baris salah, unggah lagi.",
         "register.all_good": "Semua {count} baris benar.",
-        "register.imported": "{count} baris diimpor.",
+        "register.imported": "{count} baris diimpor: {add} baru, {change} berubah, {same} sama.",
         "register.saved": "Disimpan.",
         "register.not_added": "Tidak ditambahkan: {problems}",
         "register.add_market": "Tambah pasar",
@@ -212,6 +218,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "tidak",
         "action.add": "tambah",
         "action.change": "ubah",
+        "csv.column.code": "Kode",
+        "csv.column.market": "Pasar",
+        "csv.column.name": "Nama",
+        "csv.column.category": "Jenis",
+        "csv.column.phone": "Nomor telepon",
+        "csv.column.trader": "Pedagang",
+        "csv.column.name_en": "Nama Inggris",
+        "csv.column.unit": "Satuan",
+        "csv.column.price": "Harga",
+        "csv.column.available": "Tersedia",
         "csv.market": "pasar “{value}” tidak ada; pilih {choices}",
         "csv.category": "jenis “{value}” tidak dikenal; pilih {choices}",
         "csv.phone": "“{value}” bukan nomor telepon",
@@ -506,7 +522,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "menu": "Menu",
         "state.placed": "placed",
         "state.offered": "offered to couriers",
-        "state.assigned": "courier shopping",
+        "state.assigned": "taken by a courier",
         "state.picked_up": "on its way",
         "state.delivered": "delivered",
         "state.cancelled": "cancelled",
@@ -531,6 +547,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.shortcuts": "Shortcuts: / find items, Enter adds, Ctrl+Enter places.",
         "order.empty": "The cart is empty: add items first.",
         "order.placed": "Order {number} ({total}) placed, and its confirmation SMS sent.",
+        "order.next_courier": "Couriers are being asked; the caller was told a courier will call.",
+        "order.next_staff": (
+            "No courier is free: this order waits on the board, and the caller was told staff "
+            "will call."
+        ),
+        "order.next_later": "Market closed: couriers are asked when it opens {when}.",
         "order.placed_already": "This form was sent already: order {number} ({total}) was "
         "placed, and no second one.",
         "order.being_placed": "This form is being handled: no second order. See the board.",
@@ -539,8 +561,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "order.bad_quantity": "Each item's quantity is 1 to {maximum}.",
         "order.unavailable": "Sold out: {items}.",
         "order.price_changed": (
-            "Prices changed since the items were added. The cart below has today's prices:"
-            " tell the caller the new total, then place the order again."
+            "No order was placed: prices changed since the items were added. The cart above "
+            "has today's prices: tell the caller the new total, then press Place order."
         ),
         "order.mixed_markets": "One order comes from one market.",
         "order.too_large": "Goods {total} are over the cap of {cap}.",
@@ -616,7 +638,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "register.file_problem": "The file cannot be read: {problem}",
         "register.nothing_imported": "Nothing imported: correct the wrong rows, upload again.",
         "register.all_good": "All {count} rows are right.",
-        "register.imported": "{count} rows imported.",
+        "register.imported": "{count} rows imported: {add} new, {change} changed, {same} the same.",
         "register.saved": "Saved.",
         "register.not_added": "Not added: {problems}",
         "register.add_market": "Add a market",
@@ -657,6 +679,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "no": "no",
         "action.add": "add",
         "action.change": "change",
+        "csv.column.code": "Code",
+        "csv.column.market": "Market",
+        "csv.column.name": "Name",
+        "csv.column.category": "Category",
+        "csv.column.phone": "Phone",
+        "csv.column.trader": "Trader",
+        "csv.column.name_en": "English name",
+        "csv.column.unit": "Unit",
+        "csv.column.price": "Price",
+        "csv.column.available": "Available",
         "csv.market": "market “{value}” does not exist; one of {choices}",
         "csv.category": "category “{value}” is unknown; one of {choices}",
         "csv.phone": "“{value}” is not a phone number",

@@ -26,7 +26,7 @@ function orderEntry(form) {
     if (words && !found.length) {
       const li = document.createElement("li");
       li.className = "nothing";
-      li.textContent = search.dataset.nothing.replace("{words}", words);
+      li.textContent = search.dataset.nothing.split("{words}").join(words); // "$&" stays as typed
       results.appendChild(li);
     }
     found.forEach((item, index) => {

@@ -359,6 +359,8 @@ def test_a_caller_with_an_order_on_its_way_is_asked_before_a_second(app, operato
     assert placed.status_code == 302
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Order)) == 2
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert "Kurir sedang dicari; penelepon diberi tahu kurir akan menelepon." in board
 
 
 def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator, db: Session):
@@ -385,7 +387,7 @@ def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator,
 
     text = stale.get_data(as_text=True)
     assert stale.status_code == 400
-    assert "Harga berubah sejak barang ditambahkan." in text
+    assert "Belum ada pesanan yang dibuat: harga berubah sejak barang ditambahkan." in text
     assert "&#34;price&#34;: 15000" in text and "&#34;quantity&#34;: 2" in text  # the cart, now
     db.rollback()
     assert db.scalars(select(Order)).all() == []
@@ -401,6 +403,24 @@ def test_an_order_is_charged_the_prices_the_page_showed_or_shown_again(operator,
     assert placed.status_code == 302
     db.rollback()
     assert db.scalars(select(Order.total)).one() == 40_000
+
+
+def test_after_a_console_order_the_staff_member_reads_what_the_caller_was_told(
+    operator, db: Session, clock
+):
+    """No courier free: the order waits on the board; the market closed: its opening."""
+    page = "/console/orders/new"
+    order = {"name": "Ni Made Sari", "address": "Banjar Kauh, Desa Bugbug"}
+    lines = f"{item_id(db, 'B04')}:1"
+    first = {**order, "phone": "081234567890", "lines": lines}
+    operator.post("/console/orders", data={**first, **entry_form(operator, page)})
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert "Belum ada kurir yang siap: pesanan ini menunggu di papan kurir" in board
+    clock.now = MARKET_CLOSED
+    second = {**order, "phone": "081234567891", "lines": lines}
+    operator.post("/console/orders", data={**second, **entry_form(operator, page)})
+    board = operator.get("/console/board").get_data(as_text=True)
+    assert "Pasar tutup: kurir dicari saat pasar buka 01/12 06.00." in board
 
 
 def test_an_order_form_sent_twice_places_one_order(app, operator, db: Session):
@@ -835,7 +855,7 @@ def test_an_import_with_one_bad_row_imports_nothing_and_names_the_row(admin, db:
     assert "harga “-5”: rupiah bulat, Rp100 sampai Rp300.000" in page
     assert "tersedia “mungkin”: tulis ya atau tidak" in page
     assert '<tr class="wrong action-add"><td>4</td>' in page  # the row is named by its line
-    assert "price: 14000 &rarr; <strong>15000</strong>" in page  # only what changes
+    assert "Harga: 14000 &rarr; <strong>15000</strong>" in page  # only what changes
     forced = admin.post(
         "/console/register/import",
         data={
@@ -882,7 +902,9 @@ def test_a_good_import_is_previewed_then_applied_whole(admin, db: Session):
             "csrf_token": token(admin, "/console/register"),
         },
     )
-    assert "2 baris diimpor." in admin.get("/console/register").get_data(as_text=True)
+    assert "2 baris diimpor: 1 baru, 1 berubah, 0 sama." in admin.get("/console/register").get_data(
+        as_text=True
+    )
     db.rollback()
     assert db.scalars(select(Vendor.phone).where(Vendor.code == "AB7")).one() == "+6285200000007"
     terong = db.scalars(select(Item).where(Item.code == "B90")).one()
@@ -901,8 +923,8 @@ def test_the_import_preview_lists_only_what_changes(admin):
     assert "Semua 79 baris benar. 0 baru, 1 berubah, 78 sama." in page
     rows = re.findall(r'<tr class=" action-(\w+)"><td>(\d+)</td><td>(\w+)</td><td>(\w+)</td>', page)
     assert rows == [("change", "5", "ubah", "B04")]
-    assert "price: 14000 &rarr; <strong>15000</strong>" in page
-    assert "name: Tomat" not in page  # fields that stay are not listed
+    assert "Harga: 14000 &rarr; <strong>15000</strong>" in page
+    assert "Nama: Tomat" not in page  # fields that stay are not listed
 
 
 def test_a_file_without_the_columns_is_refused(admin):
