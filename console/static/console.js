@@ -141,7 +141,9 @@ function boardRefresh(board) {
   }, 10000);
 }
 
-// On a phone the nav folds behind one button (console.css shows it below 60rem).
+// On a phone the nav folds behind one button (console.css shows it below 60rem), only
+// when this script runs: without it the links stay open.
+document.documentElement.classList.add("js");
 const menuButton = document.getElementById("menu-button");
 if (menuButton) {
   menuButton.addEventListener("click", () => {

@@ -133,6 +133,22 @@ def test_every_page_of_the_nav_fits_the_screen_and_its_links_can_be_reached(
     assert missing == []
 
 
+def test_without_javascript_a_phone_still_reaches_every_link(browser, busy_site):
+    url, _ = busy_site
+    context = browser.new_context(viewport={"width": 390, "height": 800}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{url}/console/login")
+    page.fill("input[name=username]", "kadek")
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_selector("h1:has-text('Cari penelepon')")
+    assert page.locator("#menu-button").is_hidden()  # nothing to press without the script
+    links = page.locator("header nav a").all()
+    assert len(links) == 9 and all(link.is_visible() for link in links)
+    assert page.evaluate(SIDEWAYS) <= 0
+    context.close()
+
+
 def test_the_board_refreshes_itself_with_a_new_order(browser, busy_site):
     url, app = busy_site
     page = browser.new_page(viewport={"width": 390, "height": 800})
