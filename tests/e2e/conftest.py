@@ -50,6 +50,14 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
     app.extensions["telepasar_db"].engine.dispose()
 
 
+def add_staff(app, username: str, role: str) -> None:
+    """A console account with the tests' password, as `staff-add` makes it."""
+    result = app.test_cli_runner().invoke(
+        args=["staff-add", "--username", username, "--role", role, "--password", PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+
+
 def focused(page, name: str) -> None:
     """Wait until the field named (or with the id) `name` has the keyboard's focus."""
     page.wait_for_function(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import Item, Movement, Order, OutboundMessage, Staff
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, focused, log_in
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, add_staff, focused, log_in
 from tests.sms_phones import Phones
 
 CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
@@ -23,10 +23,7 @@ CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
 
 def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site):
     url, app = site
-    result = app.test_cli_runner().invoke(
-        args=["staff-add", "--username", "wayan", "--role", "operator", "--password", PASSWORD]
-    )
-    assert result.exit_code == 0, result.output
+    add_staff(app, "wayan", "operator")
     phones = Phones(app)
     phones.send(CUSTOMER, "NAMA Ni Made Sari")
     phones.send(CUSTOMER, "ALAMAT Banjar Kauh, Desa Bugbug")
@@ -84,10 +81,7 @@ def test_an_operator_takes_a_phone_order_and_gives_it_to_a_courier(browser, site
 
 def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site, tmp_path):
     url, app = site
-    result = app.test_cli_runner().invoke(
-        args=["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD]
-    )
-    assert result.exit_code == 0, result.output
+    add_staff(app, "kadek", "admin")
     bad = tmp_path / "items.csv"
     bad.write_text(
         "code,trader,name,name_en,unit,price,available\n"
@@ -115,10 +109,7 @@ def test_an_admin_imports_items_and_a_bad_row_stops_the_whole_file(browser, site
 
 def test_an_admin_records_a_handover_on_the_books_page(browser, site):
     url, app = site
-    result = app.test_cli_runner().invoke(
-        args=["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD]
-    )
-    assert result.exit_code == 0, result.output
+    add_staff(app, "kadek", "admin")
     Phones(app).add_courier(COURIER, "Pak Made")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     log_in(page, url, "kadek")
@@ -168,10 +159,7 @@ def test_order_entry_says_what_it_finds_and_what_it_refuses(browser, site):
     order for a caller with one on its way is refused at the cart, in words, until the
     staff member ticks that the caller wants another."""
     url, app = site
-    result = app.test_cli_runner().invoke(
-        args=["staff-add", "--username", "wayan", "--role", "operator", "--password", PASSWORD]
-    )
-    assert result.exit_code == 0, result.output
+    add_staff(app, "wayan", "operator")
     phones = Phones(app)
     phones.add_courier(COURIER, "Pak Made")
     first = phones.order_by_sms(CUSTOMER, lines="B04 1")  # offered, or waiting for the market

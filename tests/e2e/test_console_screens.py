@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, PASSWORD, log_in
+from tests.e2e.conftest import ARTIFACTS, PASSWORD, add_staff, log_in
 from tests.sms_phones import Phones
 
 CUSTOMER, COURIER = "+6281234567890", "+6281311110001"
@@ -69,10 +69,7 @@ SPILLS = """
 def busy_site(site):
     """The demo site with an admin, a courier, and an order on the board and in the messages."""
     url, app = site
-    result = app.test_cli_runner().invoke(
-        args=["staff-add", "--username", "kadek", "--role", "admin", "--password", PASSWORD]
-    )
-    assert result.exit_code == 0, result.output
+    add_staff(app, "kadek", "admin")
     phones = Phones(app)
     phones.add_courier(COURIER, "Pak Made Wirawan Putra", ready=False)
     phones.order_by_sms(CUSTOMER, lines="B04 2, B06 1")
