@@ -20,13 +20,26 @@ function init(args)
   index = id + 1
 end
 
-function request()
-  local r = lines[index]
-  index = index + step
-  if index > #lines then index = id + 1 end
+local function format(r)
   local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
   if r[2] ~= "" then headers["X-Twilio-Signature"] = r[2] end
   return wrk.format("POST", r[1], headers, r[3])
+end
+
+-- wrk 4.1 calls request() once on thread 0 to check the script, and never sends what that
+-- call returns: that call must not use up a line, or session 0 would lose its first hop
+-- and every later hop of it would be one step off.
+local checked = false
+
+function request()
+  local r = lines[index]
+  if id == 0 and not checked then
+    checked = true
+    return format(r)
+  end
+  index = index + step
+  if index > #lines then index = id + 1 end
+  return format(r)
 end
 
 function done(summary, latency, requests)

@@ -19,6 +19,10 @@ graceful_timeout = 20
 # string (Africa's Talking's ?token=) and never a form body.
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# gunicorn 27's control socket would sit at the same path under the user's home for every
+# master on the machine (the bench and a test, staging and production would share it);
+# Telepasar does not use it.
+control_socket_disable = True
 # Each worker builds its own app and database connections after the fork (no connection is
 # ever shared between processes); a bad setting stops every worker with one line naming it.
 preload_app = False

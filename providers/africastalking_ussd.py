@@ -60,7 +60,8 @@ def ussd() -> Response:
                 rules=OrderRules.from_settings(settings),
                 default_language=settings.default_language,
                 now=now,
-            )
+            ),
+            relaxed=True,  # a hop through the menus: see docs/OPERATIONS.md (Durability)
         )
         return _plain(("END " if reply.end else "CON ") + reply.text)
 

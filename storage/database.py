@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from storage.db import make_engine, make_session_factory, session_scope
+from storage.db import MustBeDurable, make_engine, make_session_factory, session_scope
 
 T = TypeVar("T")
 
@@ -26,6 +26,7 @@ class Database:
         self.engine = make_engine(database_url, lock_wait_seconds=lock_wait_seconds)
         self.sessions = make_session_factory(self.engine)
         self.readers = make_session_factory(self.engine, writes=False)
+        self.hops = make_session_factory(self.engine, relaxed=True)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
@@ -33,17 +34,25 @@ class Database:
         with session_scope(self.sessions) as session:
             yield session
 
-    def run(self, work: Callable[[Session], T], *, attempts: int = 2) -> T:
+    def run(self, work: Callable[[Session], T], *, attempts: int = 2, relaxed: bool = False) -> T:
         """Run `work` in a unit of work; if it lost a race with a concurrent request, run it again.
 
         The second run sees what the winner committed (a repeated USSD request then gets the
-        winner's screen), so a provider retry never acts twice.
+        winner's screen), so a provider retry never acts twice. `relaxed` (a menu hop): its
+        commit does not wait for the disk, unless `work` says what it writes must survive
+        (`storage.db.durable`): on SQLite it is then run again from the start, durably.
         """
-        for attempt in range(1, attempts + 1):
+        factory = self.hops if relaxed else self.sessions
+        attempt = 1
+        while True:
             try:
-                with self.unit_of_work() as session:
+                with session_scope(factory) as session:
                     return work(session)
+            except MustBeDurable:
+                if factory is self.sessions:
+                    raise
+                factory = self.sessions  # not a lost race: the same work, durably
             except CONFLICTS:
                 if attempt == attempts:
                     raise
-        raise AssertionError("unreachable")
+                attempt += 1

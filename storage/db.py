@@ -51,7 +51,10 @@ def make_engine(database_url: str, *, lock_wait_seconds: float = 5.0) -> Engine:
         options = {"connect_timeout": max(1, round(lock_wait_seconds))}
         if url.get_backend_name() == "postgresql":
             options["options"] = f"-c lock_timeout={round(lock_wait_seconds * 1000)}"
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)
+        if url.get_backend_name() == "postgresql":
+            event.listen(engine, "begin", _postgres_begin)
+        return engine
     except (ArgumentError, ImportError) as exc:
         raise SettingsError(f"DATABASE_URL={shown}: no database driver for it ({exc})") from exc
     except OSError as exc:
@@ -70,7 +73,7 @@ def _ensure_sqlite_folder(database: str) -> None:
 def _sqlite_pragmas(lock_wait_seconds: float) -> Callable[[Any, Any], None]:
     """What every new SQLite connection is told first (see `_set_pragmas`)."""
 
-    def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    def _set_pragmas(dbapi_connection: Any, record: Any) -> None:
         """WAL lets the web gateway read while the worker writes; SQLite needs FKs switched on.
 
         The sqlite3 module's own transaction handling is switched off (`_sqlite_begin` starts
@@ -83,7 +86,9 @@ def _sqlite_pragmas(lock_wait_seconds: float) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(lock_wait_seconds * 1000)}")
+        cursor.execute("PRAGMA synchronous=FULL")  # every commit on disk (see `relaxed`)
         cursor.close()
+        record.info["synchronous"] = "FULL"
 
     return _set_pragmas
 
@@ -95,17 +100,58 @@ def _sqlite_begin(connection: Any) -> None:
     and so reads what the previous writer committed, instead of failing later on a stale
     snapshot. Two copies of one request then run one after the other.
     """
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    options = connection.get_execution_options()
+    # SQLite sets how a commit reaches the disk per connection, never inside a transaction:
+    # so here, before BEGIN, and only when it changes.
+    synchronous = "NORMAL" if options.get("relaxed_commit") else "FULL"
+    if connection.info.get("synchronous") != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        connection.info["synchronous"] = synchronous
+    mode = options.get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
+def _postgres_begin(connection: Any) -> None:
+    """A relaxed unit of work commits without waiting for the WAL to reach the disk."""
+    if connection.get_execution_options().get("relaxed_commit"):
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
+class MustBeDurable(Exception):
+    """A relaxed unit of work on SQLite turned out to write what must survive a power cut;
+    SQLite cannot change that inside a transaction, so `Database.run` runs it again,
+    durably, from the start."""
+
+
+def durable(session: Session) -> None:
+    """What this unit of work writes must survive a power cut (an order, a customer, an
+    inbound SMS or report): on PostgreSQL its commit waits for the disk again; a relaxed
+    unit of work on SQLite starts again as a durable one (MustBeDurable). A unit of work
+    that is durable already (every one but a menu hop's) is left as it is."""
+    connection = session.connection()
+    if not connection.get_execution_options().get("relaxed_commit"):
+        return
+    if connection.dialect.name == "sqlite":
+        raise MustBeDurable
+    connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
+
+
+def make_session_factory(
+    engine: Engine, *, writes: bool = True, relaxed: bool = False
+) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit.
 
     `writes=False` gives sessions that only read (they never wait for SQLite's write lock).
     Other databases ignore the difference: there, conflicts surface as errors to retry.
+    `relaxed` gives units of work whose commit does not wait for the disk (SQLite's WAL with
+    `synchronous=NORMAL`, PostgreSQL's `synchronous_commit = off`): a power cut may lose the
+    last few of them, never corrupt anything. For a menu hop only: a caller redials. What
+    must survive calls `durable` first.
     """
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
+    options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"} if writes else {}
+    if relaxed:
+        options["relaxed_commit"] = True
+    bind = engine.execution_options(**options) if options else engine
     return sessionmaker(bind, expire_on_commit=False)
 
 

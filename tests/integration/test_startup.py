@@ -97,3 +97,32 @@ def test_ctrl_c_ends_make_run_with_0_and_no_error_from_make(tmp_path, demo_datab
     make.close()
     assert (make.exitstatus, make.signalstatus) == (0, None), make.before
     assert "Telepasar stopped." in make.before and "make: ***" not in make.before
+
+
+def test_two_gunicorns_on_one_machine_share_no_control_socket(
+    tmp_path, demo_database_file, monkeypatch
+):
+    """gunicorn 27 would put every master's control socket at one path under the user's
+    home (the bench beside a test, staging beside production): it is off."""
+    import shutil
+
+    import requests
+
+    from tests.processes import start_gunicorn
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    servers = []
+    try:
+        for name in ("staging", "production"):
+            database = tmp_path / f"{name}.sqlite3"
+            shutil.copy(demo_database_file, database)
+            settings = Settings(database_url=f"sqlite:///{database}", secret_key=name)
+            servers.append(start_gunicorn(settings, tmp_path / f"{name}.log", workers=1))
+        for _, url in servers:
+            assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
+        assert list(home.iterdir()) == []  # no ~/.gunicorn/gunicorn.ctl
+    finally:
+        for server, _ in servers:
+            server.stop()

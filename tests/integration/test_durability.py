@@ -1,0 +1,102 @@
+"""Which commits wait for the disk (docs/OPERATIONS.md, Durability).
+
+A hop that only moves through the menus commits without waiting for the disk (SQLite:
+`synchronous=NORMAL` in WAL; PostgreSQL: `synchronous_commit = off`): a power cut may lose
+the last few, and the caller redials. A unit of work that places an order, changes or
+creates a customer, or stores an inbound SMS or a delivery report waits for the disk as
+before. Each commit's setting is read from the database itself, just before it commits.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Customer, Order, OutboundMessage
+from tests.sms_phones import Phones
+from tests.ussd import UssdSession, option_key
+
+pytestmark = pytest.mark.usefixtures("courier_on_duty")
+
+DURABLE, RELAXED = "waits for the disk", "does not wait"
+
+
+@pytest.fixture
+def commits(app) -> list[str]:
+    """How each commit of the app reaches the disk, in order, as the database says it."""
+    engine = app.extensions["telepasar_db"].engine
+    seen: list[str] = []
+
+    def before_commit(connection) -> None:
+        if connection.dialect.name == "sqlite":  # 1 NORMAL, 2 FULL
+            level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
+            seen.append(DURABLE if level >= 2 else RELAXED)
+        else:
+            level = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
+            seen.append(RELAXED if level == "off" else DURABLE)
+
+    event.listen(engine, "commit", before_commit)
+    yield seen
+    event.remove(engine, "commit", before_commit)
+
+
+def hop(ussd: UssdSession, commits: list[str], *keys: str) -> tuple[str, str]:
+    """Press `keys` (one request); the screen and how its unit of work was committed."""
+    before = len(commits)
+    screen = ussd.press(*keys) if keys else ussd.dial()
+    assert len(commits) == before + 1, commits[before:]  # one commit a hop, whatever it did
+    return screen, commits[-1]
+
+
+def test_menu_hops_are_relaxed_and_what_must_survive_is_not(client, db: Session, commits):
+    ussd = UssdSession(client)
+    screen, first_dial = hop(ussd, commits)
+    assert "Pilih bahasa" in screen and first_dial == RELAXED  # a conversation only
+    screen, language = hop(ussd, commits, option_key(screen, "Bahasa Indonesia"))
+    assert language == DURABLE  # the new customer and their language
+    assert db.scalars(select(Customer.language)).one() == "id"
+    moves = []
+    for label in ("Pasar Amlapura Barat", "Bu Komang", "Tomat"):
+        screen, how = hop(ussd, commits, option_key(screen, label))
+        moves.append(how)
+    screen, how = hop(ussd, commits, "2")
+    moves.append(how)
+    screen, how = hop(ussd, commits, option_key(screen, "Selesai & pesan"))
+    moves.append(how)
+    screen, how = hop(ussd, commits, "Ni Made Sari")
+    moves.append(how)
+    screen, how = hop(ussd, commits, "Banjar Kauh, Desa Bugbug")
+    moves.append(how)
+    assert moves == [RELAXED] * 7  # through the menus, the cart and the details typed
+    final, placing = hop(ussd, commits, option_key(screen, "Pesan sekarang"))
+    assert final.startswith("END Terima kasih!") and placing == DURABLE
+
+    db.rollback()  # on SQLite the hop ran again, durably: still one order, one confirmation
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+    confirmations = select(func.count()).where(
+        OutboundMessage.kind == "order_update", OutboundMessage.to == ussd.phone
+    )
+    assert db.scalar(confirmations) == 1
+    assert ussd.repeat() == final  # a provider's retry: the same screen, nothing more
+
+
+def test_a_returning_caller_choosing_the_same_language_stays_relaxed(client, commits):
+    ussd = UssdSession(client)
+    screen, _ = hop(ussd, commits)
+    hop(ussd, commits, option_key(screen, "Bahasa Indonesia"))
+    again = UssdSession(client, session_id="ATUid_0002")
+    screen, how = hop(again, commits)
+    assert "Pilih pasar" in screen and how == RELAXED  # known: nothing of theirs changes
+
+
+def test_an_inbound_sms_and_a_delivery_report_wait_for_the_disk(app, client, commits):
+    Phones(app).send("+6281234567890", "BANTUAN")
+    assert commits and set(commits) == {DURABLE}
+    before = len(commits)
+    report = client.post(
+        "/africastalking/delivery",
+        data={"id": "ATXid_unknown", "status": "Success", "phoneNumber": "+6281234567890"},
+    )
+    assert report.status_code == 200
+    assert commits[before:] and set(commits[before:]) == {DURABLE}
