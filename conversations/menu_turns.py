@@ -6,7 +6,7 @@ One function per channel protocol; every call is one unit of work on the caller'
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from domain.orders.errors import (
 from domain.orders.rules import OrderRules
 from domain.orders.service import AgreedPrices, OrderLineRequest, place_order
 from menus import engine
+from menus.catalog import Caller, LastOrder, OpenOrder
 from menus.engine import Context, PlaceOrder, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
@@ -59,7 +60,10 @@ def ussd_turn(
     saved_step = convo.state.get("step") if convo else None
     # Typed ahead (several inputs at once), a hop may pass the main menu: read it then too.
     open_order = convo is None or len(inputs) > 1 or engine.reads_open_order(saved_step)
-    ctx = _context(session, phone, USSD, rules, default_language, now, open_order=open_order)
+    known = None if convo is None else convo.state.get(CALLER_KEY)
+    ctx = _context(
+        session, phone, USSD, rules, default_language, now, open_order=open_order, known=known
+    )
     if convo is None:
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
         convo = Conversation(
@@ -73,7 +77,7 @@ def ussd_turn(
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
     convo.last_input = text
     convo.last_reply = reply.text
-    _save(convo, state, now)
+    _save(convo, state, now, **{CALLER_KEY: caller_dict(ctx.caller)})
     return reply
 
 
@@ -86,12 +90,18 @@ def _context(
     now: dt.datetime,
     *,
     open_order: bool = False,
+    known: dict[str, Any] | None = None,
 ) -> Context:
     """What the menus may know for this caller on this channel, now (at a session's start
-    and on the screens that ask about it, also the order they have on its way)."""
+    and on the screens that ask about it, also the order they have on its way).
+
+    `known`: the caller as this session last saw them (kept in the conversation), read
+    again only where the order on its way is asked about: a hop through the menus reads no
+    customer and no last order."""
+    caller = caller_from(known) if known and not open_order else None
     return Context(
         catalog=load_catalog(session, now),
-        caller=load_caller(session, phone, open_order=open_order),
+        caller=caller or load_caller(session, phone, open_order=open_order),
         profile=profile,
         rules=rules,
         default_language=default_language,
@@ -215,7 +225,7 @@ def voice_turn(
             channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
         )
         session.add(convo)
-        _save(convo, state, now, voice_turn=0)
+        _save(convo, state, now, voice_turn=0, **{CALLER_KEY: caller_dict(ctx.caller)})
         return _voice_reply(ctx, state, turn=0)
     state = MenuState.from_dict(convo.state)
     turn = int(convo.state.get("voice_turn", 0))
@@ -230,13 +240,14 @@ def voice_turn(
         default_language,
         now,
         open_order=engine.reads_open_order(state.step),
+        known=convo.state.get(CALLER_KEY),
     )
     if not fresh:
         return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
     value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
         ctx, state = _apply(session, ctx, state, value, now)
-    _save(convo, state, now, voice_turn=step)
+    _save(convo, state, now, voice_turn=step, **{CALLER_KEY: caller_dict(ctx.caller)})
     return _voice_reply(ctx, state, turn=step)
 
 
@@ -247,6 +258,39 @@ def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0
     lost = any(text.key == "error.unknown_option" for text in state.notice)
     hint = (turn == 0 or lost) and state.step != "done"
     return VoiceReply(engine.screen(ctx, state), state.language, turn + 1, silences, hint)
+
+
+# The caller as the session knows them, kept beside the menu state in the conversation.
+CALLER_KEY = "caller"
+
+
+def caller_dict(caller: Caller) -> dict[str, Any]:
+    """The caller as JSON for the conversation row (`caller_from` reads it back)."""
+    return asdict(caller)
+
+
+def caller_from(data: dict[str, Any]) -> Caller | None:
+    """The caller kept by `caller_dict`; None for anything else (an older row: read again)."""
+    try:
+        last = data.get("last_order")
+        on_its_way = data.get("open_order")
+        return Caller(
+            phone=data["phone"],
+            language=data.get("language"),
+            name=data.get("name"),
+            address=data.get("address"),
+            address_recording_url=data.get("address_recording_url"),
+            last_order=LastOrder(
+                int(last["market_id"]),
+                tuple((int(item), int(quantity)) for item, quantity in last["lines"]),
+                int(last["total"]),
+            )
+            if last
+            else None,
+            open_order=OpenOrder(**on_its_way) if on_its_way else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _save(convo: Conversation, state: MenuState, now: dt.datetime, **channel: Any) -> None:

@@ -114,3 +114,27 @@ def _record(statements: list[str]):
         statements.append(statement)
 
     return before_cursor_execute
+
+
+def test_a_hop_through_the_menus_reads_no_customer_and_no_order(app, client, db):
+    """The caller is read once a session (and where the order on its way is asked about),
+    then kept in the conversation: a returning caller's mid-order hops read neither the
+    customer nor their orders, and still know their name and last order."""
+    database = app.extensions["telepasar_db"]
+    first = UssdSession(client, session_id="ATUid_first")
+    first.press("1")  # a language: the customer is saved
+    ussd = UssdSession(client, session_id="ATUid_again")
+    home = ussd.dial()  # read once: the main menu, with the last order if there is one
+    statements: list[str] = []
+    listener = _record(statements)
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        market = ussd.press("1")  # a market
+        ussd.press("1")  # a trader
+        ussd.press("0")  # back
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+    assert "Pilih pasar" in home and "pilih pedagang" in market
+    assert statements  # the conversation is read and written each hop
+    read = [s for s in statements if "FROM customers" in s or "FROM orders" in s]
+    assert read == []
