@@ -64,10 +64,11 @@ test-future: install
 	  echo "Running the date-sensitive tests on $$(faketime -f "$$(printf '%+d' $$offset)" date -u)"; \
 	  faketime -f "$$(printf '%+d' $$offset)" $(BIN)/python -m pytest -p no:cacheprovider -n $(TEST_PROCESSES) $(FUTURE_TESTS)
 
-# The production path measured (gunicorn + wrk), written to bench/RESULTS.md; PostgreSQL too
-# when TEST_DATABASE_URL is set. Needs wrk: sudo apt-get install wrk.
+# The production path measured (gunicorn + wrk) beside the Redis design to beat, written to
+# bench/RESULTS.md; PostgreSQL too when TEST_DATABASE_URL is set. Needs wrk and redis-server.
 bench: install
 	@command -v wrk >/dev/null || { echo "wrk is not installed: sudo apt-get install wrk"; exit 1; }
+	@command -v redis-server >/dev/null || { echo "redis-server is not installed: sudo apt-get install redis-server"; exit 1; }
 	$(BIN)/python bench/run.py
 
 # The phone simulator in this terminal, talking to the gateway `make run` started.
