@@ -6,10 +6,13 @@ One function per channel protocol; every call is one unit of work on the caller'
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from conversations import queries
 from conversations.catalog_loader import load_caller, load_catalog
@@ -29,6 +32,7 @@ from menus.engine import Context, PlaceOrder, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
+from storage.db import MustBeDurable
 from storage.models import Conversation
 
 RESUME_WINDOW = dt.timedelta(minutes=10)
@@ -52,10 +56,48 @@ def ussd_turn(
     default_language: str,
     now: dt.datetime,
 ) -> Reply:
-    """Answer one Africa's Talking USSD request (`text` is the whole input history)."""
+    """Answer one Africa's Talking USSD request (`text` is the whole input history), in one
+    durable unit of work that writes whatever the hop does (an order, a customer)."""
+    reply, write = _ussd(session, session_id, phone, text, rules, default_language, now)
+    if write is not None:
+        write.apply_to(session)
+    return reply
+
+
+def ussd_hop(
+    session: Session,
+    *,
+    session_id: str,
+    phone: str,
+    text: str,
+    rules: OrderRules,
+    default_language: str,
+    now: dt.datetime,
+) -> tuple[Reply, Callable[[Session], None] | None]:
+    """The same answer worked out from a read alone (`Database.hop`): the reply and the one
+    write of its conversation, to be made after, conditional on the version read. A hop that
+    must write anything else (a language saved, an order, a resumed basket) raises
+    MustBeDurable, and is answered by `ussd_turn` instead."""
+    reply, write = _ussd(
+        session, session_id, phone, text, rules, default_language, now, relaxed=True
+    )
+    return reply, write.apply_to if write is not None else None
+
+
+def _ussd(
+    session: Session,
+    session_id: str,
+    phone: str,
+    text: str,
+    rules: OrderRules,
+    default_language: str,
+    now: dt.datetime,
+    *,
+    relaxed: bool = False,
+) -> tuple[Reply, ConversationWrite | None]:
     convo = queries.conversation(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
-        return Reply(convo.last_reply, convo.status == "done")  # a repeat: same screen
+        return Reply(convo.last_reply, convo.status == "done"), None  # a repeat: same screen
     inputs = new_inputs(convo.last_input if convo else None, text)
     saved_step = convo.state.get("step") if convo else None
     # Typed ahead (several inputs at once), a hop may pass the main menu: read it then too.
@@ -65,20 +107,75 @@ def ussd_turn(
         session, phone, USSD, rules, default_language, now, open_order=open_order, known=known
     )
     if convo is None:
+        if relaxed and _resumable(session, "ussd", phone, now) is not None:
+            raise MustBeDurable  # offering a basket closes its old session: a write
         state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
-        convo = Conversation(
-            channel="ussd", session_key=session_id, phone=phone, created_at=now, updated_at=now
-        )
-        session.add(convo)
     else:
         state = MenuState.from_dict(convo.state)
     for value in inputs:
-        ctx, state = _apply(session, ctx, state, value, now)
+        ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
-    convo.last_input = text
-    convo.last_reply = reply.text
-    _save(convo, state, now, **{CALLER_KEY: caller_dict(ctx.caller)})
-    return reply
+    write = ConversationWrite(
+        channel="ussd",
+        session_key=session_id,
+        phone=phone,
+        state={**state.to_dict(), CALLER_KEY: caller_dict(ctx.caller)},
+        last_input=text,
+        last_reply=reply.text,
+        status="done" if state.step == "done" else "active",
+        now=now,
+        conversation_id=convo.id if convo else None,
+        version=convo.version if convo else None,
+    )
+    return reply, write
+
+
+@dataclass(frozen=True)
+class ConversationWrite:
+    """What a hop writes of its conversation: a new one, or the one read moved on."""
+
+    channel: str
+    session_key: str
+    phone: str
+    state: dict[str, Any]
+    last_input: str
+    last_reply: str
+    status: str
+    now: dt.datetime
+    conversation_id: int | None = None  # None: a new conversation
+    version: int | None = None  # the version read: the write is conditional on it
+
+    def apply_to(self, session: Session) -> None:
+        """Write it in `session`: one INSERT, or one UPDATE of the version read. A concurrent
+        request of the same session makes it fail (IntegrityError, StaleDataError), and the
+        hop is answered again from what that request wrote."""
+        values = {
+            "state": self.state,
+            "last_input": self.last_input,
+            "last_reply": self.last_reply,
+            "status": self.status,
+            "updated_at": self.now,
+        }
+        table = Conversation.__table__
+        if self.conversation_id is None:
+            session.execute(
+                insert(table).values(
+                    channel=self.channel,
+                    session_key=self.session_key,
+                    phone=self.phone,
+                    created_at=self.now,
+                    version=1,
+                    **values,
+                )
+            )
+            return
+        moved = session.execute(
+            update(table)
+            .where(table.c.id == self.conversation_id, table.c.version == self.version)
+            .values(version=table.c.version + 1, **values)
+        )
+        if moved.rowcount != 1:
+            raise StaleDataError("another request of this session moved it on first")
 
 
 def _context(
@@ -109,10 +206,19 @@ def _context(
 
 
 def _apply(
-    session: Session, ctx: Context, state: MenuState, value: str, now: dt.datetime
+    session: Session,
+    ctx: Context,
+    state: MenuState,
+    value: str,
+    now: dt.datetime,
+    *,
+    relaxed: bool = False,
 ) -> tuple[Context, MenuState]:
-    """One input through the engine, then whatever it asks us to do."""
+    """One input through the engine, then whatever it asks us to do (`relaxed`: nothing,
+    or MustBeDurable: what it asks for is a write that must survive)."""
     turn = engine.handle(ctx, state, value)
+    if relaxed and turn.effects:
+        raise MustBeDurable
     state = turn.state
     for effect in turn.effects:
         if isinstance(effect, SaveLanguage):
@@ -164,14 +270,23 @@ def _take_resumable(
     session: Session, channel: str, phone: str, now: dt.datetime
 ) -> MenuState | None:
     """A recent unfinished basket of this caller, offered once (its old session is closed)."""
+    convo = _resumable(session, channel, phone, now)
+    if convo is None:
+        return None
+    convo.status = "replaced"
+    return MenuState.from_dict(convo.state)
+
+
+def _resumable(session: Session, channel: str, phone: str, now: dt.datetime) -> Conversation | None:
+    """This caller's recent session on `channel` that left a basket (an empty one is left
+    as it is: nothing to offer)."""
     convo = queries.resumable_conversation(
         session, channel=channel, phone=phone, since=now - RESUME_WINDOW
     )
     if convo is None:
         return None
-    convo.status = "replaced"
     state = MenuState.from_dict(convo.state)
-    return state if state.cart and state.step != "done" else None
+    return convo if state.cart and state.step != "done" else None
 
 
 MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (docs/RULES.md: about 3 silences)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -56,3 +56,33 @@ class Database:
                 if attempt == attempts:
                     raise
                 attempt += 1
+
+    def hop(
+        self,
+        plan: Callable[[Session], tuple[T, Any]],
+        durably: Callable[[Session], T],
+        *,
+        attempts: int = 3,
+    ) -> T:
+        """A menu hop: `plan` works out the answer from a read alone, holding no lock (on
+        SQLite the one write lock is the whole database's), and gives back the one write it
+        needs (a callable taking a session, or None); that write is made in a short unit of
+        work of its own that does not wait for the disk. A concurrent request of the same
+        session makes the write fail, and the hop is worked out again from what that request
+        wrote. A hop that must write more (`plan` raises MustBeDurable) is answered by
+        `durably` in one durable unit of work, as before.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.readers() as reader:
+                    answer, write = plan(reader)
+                if write is not None:
+                    with session_scope(self.hops) as session:
+                        write(session)
+                return answer
+            except MustBeDurable:
+                return self.run(durably)
+            except CONFLICTS:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")

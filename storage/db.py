@@ -101,13 +101,13 @@ def _sqlite_begin(connection: Any) -> None:
     snapshot. Two copies of one request then run one after the other.
     """
     options = connection.get_execution_options()
+    mode = options.get("sqlite_begin", "DEFERRED")
     # SQLite sets how a commit reaches the disk per connection, never inside a transaction:
-    # so here, before BEGIN, and only when it changes.
+    # so here, before a writer's BEGIN (a reader commits nothing), and only when it changes.
     synchronous = "NORMAL" if options.get("relaxed_commit") else "FULL"
-    if connection.info.get("synchronous") != synchronous:
+    if mode == "IMMEDIATE" and connection.info.get("synchronous") != synchronous:
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.info["synchronous"] = synchronous
-    mode = options.get("sqlite_begin", "DEFERRED")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
