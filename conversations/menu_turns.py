@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -95,7 +95,7 @@ def _ussd(
     *,
     relaxed: bool = False,
 ) -> tuple[Reply, ConversationWrite | None]:
-    convo = queries.conversation(session, "ussd", session_id)
+    convo = queries.conversation_row(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done"), None  # a repeat: same screen
     inputs = new_inputs(convo.last_input if convo else None, text)
@@ -130,6 +130,26 @@ def _ussd(
     return reply, write
 
 
+_CONVERSATIONS = Conversation.__table__
+_WRITTEN = ("state", "last_input", "last_reply", "status", "updated_at")
+# A hop's one write, built once.
+NEW_CONVERSATION = insert(_CONVERSATIONS).values(
+    version=1,
+    **{
+        name: bindparam(name)
+        for name in ("channel", "session_key", "phone", "created_at", *_WRITTEN)
+    },
+)
+MOVE_CONVERSATION = (
+    update(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.id == bindparam("id_read"),
+        _CONVERSATIONS.c.version == bindparam("version_read"),
+    )
+    .values(version=_CONVERSATIONS.c.version + 1, **{name: bindparam(name) for name in _WRITTEN})
+)
+
+
 @dataclass(frozen=True)
 class ConversationWrite:
     """What a hop writes of its conversation: a new one, or the one read moved on."""
@@ -156,23 +176,13 @@ class ConversationWrite:
             "status": self.status,
             "updated_at": self.now,
         }
-        table = Conversation.__table__
         if self.conversation_id is None:
-            session.execute(
-                insert(table).values(
-                    channel=self.channel,
-                    session_key=self.session_key,
-                    phone=self.phone,
-                    created_at=self.now,
-                    version=1,
-                    **values,
-                )
-            )
+            new = {"channel": self.channel, "session_key": self.session_key, "phone": self.phone}
+            session.execute(NEW_CONVERSATION, {**new, "created_at": self.now, **values})
             return
         moved = session.execute(
-            update(table)
-            .where(table.c.id == self.conversation_id, table.c.version == self.version)
-            .values(version=table.c.version + 1, **values)
+            MOVE_CONVERSATION,
+            {"id_read": self.conversation_id, "version_read": self.version, **values},
         )
         if moved.rowcount != 1:
             raise StaleDataError("another request of this session moved it on first")

@@ -21,10 +21,16 @@ from storage.models import (
     Vendor,
 )
 
+# Read on every hop: built once (SQLAlchemy caches its SQL; building the statement is what
+# would cost).
+CATALOG_VERSION = select(CatalogVersion.__table__.c.version).where(
+    CatalogVersion.__table__.c.id == 1
+)
+
 
 def catalog_version(session: Session) -> int:
     """The number that changes whenever a market, trader or item does (one-row table)."""
-    return session.scalar(select(CatalogVersion.version).where(CatalogVersion.id == 1)) or 0
+    return session.scalar(CATALOG_VERSION) or 0
 
 
 def all_markets(session: Session) -> Sequence[Market]:
