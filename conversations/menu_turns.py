@@ -333,7 +333,8 @@ def voice_turn(
     now: dt.datetime,
     call_back: bool = False,
 ) -> VoiceReply:
-    """Answer one voice callback (Twilio or Africa's Talking) of the call `call_id`.
+    """Answer one voice callback (Twilio or Africa's Talking) of the call `call_id`, in one
+    durable unit of work that writes whatever the step does (an order, a customer).
 
     `call_back`: a call we placed after a missed call; it starts with the last order read
     out (`engine.start_callback`) instead of the menus.
@@ -342,21 +343,77 @@ def voice_turn(
     nothing and hears the current screen again, so no key press acts twice. `silences` counts
     the prompts met by silence on the current screen; after MAX_SILENCES a person takes over.
     """
-    convo = queries.conversation(session, "voice", call_id)
+    reply, write = _voice(
+        session, call_id, phone, step, digits, recording_url, silences, rules,
+        default_language, now, call_back,
+    )  # fmt: skip
+    if write is not None:
+        write.apply_to(session)
+    return reply
+
+
+def voice_hop(
+    session: Session,
+    *,
+    call_id: str,
+    phone: str,
+    step: int | None,
+    digits: str | None,
+    recording_url: str | None = None,
+    silences: int = 0,
+    rules: OrderRules,
+    default_language: str,
+    now: dt.datetime,
+    call_back: bool = False,
+) -> tuple[VoiceReply, Callable[[Session], None] | None]:
+    """The same answer worked out from a read alone (`Database.hop`), as `ussd_hop`."""
+    reply, write = _voice(
+        session, call_id, phone, step, digits, recording_url, silences, rules,
+        default_language, now, call_back, relaxed=True,
+    )  # fmt: skip
+    return reply, write.apply_to if write is not None else None
+
+
+def _voice(
+    session: Session,
+    call_id: str,
+    phone: str,
+    step: int | None,
+    digits: str | None,
+    recording_url: str | None,
+    silences: int,
+    rules: OrderRules,
+    default_language: str,
+    now: dt.datetime,
+    call_back: bool,
+    *,
+    relaxed: bool = False,
+) -> tuple[VoiceReply, ConversationWrite | None]:
+    convo = queries.conversation_row(session, "voice", call_id)
+
+    def moved_on(ctx: Context, state: MenuState, turn: int) -> ConversationWrite:
+        return ConversationWrite(
+            channel="voice",
+            session_key=call_id,
+            phone=phone,
+            state={**state.to_dict(), "voice_turn": turn, CALLER_KEY: caller_dict(ctx.caller)},
+            last_input="",
+            last_reply="",
+            status="done" if state.step == "done" else "active",
+            now=now,
+            conversation_id=convo.id if convo else None,
+            version=convo.version if convo else None,
+        )
+
     if convo is None:
         ctx = _context(session, phone, VOICE, rules, default_language, now, open_order=True)
         state = engine.start_callback(ctx) if call_back else engine.start(ctx)
-        convo = Conversation(
-            channel="voice", session_key=call_id, phone=phone, created_at=now, updated_at=now
-        )
-        session.add(convo)
-        _save(convo, state, now, voice_turn=0, **{CALLER_KEY: caller_dict(ctx.caller)})
-        return _voice_reply(ctx, state, turn=0)
+        return _voice_reply(ctx, state, turn=0), moved_on(ctx, state, 0)
     state = MenuState.from_dict(convo.state)
     turn = int(convo.state.get("voice_turn", 0))
     fresh = step == turn + 1 and (digits is not None or bool(recording_url))
     if digits == OPERATOR_KEY or (not fresh and silences >= MAX_SILENCES):
-        return VoiceReply(None, state.language, turn + 1)  # a person, without reading the menus
+        return VoiceReply(None, state.language, turn + 1), None  # a person, no menus read
     ctx = _context(
         session,
         phone,
@@ -368,12 +425,11 @@ def voice_turn(
         known=convo.state.get(CALLER_KEY),
     )
     if not fresh:
-        return _voice_reply(ctx, state, turn=turn, silences=silences)  # a repeat, or silence
+        return _voice_reply(ctx, state, turn=turn, silences=silences), None  # repeat, silence
     value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
-        ctx, state = _apply(session, ctx, state, value, now)
-    _save(convo, state, now, voice_turn=step, **{CALLER_KEY: caller_dict(ctx.caller)})
-    return _voice_reply(ctx, state, turn=step)
+        ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
+    return _voice_reply(ctx, state, turn=step), moved_on(ctx, state, step)
 
 
 def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0) -> VoiceReply:
