@@ -100,3 +100,31 @@ def test_an_inbound_sms_and_a_delivery_report_wait_for_the_disk(app, client, com
     )
     assert report.status_code == 200
     assert commits[before:] and set(commits[before:]) == {DURABLE}
+
+
+@pytest.mark.sqlite_only
+def test_a_hop_holds_the_write_lock_for_its_one_write_alone(app, client):
+    """SQLite has one write lock for the whole database: a menu hop reads and works out its
+    screen first, then takes the lock for one UPDATE of its conversation, and commits."""
+    engine = app.extensions["telepasar_db"].engine
+    ussd = UssdSession(client)
+    ussd.press("1", "1")  # a language (durable), a market
+    said: list[str] = []
+
+    def statement(conn, cursor, sql, parameters, context, executemany) -> None:
+        said.append(" ".join(sql.split())[:40])
+
+    def commit(conn) -> None:
+        said.append("COMMIT")
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        ussd.press("1")  # a trader: their items
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+    locked = said[said.index("BEGIN IMMEDIATE") :]
+    assert [s.split(" ", 1)[0] for s in locked] == ["BEGIN", "UPDATE", "COMMIT"], said
+    assert locked[1].startswith("UPDATE conversations SET")
+    assert said.index("BEGIN IMMEDIATE") > said.index("BEGIN DEFERRED")  # the reads came first
