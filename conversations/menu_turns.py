@@ -46,55 +46,43 @@ class Reply:
     end: bool
 
 
-def ussd_turn(
-    session: Session,
-    *,
-    session_id: str,
-    phone: str,
-    text: str,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
-) -> Reply:
-    """Answer one Africa's Talking USSD request (`text` is the whole input history), in one
-    durable unit of work that writes whatever the hop does (an order, a customer)."""
-    reply, write = _ussd(session, session_id, phone, text, rules, default_language, now)
+@dataclass(frozen=True)
+class UssdRequest:
+    """One Africa's Talking USSD request: `text` is the whole input history."""
+
+    session_id: str
+    phone: str
+    text: str
+    rules: OrderRules
+    default_language: str
+    now: dt.datetime
+
+
+def ussd_turn(session: Session, request: UssdRequest) -> Reply:
+    """Answer one USSD request in one durable unit of work that writes whatever the hop
+    does (an order, a customer)."""
+    reply, write = _ussd(session, request)
     if write is not None:
         write.apply_to(session)
     return reply
 
 
 def ussd_hop(
-    session: Session,
-    *,
-    session_id: str,
-    phone: str,
-    text: str,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
+    session: Session, request: UssdRequest
 ) -> tuple[Reply, Callable[[Session], None] | None]:
     """The same answer worked out from a read alone (`Database.hop`): the reply and the one
     write of its conversation, to be made after, conditional on the version read. A hop that
     must write anything else (a language saved, an order, a resumed basket) raises
     MustBeDurable, and is answered by `ussd_turn` instead."""
-    reply, write = _ussd(
-        session, session_id, phone, text, rules, default_language, now, relaxed=True
-    )
+    reply, write = _ussd(session, request, relaxed=True)
     return reply, write.apply_to if write is not None else None
 
 
 def _ussd(
-    session: Session,
-    session_id: str,
-    phone: str,
-    text: str,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
-    *,
-    relaxed: bool = False,
+    session: Session, request: UssdRequest, *, relaxed: bool = False
 ) -> tuple[Reply, ConversationWrite | None]:
+    session_id, phone, text, now = request.session_id, request.phone, request.text, request.now
+    rules, default_language = request.rules, request.default_language
     convo = queries.conversation_row(session, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done"), None  # a repeat: same screen
@@ -319,76 +307,54 @@ class VoiceReply:
         return self.screen is None
 
 
-def voice_turn(
-    session: Session,
-    *,
-    call_id: str,
-    phone: str,
-    step: int | None,
-    digits: str | None,
-    recording_url: str | None = None,
-    silences: int = 0,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
-    call_back: bool = False,
-) -> VoiceReply:
-    """Answer one voice callback (Twilio or Africa's Talking) of the call `call_id`, in one
-    durable unit of work that writes whatever the step does (an order, a customer).
+@dataclass(frozen=True)
+class CallStep:
+    """One voice callback (Twilio or Africa's Talking) of the call `call_id`.
 
-    `call_back`: a call we placed after a missed call; it starts with the last order read
-    out (`engine.start_callback`) instead of the menus.
+    `step` is the step its answer carries; `silences` counts the prompts met by silence on
+    the current screen; `call_back`: a call we placed after a missed call."""
 
-    Every reply names its step; an answer that carries an old step (a provider retry) changes
-    nothing and hears the current screen again, so no key press acts twice. `silences` counts
-    the prompts met by silence on the current screen; after MAX_SILENCES a person takes over.
+    call_id: str
+    phone: str
+    step: int | None
+    digits: str | None
+    rules: OrderRules
+    default_language: str
+    now: dt.datetime
+    recording_url: str | None = None
+    silences: int = 0
+    call_back: bool = False
+
+
+def voice_turn(session: Session, call: CallStep) -> VoiceReply:
+    """Answer one voice callback in one durable unit of work that writes whatever the step
+    does (an order, a customer).
+
+    A call back starts with the last order read out (`engine.start_callback`) instead of the
+    menus. Every reply names its step; an answer that carries an old step (a provider retry)
+    changes nothing and hears the current screen again, so no key press acts twice; after
+    MAX_SILENCES a person takes over.
     """
-    reply, write = _voice(
-        session, call_id, phone, step, digits, recording_url, silences, rules,
-        default_language, now, call_back,
-    )  # fmt: skip
+    reply, write = _voice(session, call)
     if write is not None:
         write.apply_to(session)
     return reply
 
 
 def voice_hop(
-    session: Session,
-    *,
-    call_id: str,
-    phone: str,
-    step: int | None,
-    digits: str | None,
-    recording_url: str | None = None,
-    silences: int = 0,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
-    call_back: bool = False,
+    session: Session, call: CallStep
 ) -> tuple[VoiceReply, Callable[[Session], None] | None]:
     """The same answer worked out from a read alone (`Database.hop`), as `ussd_hop`."""
-    reply, write = _voice(
-        session, call_id, phone, step, digits, recording_url, silences, rules,
-        default_language, now, call_back, relaxed=True,
-    )  # fmt: skip
+    reply, write = _voice(session, call, relaxed=True)
     return reply, write.apply_to if write is not None else None
 
 
 def _voice(
-    session: Session,
-    call_id: str,
-    phone: str,
-    step: int | None,
-    digits: str | None,
-    recording_url: str | None,
-    silences: int,
-    rules: OrderRules,
-    default_language: str,
-    now: dt.datetime,
-    call_back: bool,
-    *,
-    relaxed: bool = False,
+    session: Session, call: CallStep, *, relaxed: bool = False
 ) -> tuple[VoiceReply, ConversationWrite | None]:
+    call_id, phone, step, digits = call.call_id, call.phone, call.step, call.digits
+    recording_url, silences, call_back = call.recording_url, call.silences, call.call_back
+    rules, default_language, now = call.rules, call.default_language, call.now
     convo = queries.conversation_row(session, "voice", call_id)
 
     def moved_on(ctx: Context, state: MenuState, turn: int) -> ConversationWrite:

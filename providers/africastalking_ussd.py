@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from conversations.menu_turns import ussd_hop, ussd_turn
+from conversations.menu_turns import UssdRequest, ussd_hop, ussd_turn
 from domain.orders.rules import OrderRules
 from providers.edge import (
     PHONE,
@@ -51,18 +51,18 @@ def ussd() -> Response:
     now = current_time()
 
     def answer() -> Response:
-        hop = {
-            "session_id": session_id,
-            "phone": phone,
-            "text": text,
-            "rules": OrderRules.from_settings(settings),
-            "default_language": settings.default_language,
-            "now": now,
-        }
+        hop = UssdRequest(
+            session_id=session_id,
+            phone=phone,
+            text=text,
+            rules=OrderRules.from_settings(settings),
+            default_language=settings.default_language,
+            now=now,
+        )
         # Worked out from a read, then one short write (docs/OPERATIONS.md, Durability).
         reply = current_database().hop(
-            lambda session: ussd_hop(session, **hop),
-            lambda session: ussd_turn(session, **hop),
+            lambda session: ussd_hop(session, hop),
+            lambda session: ussd_turn(session, hop),
         )
         return _plain(("END " if reply.end else "CON ") + reply.text)
 

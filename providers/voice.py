@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, send_from_directory, url_for
 
-from conversations.menu_turns import VoiceReply, voice_hop, voice_turn
+from conversations.menu_turns import CallStep, VoiceReply, voice_hop, voice_turn
 from domain.orders.rules import OrderRules
 from menus.screen import Screen
 from voice_prompts import Digits, Text
@@ -50,22 +50,22 @@ def answer_call(
     """Run one voice callback of either provider through the conversation, in a unit of work."""
     settings = current_settings()
     now = current_time()
-    call = {
-        "call_id": call_id,
-        "phone": phone,
-        "step": step,
-        "digits": digits,
-        "recording_url": recording_url,
-        "silences": silences,
-        "rules": OrderRules.from_settings(settings),
-        "default_language": settings.default_language,
-        "now": now,
-        "call_back": call_back,
-    }
+    call = CallStep(
+        call_id=call_id,
+        phone=phone,
+        step=step,
+        digits=digits,
+        recording_url=recording_url,
+        silences=silences,
+        rules=OrderRules.from_settings(settings),
+        default_language=settings.default_language,
+        now=now,
+        call_back=call_back,
+    )
     # Worked out from a read, then one short write (docs/OPERATIONS.md, Durability).
     return current_database().hop(
-        lambda session: voice_hop(session, **call),
-        lambda session: voice_turn(session, **call),
+        lambda session: voice_hop(session, call),
+        lambda session: voice_turn(session, call),
     )
 
 
