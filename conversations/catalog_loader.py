@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from domain.hours import next_opening
@@ -34,7 +33,7 @@ class _Loaded:
 
 
 # Per process, per database engine: read again only when the catalog version moved.
-_loaded: dict[Engine | Connection, _Loaded] = {}
+_loaded: dict[object, _Loaded] = {}
 MAX_DATABASES = 8  # tests open many databases in one process; production one
 
 
@@ -45,7 +44,10 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
     transaction as any change to a market, trader or item) differs from the one this
     process holds; otherwise one one-row query, whatever the size of the catalog.
     """
-    key = session.get_bind()
+    bind = session.get_bind()
+    # One catalog a database: the readers' engine and the writers' (the same engine with
+    # options) share one pool.
+    key = getattr(getattr(bind, "engine", bind), "pool", bind)
     version = order_queries.catalog_version(session)
     loaded = _loaded.get(key)
     if loaded is None or loaded.version != version:

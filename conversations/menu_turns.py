@@ -90,14 +90,19 @@ def _ussd(
     saved_step = convo.state.get("step") if convo else None
     # Typed ahead (several inputs at once), a hop may pass the main menu: read it then too.
     open_order = convo is None or len(inputs) > 1 or engine.reads_open_order(saved_step)
-    known = None if convo is None else convo.state.get(CALLER_KEY)
+    # The caller as this session saw them, on a hop that only moves through the menus; a
+    # hop that places an order or saves anything reads them again (a corrected address).
+    known = None if convo is None or not relaxed else convo.state.get(CALLER_KEY)
     ctx = _context(
         session, phone, USSD, rules, default_language, now, open_order=open_order, known=known
     )
     if convo is None:
-        if relaxed and _resumable(session, "ussd", phone, now) is not None:
+        old = _resumable(session, "ussd", phone, now)
+        if old is not None and relaxed:
             raise MustBeDurable  # offering a basket closes its old session: a write
-        state = engine.start(ctx, _take_resumable(session, "ussd", phone, now))
+        if old is not None:
+            old.status = "replaced"  # offered once
+        state = engine.start(ctx, MenuState.from_dict(old.state) if old is not None else None)
     else:
         state = MenuState.from_dict(convo.state)
     for value in inputs:
@@ -264,17 +269,6 @@ def _place(
     )
 
 
-def _take_resumable(
-    session: Session, channel: str, phone: str, now: dt.datetime
-) -> MenuState | None:
-    """A recent unfinished basket of this caller, offered once (its old session is closed)."""
-    convo = _resumable(session, channel, phone, now)
-    if convo is None:
-        return None
-    convo.status = "replaced"
-    return MenuState.from_dict(convo.state)
-
-
 def _resumable(session: Session, channel: str, phone: str, now: dt.datetime) -> Conversation | None:
     """This caller's recent session on `channel` that left a basket (an empty one is left
     as it is: nothing to offer)."""
@@ -388,7 +382,7 @@ def _voice(
         default_language,
         now,
         open_order=engine.reads_open_order(state.step),
-        known=convo.state.get(CALLER_KEY),
+        known=convo.state.get(CALLER_KEY) if relaxed else None,
     )
     if not fresh:
         return _voice_reply(ctx, state, turn=turn, silences=silences), None  # repeat, silence

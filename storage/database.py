@@ -34,35 +34,27 @@ class Database:
         with session_scope(self.sessions) as session:
             yield session
 
-    def run(self, work: Callable[[Session], T], *, attempts: int = 2, relaxed: bool = False) -> T:
+    def run(self, work: Callable[[Session], T], *, attempts: int = 2) -> T:
         """Run `work` in a unit of work; if it lost a race with a concurrent request, run it again.
 
         The second run sees what the winner committed (a repeated USSD request then gets the
-        winner's screen), so a provider retry never acts twice. `relaxed` (a menu hop): its
-        commit does not wait for the disk, unless `work` says what it writes must survive
-        (`storage.db.durable`): on SQLite it is then run again from the start, durably.
+        winner's screen), so a provider retry never acts twice.
         """
-        factory = self.hops if relaxed else self.sessions
-        attempt = 1
-        while True:
+        for attempt in range(1, attempts + 1):
             try:
-                with session_scope(factory) as session:
+                with self.unit_of_work() as session:
                     return work(session)
-            except MustBeDurable:
-                if factory is self.sessions:
-                    raise
-                factory = self.sessions  # not a lost race: the same work, durably
             except CONFLICTS:
                 if attempt == attempts:
                     raise
-                attempt += 1
+        raise AssertionError("unreachable")
 
     def hop(
         self,
         plan: Callable[[Session], tuple[T, Any]],
         durably: Callable[[Session], T],
         *,
-        attempts: int = 3,
+        attempts: int = 2,
     ) -> T:
         """A menu hop: `plan` works out the answer from a read alone, holding no lock (on
         SQLite the one write lock is the whole database's), and gives back the one write it

@@ -118,22 +118,17 @@ def _postgres_begin(connection: Any) -> None:
 
 
 class MustBeDurable(Exception):
-    """A relaxed unit of work on SQLite turned out to write what must survive a power cut;
-    SQLite cannot change that inside a transaction, so `Database.run` runs it again,
-    durably, from the start."""
+    """A hop turned out to write what must survive a power cut (a language, an order, a
+    resumed basket): `Database.hop` answers it again, durably, from the start."""
 
 
 def durable(session: Session) -> None:
-    """What this unit of work writes must survive a power cut (an order, a customer, an
-    inbound SMS or report): on PostgreSQL its commit waits for the disk again; a relaxed
-    unit of work on SQLite starts again as a durable one (MustBeDurable). A unit of work
-    that is durable already (every one but a menu hop's) is left as it is."""
-    connection = session.connection()
-    if not connection.get_execution_options().get("relaxed_commit"):
-        return
-    if connection.dialect.name == "sqlite":
+    """What this unit of work writes must survive a power cut (an order, a customer): a
+    relaxed unit of work raises MustBeDurable, to be run again as a durable one (SQLite
+    cannot change this inside a transaction; PostgreSQL is treated the same, so both behave
+    alike). A unit of work that is durable already (every one but a hop's write) passes."""
+    if session.connection().get_execution_options().get("relaxed_commit"):
         raise MustBeDurable
-    connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
 
 
 def make_session_factory(

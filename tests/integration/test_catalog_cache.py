@@ -118,8 +118,8 @@ def _record(statements: list[str]):
 
 def test_a_hop_through_the_menus_reads_no_customer_and_no_order(app, client, db):
     """The caller is read once a session (and where the order on its way is asked about),
-    then kept in the conversation: a returning caller's mid-order hops read neither the
-    customer nor their orders, and still know their name and last order."""
+    then kept in the conversation: a returning caller's hops through the menus read neither
+    the customer nor their orders."""
     database = app.extensions["telepasar_db"]
     first = UssdSession(client, session_id="ATUid_first")
     first.press("1")  # a language: the customer is saved

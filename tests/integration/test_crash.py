@@ -8,9 +8,9 @@ lost, and nothing happens twice.
   the interrupted requests are sent again (as Africa's Talking retries an SMS, and as a
   USSD gateway may resend a request whose answer was lost).
 
-On SQLite and on PostgreSQL. Menu hops commit without waiting for the disk
-(docs/OPERATIONS.md, Durability): a killed process loses none of them, only a power cut
-could.
+On SQLite and on PostgreSQL. A killed process loses no commit of either kind: the
+operating system and the database server keep them all, so this cannot tell a relaxed
+commit from a durable one (docs/OPERATIONS.md, Durability; test_durability.py does).
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ def test_kill_9_mid_session_loses_nothing_acknowledged_and_repeats_nothing(setti
                 else:
                     reply = http.post(f"{url}/africastalking/ussd", data=ussd_form(n, text))
                 assert reply.status_code == 200, reply.text
+                assert "ada gangguan" not in reply.text  # an answer, not the apology
     finally:
         again.stop()
     assert "Traceback" not in again.output(), again.output()

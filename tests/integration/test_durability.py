@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Customer, Order, OutboundMessage
+from storage.models import Conversation, Customer, Order, OutboundMessage
 from tests.sms_phones import Phones
 from tests.ussd import UssdSession, option_key
 
@@ -81,13 +81,47 @@ def test_menu_hops_are_relaxed_and_what_must_survive_is_not(client, db: Session,
     assert ussd.repeat() == final  # a provider's retry: the same screen, nothing more
 
 
-def test_a_returning_caller_choosing_the_same_language_stays_relaxed(client, commits):
+def test_a_returning_callers_first_dial_stays_relaxed(client, commits):
     ussd = UssdSession(client)
     screen, _ = hop(ussd, commits)
     hop(ussd, commits, option_key(screen, "Bahasa Indonesia"))
     again = UssdSession(client, session_id="ATUid_0002")
     screen, how = hop(again, commits)
     assert "Pilih pasar" in screen and how == RELAXED  # known: nothing of theirs changes
+
+
+def test_a_hops_write_is_refused_when_another_request_of_its_session_wrote_first(app, client):
+    """Two requests of one session worked out from the same read: the first to write wins;
+    the second's write changes nothing and says so, and Database.hop works it out again."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from conversations.menu_turns import UssdRequest, ussd_hop
+    from domain.orders.rules import OrderRules
+
+    database = app.extensions["telepasar_db"]
+    ussd = UssdSession(client)
+    ussd.press("1")  # a language
+    now = app.config["TELEPASAR_CLOCK"]()
+
+    def request(text: str) -> UssdRequest:
+        return UssdRequest(ussd.session_id, ussd.phone, text, OrderRules(), "id", now)
+
+    with database.readers() as reader:
+        _, first = ussd_hop(reader, request("1*1"))  # a market
+    with database.readers() as reader:
+        _, second = ussd_hop(reader, request("1*2"))  # another, from the same read
+    with database.hops() as session:
+        first(session)
+        session.commit()
+    with database.hops() as session, pytest.raises(StaleDataError):
+        second(session)
+    with database.readers() as reader:
+        convo = reader.execute(
+            select(Conversation.last_input, Conversation.version).where(
+                Conversation.session_key == ussd.session_id
+            )
+        ).one()
+    assert tuple(convo) == ("1*1", 2)  # created with its language, then the first write alone
 
 
 def test_an_inbound_sms_and_a_delivery_report_wait_for_the_disk(app, client, commits):
