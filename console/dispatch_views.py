@@ -339,11 +339,15 @@ def _row(
     and the couriers it may be given to, the free couriers of its own market first."""
     expires = order.offered_at + window if order.state == "offered" and order.offered_at else None
     market = order.market
-    here = [c for c in couriers if c.market_id == order.market_id and c.available]
+
+    def free_here(courier: Courier) -> bool:
+        return courier.market_id == order.market_id and courier.available
+
+    here = [c for c in couriers if free_here(c)]
     return {
         "opens": next_opening(market.opens_at, market.closes_at, market.timezone, now),
         "couriers_here": here,
-        "couriers_else": [c for c in couriers if c not in here],
+        "couriers_else": [c for c in couriers if not free_here(c)],
         "order": order,
         "age_minutes": int((now - order.placed_at).total_seconds() // 60),
         "open_offers": open_offers,

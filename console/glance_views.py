@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from console import blueprint, words
-from console.texts import TEXTS
+from console import blueprint, state_word
 from console.views import LogoutForm
 from domain.hours import office_day, office_day_bounds
 from domain.office.books import day_money, sms_spend
@@ -36,7 +35,9 @@ def today() -> ResponseReturnValue:
         spend=spend,
         day_bars=bars([(day.strftime("%d/%m"), count) for day, count in days]),
         market_bars=bars(week.per_market),
-        channel_bars=bars([(channel_name(name), count) for name, count in week.per_channel]),
+        channel_bars=bars(
+            [(state_word("channel", name), count) for name, count in week.per_channel]
+        ),
         logout_form=LogoutForm(),
     )
 
@@ -48,9 +49,3 @@ def bars(values: list[tuple[str, int]]) -> list[dict]:
         {"label": label, "value": value, "height": round(BAR_HEIGHT * value / tallest)}
         for label, value in values
     ]
-
-
-def channel_name(channel: str) -> str:
-    """A channel as staff call it ("Menu SMS", not `smsmenu`); an unknown one as stored."""
-    key = f"channel.{channel}"
-    return words(key) if key in TEXTS["id"] else channel

@@ -61,10 +61,7 @@ class UssdRequest:
 def ussd_turn(session: Session, request: UssdRequest) -> Reply:
     """Answer one USSD request in one durable unit of work that writes whatever the hop
     does (an order, a customer)."""
-    reply, write = _ussd(session, request)
-    if write is not None:
-        write.apply_to(session)
-    return reply
+    return _written_now(session, *_ussd(session, request))
 
 
 def ussd_hop(
@@ -74,8 +71,7 @@ def ussd_hop(
     write of its conversation, to be made after, conditional on the version read. A hop that
     must write anything else (a language saved, an order, a resumed basket) raises
     MustBeDurable, and is answered by `ussd_turn` instead."""
-    reply, write = _ussd(session, request, relaxed=True)
-    return reply, write.apply_to if write is not None else None
+    return _written_later(*_ussd(session, request, relaxed=True))
 
 
 def _ussd(
@@ -108,19 +104,10 @@ def _ussd(
     for value in inputs:
         ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
-    write = ConversationWrite(
-        channel="ussd",
-        session_key=session_id,
-        phone=phone,
-        state={**state.to_dict(), CALLER_KEY: caller_dict(ctx.caller)},
-        last_input=text,
-        last_reply=reply.text,
-        status="done" if state.step == "done" else "active",
-        now=now,
-        conversation_id=convo.id if convo else None,
-        version=convo.version if convo else None,
+    where = ("ussd", session_id, phone, convo)
+    return reply, ConversationWrite.of(
+        *where, ctx, state, now, last_input=text, last_reply=reply.text
     )
-    return reply, write
 
 
 _CONVERSATIONS = Conversation.__table__
@@ -158,6 +145,36 @@ class ConversationWrite:
     conversation_id: int | None = None  # None: a new conversation
     version: int | None = None  # the version read: the write is conditional on it
 
+    @classmethod
+    def of(
+        cls,
+        channel: str,
+        session_key: str,
+        phone: str,
+        read: Any,
+        ctx: Context,
+        state: MenuState,
+        now: dt.datetime,
+        *,
+        last_input: str = "",
+        last_reply: str = "",
+        **channel_state: Any,
+    ) -> ConversationWrite:
+        """The conversation `read` (a row, or None for a new one) moved on to `state`, with
+        the caller as the hop knew them and what the channel adds (a call's turn)."""
+        return cls(
+            channel=channel,
+            session_key=session_key,
+            phone=phone,
+            state={**state.to_dict(), **channel_state, CALLER_KEY: caller_dict(ctx.caller)},
+            last_input=last_input,
+            last_reply=last_reply,
+            status=_status(state),
+            now=now,
+            conversation_id=read.id if read else None,
+            version=read.version if read else None,
+        )
+
     def apply_to(self, session: Session) -> None:
         """Write it in `session`: one INSERT, or one UPDATE of the version read. A concurrent
         request of the same session makes it fail (IntegrityError, StaleDataError), and the
@@ -179,6 +196,20 @@ class ConversationWrite:
         )
         if moved.rowcount != 1:
             raise StaleDataError("another request of this session moved it on first")
+
+
+def _written_now(session: Session, answer: Any, write: ConversationWrite | None) -> Any:
+    """A durable turn: its conversation written in the same unit of work as the rest."""
+    if write is not None:
+        write.apply_to(session)
+    return answer
+
+
+def _written_later(
+    answer: Any, write: ConversationWrite | None
+) -> tuple[Any, Callable[[Session], None] | None]:
+    """A hop for `Database.hop`: the answer, and its write to make after the read."""
+    return answer, write.apply_to if write is not None else None
 
 
 def _context(
@@ -329,18 +360,14 @@ def voice_turn(session: Session, call: CallStep) -> VoiceReply:
     changes nothing and hears the current screen again, so no key press acts twice; after
     MAX_SILENCES a person takes over.
     """
-    reply, write = _voice(session, call)
-    if write is not None:
-        write.apply_to(session)
-    return reply
+    return _written_now(session, *_voice(session, call))
 
 
 def voice_hop(
     session: Session, call: CallStep
 ) -> tuple[VoiceReply, Callable[[Session], None] | None]:
     """The same answer worked out from a read alone (`Database.hop`), as `ussd_hop`."""
-    reply, write = _voice(session, call, relaxed=True)
-    return reply, write.apply_to if write is not None else None
+    return _written_later(*_voice(session, call, relaxed=True))
 
 
 def _voice(
@@ -350,25 +377,14 @@ def _voice(
     recording_url, silences, call_back = call.recording_url, call.silences, call.call_back
     rules, default_language, now = call.rules, call.default_language, call.now
     convo = queries.conversation_row(session, "voice", call_id)
-
-    def moved_on(ctx: Context, state: MenuState, turn: int) -> ConversationWrite:
-        return ConversationWrite(
-            channel="voice",
-            session_key=call_id,
-            phone=phone,
-            state={**state.to_dict(), "voice_turn": turn, CALLER_KEY: caller_dict(ctx.caller)},
-            last_input="",
-            last_reply="",
-            status="done" if state.step == "done" else "active",
-            now=now,
-            conversation_id=convo.id if convo else None,
-            version=convo.version if convo else None,
-        )
+    where = ("voice", call_id, phone, convo)
 
     if convo is None:
         ctx = _context(session, phone, VOICE, rules, default_language, now, open_order=True)
         state = engine.start_callback(ctx) if call_back else engine.start(ctx)
-        return _voice_reply(ctx, state, turn=0), moved_on(ctx, state, 0)
+        return _voice_reply(ctx, state, turn=0), ConversationWrite.of(
+            *where, ctx, state, now, voice_turn=0
+        )
     state = MenuState.from_dict(convo.state)
     turn = int(convo.state.get("voice_turn", 0))
     fresh = step == turn + 1 and (digits is not None or bool(recording_url))
@@ -389,7 +405,9 @@ def _voice(
     value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
         ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
-    return _voice_reply(ctx, state, turn=step), moved_on(ctx, state, step)
+    return _voice_reply(ctx, state, turn=step), ConversationWrite.of(
+        *where, ctx, state, now, voice_turn=step
+    )
 
 
 def _voice_reply(ctx: Context, state: MenuState, *, turn: int, silences: int = 0) -> VoiceReply:
@@ -434,10 +452,15 @@ def caller_from(data: dict[str, Any]) -> Caller | None:
         return None
 
 
+def _status(state: MenuState) -> str:
+    """A finished conversation is done; any other is active."""
+    return "done" if state.step == "done" else "active"
+
+
 def _save(convo: Conversation, state: MenuState, now: dt.datetime, **channel: Any) -> None:
     """Keep the state (and what the channel adds to it); a finished conversation is done."""
     convo.state = {**state.to_dict(), **channel}
-    convo.status = "done" if state.step == "done" else "active"
+    convo.status = _status(state)
     convo.updated_at = now
 
 

@@ -279,14 +279,15 @@ def trader_phone(trader: str, phone: str) -> None:
             vendor = set_trader_phone(
                 session, trader=trader, phone=phone, region=settings.phone_region
             )
-            shown = f"{vendor.name} ({vendor.code}): {friendly_phone(vendor.phone or '')}"
+            number = friendly_phone(vendor.phone or "")
+            shown = f"{vendor.name} ({vendor.code}): {number}"
             also = phone_also_used(session, vendor.phone or "", vendor_id=vendor.id)
     except InvalidPhone as exc:
         raise click.ClickException(not_a_phone(phone)) from exc
     except RegisterError as exc:
         raise click.ClickException(str(exc)) from exc
     for who in also:
-        click.echo(f"Note: {shown.rsplit(': ', 1)[1]} is also the phone of {who}.")
+        click.echo(f"Note: {number} is also the phone of {who}.")
     click.echo(f"Trader phone saved: {shown}.")
 
 
@@ -319,6 +320,18 @@ def market_hours(market: str, opens: str, closes: str, all_day: bool) -> None:
         click.echo(f"{name}: {hours}.")
 
 
+def new_password(given: str | None, prompt: str) -> str:
+    """The password given, or asked (hidden, twice); one line when it is too short."""
+    password = (
+        given
+        if given is not None
+        else click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
 def not_a_phone(typed: str) -> str:
     """A number the person at the keyboard typed is shown back to them whole."""
     return f"{typed.strip()[:40]!r} is not a valid phone number: write it like 0812-3456-7890"
@@ -335,10 +348,7 @@ def not_a_phone(typed: str) -> str:
 def staff_add(username: str, role: str, password: str | None) -> None:
     """A call-center console account."""
     needs_schema()  # before the password is asked: no typing for a database not ready
-    if password is None:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    password = new_password(password, "Password")
     try:
         with current_database().unit_of_work() as session:
             staff = add_staff(
@@ -386,10 +396,7 @@ def staff_disable(username: str, enable: bool) -> None:
 def staff_password(username: str, password: str | None) -> None:
     """Give a console account a new password; every open session of it ends."""
     needs_schema()  # before the password is asked
-    if password is None:
-        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    password = new_password(password, "New password")
     try:
         with current_database().unit_of_work() as session:
             staff = change_password(

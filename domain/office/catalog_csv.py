@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -79,37 +79,50 @@ class Checked:
         return self.problem is None and not any(row.errors for row in self.rows)
 
 
+def _trader_row(vendor: Vendor) -> tuple[str, ...]:
+    """A registered trader as a row of the file (TRADER_COLUMNS)."""
+    return (vendor.code, vendor.market.code, vendor.name, vendor.category, vendor.phone or "")
+
+
+def _item_row(item: Item) -> tuple[str, ...]:
+    """A registered item as a row of the file (ITEM_COLUMNS)."""
+    available = "ya" if item.available else "tidak"
+    return (
+        item.code,
+        item.vendor.code,
+        item.name,
+        item.name_en,
+        item.unit,
+        str(item.price),
+        available,
+    )
+
+
+def _traders(session: Session) -> Sequence[Vendor]:
+    return session.scalars(
+        select(Vendor)
+        .options(selectinload(Vendor.market))
+        .join(Vendor.market)
+        .order_by(Market.position, Vendor.code)
+    ).all()
+
+
+def _items(session: Session) -> Sequence[Item]:
+    return session.scalars(
+        select(Item).options(selectinload(Item.vendor)).join(Item.vendor).order_by(Item.code)
+    ).all()
+
+
 def export_traders(session: Session) -> str:
-    rows = session.scalars(
-        select(Vendor).join(Vendor.market).order_by(Market.position, Vendor.code)
-    )
-    return _csv(
-        TRADER_COLUMNS,
-        ((v.code, v.market.code, v.name, v.category, v.phone or "") for v in rows),
-    )
+    return _csv(TRADER_COLUMNS, map(_trader_row, _traders(session)))
 
 
 def export_items(session: Session) -> str:
-    rows = session.scalars(select(Item).join(Item.vendor).order_by(Item.code))
-    return _csv(
-        ITEM_COLUMNS,
-        (
-            (
-                i.code,
-                i.vendor.code,
-                i.name,
-                i.name_en,
-                i.unit,
-                str(i.price),
-                "ya" if i.available else "tidak",
-            )
-            for i in rows
-        ),
-    )
+    return _csv(ITEM_COLUMNS, map(_item_row, _items(session)))
 
 
 def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
-    checked = _read_coded(session, text, TRADER_COLUMNS, Vendor, TRADER_CODE, "AB1")
+    checked = _read_coded(text, TRADER_COLUMNS, TRADER_CODE, "AB1")
     markets = {m.code: m for m in session.scalars(select(Market))}
     for row in checked.rows:
         v = row.values
@@ -133,21 +146,12 @@ def read_traders(session: Session, text: str, region: str = "ID") -> Checked:
                     v["phone"] = e164
                 else:  # we text no number beyond PHONE_REGION
                     row.errors.append(Problem.of("phone_region", value=v["phone"], region=region))
-    registered = {
-        vendor.code: {
-            "market": vendor.market.code,
-            "name": vendor.name,
-            "category": vendor.category,
-            "phone": vendor.phone or "",
-        }
-        for vendor in session.scalars(select(Vendor).options(selectinload(Vendor.market)))
-    }
-    _mark_changes(checked, registered)
+    _mark_changes(checked, TRADER_COLUMNS, map(_trader_row, _traders(session)))
     return checked
 
 
 def read_items(session: Session, text: str, *, rules: OrderRules) -> Checked:
-    checked = _read_coded(session, text, ITEM_COLUMNS, Item, ITEM_CODE, "B04")
+    checked = _read_coded(text, ITEM_COLUMNS, ITEM_CODE, "B04")
     traders = set(session.scalars(select(Vendor.code)))
     for row in checked.rows:
         v = row.values
@@ -168,25 +172,18 @@ def read_items(session: Session, text: str, *, rules: OrderRules) -> Checked:
             row.errors.append(Problem.of("available", value=v["available"]))
         else:
             v["available"] = "ya" if v["available"].lower() in YES else "tidak"
-    registered = {
-        item.code: {
-            "trader": item.vendor.code,
-            "name": item.name,
-            "name_en": item.name_en,
-            "unit": item.unit,
-            "price": str(item.price),
-            "available": "ya" if item.available else "tidak",
-        }
-        for item in session.scalars(select(Item).options(selectinload(Item.vendor)))
-    }
-    _mark_changes(checked, registered)
+    _mark_changes(checked, ITEM_COLUMNS, map(_item_row, _items(session)))
     return checked
 
 
-def _mark_changes(checked: Checked, registered: dict[str, dict[str, str]]) -> None:
-    """Each row of a registered code: the fields it changes, or the `same`."""
+def _mark_changes(
+    checked: Checked, columns: tuple[str, ...], registered: Iterable[tuple[str, ...]]
+) -> None:
+    """Each row of a registered code (the rows the export writes): the fields it changes,
+    or the `same`; any other row is an addition."""
+    now_by_code = {row[0]: dict(zip(columns, row, strict=True)) for row in registered}
     for row in checked.rows:
-        now = registered.get(row.values["code"])
+        now = now_by_code.get(row.values["code"])
         if now is None:
             continue
         row.changes = {
@@ -259,17 +256,14 @@ def _rows(reader: csv.DictReader, columns: tuple[str, ...]) -> Checked:
 
 
 def _read_coded(
-    session: Session,
     text: str,
     columns: tuple[str, ...],
-    model: type[Vendor] | type[Item],
     shape: re.Pattern[str],
     example: str,
 ) -> Checked:
     """The rows of a file of traders or items, each code checked (its shape, once in the
-    file) and each row marked a change of a registered code or an addition."""
+    file); `_mark_changes` then tells additions from changes."""
     checked = _read(text, columns)
-    existing = set(session.scalars(select(model.code)))
     seen: set[str] = set()
     for row in checked.rows:
         code = row.values["code"] = row.values["code"].upper()
@@ -278,7 +272,6 @@ def _read_coded(
         if code in seen:
             row.errors.append(Problem.of("code_twice", value=code))
         seen.add(code)
-        row.action = "change" if code in existing else "add"
     return checked
 
 

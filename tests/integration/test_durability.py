@@ -162,3 +162,34 @@ def test_a_hop_holds_the_write_lock_for_its_one_write_alone(app, client):
     assert [s.split(" ", 1)[0] for s in locked] == ["BEGIN", "UPDATE", "COMMIT"], said
     assert locked[1].startswith("UPDATE conversations SET")
     assert said.index("BEGIN IMMEDIATE") > said.index("BEGIN DEFERRED")  # the reads came first
+
+
+def test_an_order_or_a_customer_is_never_written_in_a_relaxed_unit_of_work(app, db: Session):
+    """`storage.db.durable` guards what must survive: placing an order or saving a caller's
+    language in a unit of work that does not wait for the disk is refused before anything
+    is written."""
+    from domain.orders.customers import remember_language
+    from domain.orders.rules import OrderRules
+    from domain.orders.service import OrderLineRequest, place_order
+    from storage.db import MustBeDurable
+    from storage.models import Item
+
+    database = app.extensions["telepasar_db"]
+    now = app.config["TELEPASAR_CLOCK"]()
+    tomatoes = db.scalars(select(Item.id).where(Item.code == "B04")).one()
+    with database.hops() as session, pytest.raises(MustBeDurable):
+        remember_language(session, "+6281234567890", "id", now=now)
+    with database.hops() as session, pytest.raises(MustBeDurable):
+        place_order(
+            session,
+            phone="+6281234567890",
+            lines=[OrderLineRequest(tomatoes, 1)],
+            name="Ni Made Sari",
+            address="Banjar Kauh",
+            channel="ussd",
+            rules=OrderRules(),
+            now=now,
+        )
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Customer)) == 0
+    assert db.scalar(select(func.count()).select_from(Order)) == 0

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from console.texts import LANGUAGES, TEXTS
-from domain.office.catalog_csv import Problem
 from domain.office.register import ENGLISH as REGISTER_ERRORS
 from settings import PROJECT_ROOT
 
@@ -69,7 +68,7 @@ def test_every_register_error_and_csv_problem_has_words():
     assert [key for key in REGISTER_ERRORS if f"register.error.{key}" not in TEXTS["id"]] == []
     catalog_csv = (PROJECT_ROOT / "domain" / "office" / "catalog_csv.py").read_text()
     problems = set(re.findall(r'Problem\.of\(\s*"([a-z_]+)"', catalog_csv))
-    assert problems and Problem.of("no_rows").key == "no_rows"
+    assert len(problems) >= 10  # the pattern finds them: every kind of wrong row and file
     assert sorted(key for key in problems if f"csv.{key}" not in TEXTS["id"]) == []
 
 
