@@ -6,16 +6,14 @@ One function per channel protocol; every call is one unit of work on the caller'
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from conversations import queries
-from conversations.catalog_loader import load_caller, load_catalog
+from conversations.catalog_loader import hop_catalog, load_caller, load_catalog
 from domain.orders.customers import remember_language
 from domain.orders.errors import (
     EmptyOrder,
@@ -32,7 +30,9 @@ from menus.engine import Context, PlaceOrder, SaveLanguage
 from menus.screen import SMS_MENU, USSD, VOICE, ChannelProfile, Screen
 from menus.state import MenuState
 from menus.ussd import new_inputs
+from storage.database import HopReads, HopWrite
 from storage.db import MustBeDurable
+from storage.driver import Prepared
 from storage.models import Conversation
 
 RESUME_WINDOW = dt.timedelta(minutes=10)
@@ -61,25 +61,23 @@ class UssdRequest:
 def ussd_turn(session: Session, request: UssdRequest) -> Reply:
     """Answer one USSD request in one durable unit of work that writes whatever the hop
     does (an order, a customer)."""
-    return _written_now(session, *_ussd(session, request))
+    return _written_now(session, *_ussd(HopReads.of(session), request))
 
 
-def ussd_hop(
-    session: Session, request: UssdRequest
-) -> tuple[Reply, Callable[[Session], None] | None]:
-    """The same answer worked out from a read alone (`Database.hop`): the reply and the one
+def ussd_hop(reads: HopReads, request: UssdRequest) -> tuple[Reply, HopWrite | None]:
+    """The same answer worked out from reads alone (`Database.hop`): the reply and the one
     write of its conversation, to be made after, conditional on the version read. A hop that
     must write anything else (a language saved, an order, a resumed basket) raises
     MustBeDurable, and is answered by `ussd_turn` instead."""
-    return _written_later(*_ussd(session, request, relaxed=True))
+    return _written_later(*_ussd(reads, request, relaxed=True))
 
 
 def _ussd(
-    session: Session, request: UssdRequest, *, relaxed: bool = False
+    reads: HopReads, request: UssdRequest, *, relaxed: bool = False
 ) -> tuple[Reply, ConversationWrite | None]:
     session_id, phone, text, now = request.session_id, request.phone, request.text, request.now
     rules, default_language = request.rules, request.default_language
-    convo = queries.conversation_row(session, "ussd", session_id)
+    version, convo = queries.hop_row(reads, "ussd", session_id)
     if convo is not None and text == convo.last_input:
         return Reply(convo.last_reply, convo.status == "done"), None  # a repeat: same screen
     inputs = new_inputs(convo.last_input if convo else None, text)
@@ -90,19 +88,27 @@ def _ussd(
     # hop that places an order or saves anything reads them again (a corrected address).
     known = None if convo is None or not relaxed else convo.state.get(CALLER_KEY)
     ctx = _context(
-        session, phone, USSD, rules, default_language, now, open_order=open_order, known=known
+        reads,
+        version,
+        phone,
+        USSD,
+        rules,
+        default_language,
+        now,
+        open_order=open_order,
+        known=known,
     )
     if convo is None:
-        old = _resumable(session, "ussd", phone, now)
+        old = _resumable(reads, "ussd", phone, now)
         if old is not None and relaxed:
             raise MustBeDurable  # offering a basket closes its old session: a write
         if old is not None:
-            old.status = "replaced"  # offered once
-        state = engine.start(ctx, MenuState.from_dict(old.state) if old is not None else None)
+            queries.mark_replaced(reads.session, old.id)  # offered once
+        state = engine.start(ctx, old.state if old is not None else None)
     else:
         state = MenuState.from_dict(convo.state)
     for value in inputs:
-        ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
+        ctx, state = _apply(reads, ctx, state, value, now, relaxed=relaxed)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
     where = ("ussd", session_id, phone, convo)
     return reply, ConversationWrite.of(
@@ -112,15 +118,17 @@ def _ussd(
 
 _CONVERSATIONS = Conversation.__table__
 _WRITTEN = ("state", "last_input", "last_reply", "status", "updated_at")
-# A hop's one write, built once.
-NEW_CONVERSATION = insert(_CONVERSATIONS).values(
-    version=1,
-    **{
-        name: bindparam(name)
-        for name in ("channel", "session_key", "phone", "created_at", *_WRITTEN)
-    },
+# A hop's one write, prepared once.
+NEW_CONVERSATION = Prepared(
+    insert(_CONVERSATIONS).values(
+        version=1,
+        **{
+            name: bindparam(name)
+            for name in ("channel", "session_key", "phone", "created_at", *_WRITTEN)
+        },
+    )
 )
-MOVE_CONVERSATION = (
+MOVE_CONVERSATION = Prepared(
     update(_CONVERSATIONS)
     .where(
         _CONVERSATIONS.c.id == bindparam("id_read"),
@@ -175,10 +183,10 @@ class ConversationWrite:
             version=read.version if read else None,
         )
 
-    def apply_to(self, session: Session) -> None:
-        """Write it in `session`: one INSERT, or one UPDATE of the version read. A concurrent
-        request of the same session makes it fail (IntegrityError, StaleDataError), and the
-        hop is answered again from what that request wrote."""
+    def hop_write(self) -> HopWrite:
+        """Its one statement: an INSERT, or an UPDATE of the version read. A concurrent
+        request of the same session makes it touch no row (or fail, IntegrityError), and
+        the hop is answered again from what that request wrote."""
         values = {
             "state": self.state,
             "last_input": self.last_input,
@@ -188,32 +196,27 @@ class ConversationWrite:
         }
         if self.conversation_id is None:
             new = {"channel": self.channel, "session_key": self.session_key, "phone": self.phone}
-            session.execute(NEW_CONVERSATION, {**new, "created_at": self.now, **values})
-            return
-        moved = session.execute(
-            MOVE_CONVERSATION,
-            {"id_read": self.conversation_id, "version_read": self.version, **values},
-        )
-        if moved.rowcount != 1:
-            raise StaleDataError("another request of this session moved it on first")
+            values = {**new, "created_at": self.now, **values}
+            return HopWrite(NEW_CONVERSATION, values, conditional=False)
+        moved = {"id_read": self.conversation_id, "version_read": self.version, **values}
+        return HopWrite(MOVE_CONVERSATION, moved, conditional=True)
 
 
 def _written_now(session: Session, answer: Any, write: ConversationWrite | None) -> Any:
     """A durable turn: its conversation written in the same unit of work as the rest."""
     if write is not None:
-        write.apply_to(session)
+        write.hop_write().apply_to(session)
     return answer
 
 
-def _written_later(
-    answer: Any, write: ConversationWrite | None
-) -> tuple[Any, Callable[[Session], None] | None]:
-    """A hop for `Database.hop`: the answer, and its write to make after the read."""
-    return answer, write.apply_to if write is not None else None
+def _written_later(answer: Any, write: ConversationWrite | None) -> tuple[Any, HopWrite | None]:
+    """A hop for `Database.hop`: the answer, and its write to make after the reads."""
+    return answer, write.hop_write() if write is not None else None
 
 
 def _context(
-    session: Session,
+    reads: HopReads,
+    version: int | None,
     phone: str,
     profile: ChannelProfile,
     rules: OrderRules,
@@ -231,8 +234,12 @@ def _context(
     customer and no last order."""
     caller = caller_from(known) if known and not open_order else None
     return Context(
-        catalog=load_catalog(session, now),
-        caller=caller or load_caller(session, phone, open_order=open_order),
+        catalog=(
+            load_catalog(reads.session, now)
+            if version is None
+            else hop_catalog(reads, version, now)
+        ),
+        caller=caller or load_caller(reads, phone, open_order=open_order),
         profile=profile,
         rules=rules,
         default_language=default_language,
@@ -240,7 +247,7 @@ def _context(
 
 
 def _apply(
-    session: Session,
+    reads: HopReads,
     ctx: Context,
     state: MenuState,
     value: str,
@@ -255,6 +262,7 @@ def _apply(
         raise MustBeDurable
     state = turn.state
     for effect in turn.effects:
+        session = reads.session
         if isinstance(effect, SaveLanguage):
             remember_language(session, ctx.caller.phone, effect.language, now=now)
             ctx = replace(ctx, caller=replace(ctx.caller, language=effect.language))
@@ -300,16 +308,23 @@ def _place(
     )
 
 
-def _resumable(session: Session, channel: str, phone: str, now: dt.datetime) -> Conversation | None:
+@dataclass(frozen=True)
+class _Resumable:
+    id: int
+    state: MenuState
+
+
+def _resumable(reads: HopReads, channel: str, phone: str, now: dt.datetime) -> _Resumable | None:
     """This caller's recent session on `channel` that left a basket (an empty one is left
     as it is: nothing to offer)."""
-    convo = queries.resumable_conversation(
-        session, channel=channel, phone=phone, since=now - RESUME_WINDOW
+    found = queries.resumable_conversation(
+        reads, channel=channel, phone=phone, since=now - RESUME_WINDOW
     )
-    if convo is None:
+    if found is None:
         return None
-    state = MenuState.from_dict(convo.state)
-    return convo if state.cart and state.step != "done" else None
+    conversation_id, data = found
+    state = MenuState.from_dict(data)
+    return _Resumable(conversation_id, state) if state.cart and state.step != "done" else None
 
 
 MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (docs/RULES.md: about 3 silences)
@@ -360,27 +375,25 @@ def voice_turn(session: Session, call: CallStep) -> VoiceReply:
     changes nothing and hears the current screen again, so no key press acts twice; after
     MAX_SILENCES a person takes over.
     """
-    return _written_now(session, *_voice(session, call))
+    return _written_now(session, *_voice(HopReads.of(session), call))
 
 
-def voice_hop(
-    session: Session, call: CallStep
-) -> tuple[VoiceReply, Callable[[Session], None] | None]:
-    """The same answer worked out from a read alone (`Database.hop`), as `ussd_hop`."""
-    return _written_later(*_voice(session, call, relaxed=True))
+def voice_hop(reads: HopReads, call: CallStep) -> tuple[VoiceReply, HopWrite | None]:
+    """The same answer worked out from reads alone (`Database.hop`), as `ussd_hop`."""
+    return _written_later(*_voice(reads, call, relaxed=True))
 
 
 def _voice(
-    session: Session, call: CallStep, *, relaxed: bool = False
+    reads: HopReads, call: CallStep, *, relaxed: bool = False
 ) -> tuple[VoiceReply, ConversationWrite | None]:
     call_id, phone, step, digits = call.call_id, call.phone, call.step, call.digits
     recording_url, silences, call_back = call.recording_url, call.silences, call.call_back
     rules, default_language, now = call.rules, call.default_language, call.now
-    convo = queries.conversation_row(session, "voice", call_id)
+    version, convo = queries.hop_row(reads, "voice", call_id)
     where = ("voice", call_id, phone, convo)
 
     if convo is None:
-        ctx = _context(session, phone, VOICE, rules, default_language, now, open_order=True)
+        ctx = _context(reads, version, phone, VOICE, rules, default_language, now, open_order=True)
         state = engine.start_callback(ctx) if call_back else engine.start(ctx)
         return _voice_reply(ctx, state, turn=0), ConversationWrite.of(
             *where, ctx, state, now, voice_turn=0
@@ -391,7 +404,8 @@ def _voice(
     if digits == OPERATOR_KEY or (not fresh and silences >= MAX_SILENCES):
         return VoiceReply(None, state.language, turn + 1), None  # a person, no menus read
     ctx = _context(
-        session,
+        reads,
+        version,
         phone,
         VOICE,
         rules,
@@ -404,7 +418,7 @@ def _voice(
         return _voice_reply(ctx, state, turn=turn, silences=silences), None  # repeat, silence
     value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
-        ctx, state = _apply(session, ctx, state, value, now, relaxed=relaxed)
+        ctx, state = _apply(reads, ctx, state, value, now, relaxed=relaxed)
     return _voice_reply(ctx, state, turn=step), ConversationWrite.of(
         *where, ctx, state, now, voice_turn=step
     )
@@ -425,7 +439,29 @@ CALLER_KEY = "caller"
 
 def caller_dict(caller: Caller) -> dict[str, Any]:
     """The caller as JSON for the conversation row (`caller_from` reads it back)."""
-    return asdict(caller)
+    last, on_its_way = caller.last_order, caller.open_order
+    return {  # by hand: dataclasses.asdict deep-copies every value, on every hop
+        "phone": caller.phone,
+        "language": caller.language,
+        "name": caller.name,
+        "address": caller.address,
+        "address_recording_url": caller.address_recording_url,
+        "last_order": None
+        if last is None
+        else {
+            "market_id": last.market_id,
+            "lines": [list(line) for line in last.lines],
+            "total": last.total,
+        },
+        "open_order": None
+        if on_its_way is None
+        else {
+            "number": on_its_way.number,
+            "state": on_its_way.state,
+            "courier": on_its_way.courier,
+            "total": on_its_way.total,
+        },
+    }
 
 
 def caller_from(data: dict[str, Any]) -> Caller | None:
@@ -483,10 +519,13 @@ def sms_menu_turn(
     Returns None when this number has no menu session going (or, for `typed` text, when its
     screen does not ask for text), so the message is read as a keyword SMS instead.
     """
+    reads = HopReads.of(session)
     convo = queries.conversation(session, "smsmenu", phone)
     saved_step = convo.state.get("step") if convo is not None else None
     open_order = start or engine.reads_open_order(saved_step)
-    ctx = _context(session, phone, SMS_MENU, rules, default_language, now, open_order=open_order)
+    ctx = _context(
+        reads, None, phone, SMS_MENU, rules, default_language, now, open_order=open_order
+    )
     if start:
         if convo is None:
             convo = Conversation(
@@ -500,6 +539,6 @@ def sms_menu_turn(
         state = MenuState.from_dict(convo.state)
         if typed and engine.screen(ctx, state).expects != "text":
             return None
-        ctx, state = _apply(session, ctx, state, value, now)
+        ctx, state = _apply(reads, ctx, state, value, now)
     _save(convo, state, now)
     return engine.render(ctx, state)

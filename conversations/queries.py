@@ -6,35 +6,63 @@ Each takes the session first and never commits (the caller does).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    Conversation,
-)
+from storage.database import HopReads
+from storage.driver import Prepared
+from storage.models import CatalogVersion, Conversation
 
 _CONVERSATIONS = Conversation.__table__
-# A hop's one read of its conversation, built once: the columns alone, no ORM object (the
-# hop writes it back with one conditional UPDATE, `menu_turns.ConversationWrite`).
-CONVERSATION_ROW = select(
-    _CONVERSATIONS.c.id,
-    _CONVERSATIONS.c.state,
-    _CONVERSATIONS.c.last_input,
-    _CONVERSATIONS.c.last_reply,
-    _CONVERSATIONS.c.status,
-    _CONVERSATIONS.c.version,
-).where(
-    _CONVERSATIONS.c.channel == bindparam("channel"),
-    _CONVERSATIONS.c.session_key == bindparam("session_key"),
+_CATALOG = CatalogVersion.__table__
+# A hop's one read, prepared once: the catalog's version, and its conversation's columns
+# (no ORM object: the hop writes it back with one conditional UPDATE,
+# `menu_turns.ConversationWrite`). One statement, so one snapshot and one round trip.
+HOP_ROW = Prepared(
+    select(
+        _CATALOG.c.version,
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.state,
+        _CONVERSATIONS.c.last_input,
+        _CONVERSATIONS.c.last_reply,
+        _CONVERSATIONS.c.status,
+        _CONVERSATIONS.c.version,
+    )
+    .select_from(
+        _CATALOG.outerjoin(
+            _CONVERSATIONS,
+            and_(
+                _CONVERSATIONS.c.channel == bindparam("channel"),
+                _CONVERSATIONS.c.session_key == bindparam("session_key"),
+            ),
+        )
+    )
+    .where(_CATALOG.c.id == 1)
 )
 
 
-def conversation_row(session: Session, channel: str, session_key: str) -> Row | None:
-    """Where one provider session stands: id, state, last input and reply, status, version."""
-    return session.execute(
-        CONVERSATION_ROW, {"channel": channel, "session_key": session_key}
-    ).first()
+@dataclass(frozen=True)
+class ConversationRow:
+    """Where one provider session stands, as a hop reads it."""
+
+    id: int
+    state: dict[str, Any]
+    last_input: str
+    last_reply: str
+    status: str
+    version: int
+
+
+def hop_row(reads: HopReads, channel: str, session_key: str) -> tuple[int, ConversationRow | None]:
+    """The catalog's version, and where one provider session stands (None: a new one)."""
+    row = reads.first(HOP_ROW, channel=channel, session_key=session_key)
+    if row is None:  # no catalog version row: a database without the schema's first rows
+        raise LookupError("the catalog_version row is missing")
+    version, *conversation = row
+    return version, None if conversation[0] is None else ConversationRow(*conversation)
 
 
 def conversation(session: Session, channel: str, session_key: str) -> Conversation | None:
@@ -46,18 +74,33 @@ def conversation(session: Session, channel: str, session_key: str) -> Conversati
     )
 
 
+# A first dial's look for a basket left in a recent session, prepared once.
+RESUMABLE = Prepared(
+    select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.state)
+    .where(
+        _CONVERSATIONS.c.channel == bindparam("channel"),
+        _CONVERSATIONS.c.phone == bindparam("phone"),
+        _CONVERSATIONS.c.status == "active",
+        _CONVERSATIONS.c.updated_at >= bindparam("since"),
+    )
+    .order_by(_CONVERSATIONS.c.updated_at.desc(), _CONVERSATIONS.c.id.desc())
+    .limit(1)
+)
+
+
 def resumable_conversation(
-    session: Session, *, channel: str, phone: str, since: dt.datetime
-) -> Conversation | None:
-    """The newest unfinished conversation of this number on this channel, touched since `since`."""
-    return session.scalar(
-        select(Conversation)
-        .where(
-            Conversation.channel == channel,
-            Conversation.phone == phone,
-            Conversation.status == "active",
-            Conversation.updated_at >= since,
-        )
-        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        .limit(1)
+    reads: HopReads, *, channel: str, phone: str, since: dt.datetime
+) -> tuple[int, dict[str, Any]] | None:
+    """The newest unfinished conversation of this number on this channel, touched since
+    `since`: its id and state."""
+    row = reads.first(RESUMABLE, channel=channel, phone=phone, since=since)
+    return None if row is None else (row[0], row[1])
+
+
+def mark_replaced(session: Session, conversation_id: int) -> None:
+    """A conversation whose basket a new session took over: offered once, never again."""
+    session.execute(
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == conversation_id)
+        .values(status="replaced", version=_CONVERSATIONS.c.version + 1)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -13,6 +14,7 @@ class InvalidPhone(ValueError):
     """A phone number that does not parse as a valid number."""
 
 
+@functools.lru_cache(maxsize=4096)  # the same callers hop after hop; parsing is costly
 def normalize_phone(raw: str | None, region: str = "ID") -> str:
     """Parse what a provider or a person wrote into E.164, or raise InvalidPhone.
 

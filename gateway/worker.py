@@ -135,6 +135,7 @@ class Worker:
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
             provider=self.settings.sms_provider,
+            send_timeout=dt.timedelta(seconds=self.settings.provider_timeout_seconds),
         )
         if self.settings.missed_call_enabled:
             report.calls_timed_out = time_out_ringing(self.database, self.settings, self.clock())
@@ -152,6 +153,7 @@ class Worker:
             clock=self.clock,
             policy=policy,
             worker_id=self.worker_id,
+            records=self.database.relaxed_unit_of_work,
         )
         return report
 

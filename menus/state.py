@@ -5,7 +5,7 @@ It is plain data, saved as JSON in the `conversations` table between two key pre
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voice_prompts import Text
@@ -81,10 +81,30 @@ class MenuState:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict."""
-        data = asdict(self)
-        data["cart"] = [[line.item_id, line.quantity] for line in self.cart]
-        data["notice"] = [text.to_dict() for text in self.notice]
-        return data
+        quoted = self.quoted
+        return {  # by hand: dataclasses.asdict deep-copies every value, on every hop
+            "step": self.step,
+            "language": self.language,
+            "page_starts": list(self.page_starts),
+            "page_start": self.page_start,
+            "market_id": self.market_id,
+            "vendor_id": self.vendor_id,
+            "item_id": self.item_id,
+            "pending_market_id": self.pending_market_id,
+            "pending_order": self.pending_order,
+            "cart": [[line.item_id, line.quantity] for line in self.cart],
+            "name": self.name,
+            "address": self.address,
+            "address_recording": self.address_recording,
+            "quoted": None
+            if quoted is None
+            else {
+                "delivery_fee": quoted.delivery_fee,
+                "unit_prices": [list(price) for price in quoted.unit_prices],
+            },
+            "notice": [text.to_dict() for text in self.notice],
+            "resume": self.resume,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MenuState:

@@ -22,8 +22,17 @@ from settings import SettingsError
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(database_url: str, *, lock_wait_seconds: float = 5.0) -> Engine:
+def make_engine(
+    database_url: str, *, lock_wait_seconds: float = 5.0, relaxed: bool = False
+) -> Engine:
     """Create an engine; a SQLite file gets its folder, WAL mode and foreign keys.
+
+    Every commit waits for the disk, unless `relaxed`: then a commit does not wait (SQLite's
+    WAL with `synchronous=NORMAL`, PostgreSQL's `synchronous_commit = off`). A power cut (or
+    a crash of the database server) may lose the last few relaxed commits, never corrupt
+    anything; a process killed loses none. Only what can be lost that way is written so: a
+    menu hop's one write of its conversation (`Database.hop`: the caller redials) and the
+    outbox's record of a send (`deliver_due`: the SMS may go twice).
 
     A statement waits at most `lock_wait_seconds` for a lock another connection holds, then
     fails (SQLite's busy timeout, PostgreSQL's lock_timeout): a caller gets an apology in
@@ -45,16 +54,16 @@ def make_engine(database_url: str, *, lock_wait_seconds: float = 5.0) -> Engine:
             engine = create_engine(
                 url, connect_args={"timeout": lock_wait_seconds}, hide_parameters=True
             )
-            event.listen(engine, "connect", _sqlite_pragmas(lock_wait_seconds))
+            synchronous = "NORMAL" if relaxed else "FULL"
+            event.listen(engine, "connect", _sqlite_pragmas(lock_wait_seconds, synchronous))
             event.listen(engine, "begin", _sqlite_begin)
             return engine
         options = {"connect_timeout": max(1, round(lock_wait_seconds))}
         if url.get_backend_name() == "postgresql":
             options["options"] = f"-c lock_timeout={round(lock_wait_seconds * 1000)}"
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)
-        if url.get_backend_name() == "postgresql":
-            event.listen(engine, "begin", _postgres_begin)
-        return engine
+            if relaxed:
+                options["options"] += " -c synchronous_commit=off"
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=options)
     except (ArgumentError, ImportError) as exc:
         raise SettingsError(f"DATABASE_URL={shown}: no database driver for it ({exc})") from exc
     except OSError as exc:
@@ -70,7 +79,7 @@ def _ensure_sqlite_folder(database: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_pragmas(lock_wait_seconds: float) -> Callable[[Any, Any], None]:
+def _sqlite_pragmas(lock_wait_seconds: float, synchronous: str) -> Callable[[Any, Any], None]:
     """What every new SQLite connection is told first (see `_set_pragmas`)."""
 
     def _set_pragmas(dbapi_connection: Any, record: Any) -> None:
@@ -86,9 +95,8 @@ def _sqlite_pragmas(lock_wait_seconds: float) -> Callable[[Any, Any], None]:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={round(lock_wait_seconds * 1000)}")
-        cursor.execute("PRAGMA synchronous=FULL")  # every commit on disk (see `relaxed`)
+        cursor.execute(f"PRAGMA synchronous={synchronous}")  # FULL: every commit on disk
         cursor.close()
-        record.info["synchronous"] = "FULL"
 
     return _set_pragmas
 
@@ -100,53 +108,23 @@ def _sqlite_begin(connection: Any) -> None:
     and so reads what the previous writer committed, instead of failing later on a stale
     snapshot. Two copies of one request then run one after the other.
     """
-    options = connection.get_execution_options()
-    mode = options.get("sqlite_begin", "DEFERRED")
-    # SQLite sets how a commit reaches the disk per connection, never inside a transaction:
-    # so here, before a writer's BEGIN (a reader commits nothing), and only when it changes.
-    synchronous = "NORMAL" if options.get("relaxed_commit") else "FULL"
-    if mode == "IMMEDIATE" and connection.info.get("synchronous") != synchronous:
-        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
-        connection.info["synchronous"] = synchronous
-    connection.exec_driver_sql(f"BEGIN {mode}")
-
-
-def _postgres_begin(connection: Any) -> None:
-    """A relaxed unit of work commits without waiting for the WAL to reach the disk."""
-    if connection.get_execution_options().get("relaxed_commit"):
-        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")  # its failure (locked) as SQLAlchemy's error
 
 
 class MustBeDurable(Exception):
-    """A hop turned out to write what must survive a power cut (a language, an order, a
-    resumed basket): `Database.hop` answers it again, durably, from the start."""
+    """A hop turned out to write more than its conversation (a language, an order, a
+    resumed basket): `Database.hop` answers it again, in a unit of work that waits for the
+    disk, from the start."""
 
 
-def durable(session: Session) -> None:
-    """What this unit of work writes must survive a power cut (an order, a customer): a
-    relaxed unit of work raises MustBeDurable, to be run again as a durable one (SQLite
-    cannot change this inside a transaction; PostgreSQL is treated the same, so both behave
-    alike). A unit of work that is durable already (every one but a hop's write) passes."""
-    if session.connection().get_execution_options().get("relaxed_commit"):
-        raise MustBeDurable
-
-
-def make_session_factory(
-    engine: Engine, *, writes: bool = True, relaxed: bool = False
-) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, writes: bool = True) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit.
 
     `writes=False` gives sessions that only read (they never wait for SQLite's write lock).
     Other databases ignore the difference: there, conflicts surface as errors to retry.
-    `relaxed` gives units of work whose commit does not wait for the disk (SQLite's WAL with
-    `synchronous=NORMAL`, PostgreSQL's `synchronous_commit = off`): a power cut may lose the
-    last few of them, never corrupt anything. For a menu hop only: a caller redials. What
-    must survive calls `durable` first.
     """
-    options: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"} if writes else {}
-    if relaxed:
-        options["relaxed_commit"] = True
-    bind = engine.execution_options(**options) if options else engine
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if writes else engine
     return sessionmaker(bind, expire_on_commit=False)
 
 

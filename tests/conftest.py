@@ -93,7 +93,7 @@ def app(settings: Settings, clock: FakeClock) -> Iterator[Flask]:
     app = create_app(settings, clock=clock)
     app.config.update(TESTING=True)
     yield app
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def make_app(settings: Settings, clock: FakeClock) -> Iterator:
 
     yield make
     for built in apps:
-        built.extensions["telepasar_db"].engine.dispose()
+        built.extensions["telepasar_db"].dispose()
 
 
 @pytest.fixture
@@ -142,7 +142,7 @@ def synthesized_audio(demo_database_file: Path, tmp_path_factory: pytest.TempPat
     shutil.copy(demo_database_file, database)
     app = create_app(Settings(database_url=f"sqlite:///{database}", audio_dir=str(audio_dir)))
     result = app.test_cli_runner().invoke(args=["prompts-synth"])
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
     assert result.exit_code == 0, result.output
     assert "Done: " in result.output
     return audio_dir

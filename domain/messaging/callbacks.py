@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from domain.hours import next_opening
 from domain.messaging import queries
-from domain.messaging.claims import claim_oldest_due
+from domain.messaging.claims import claim_due
 from domain.messaging.outbox import SendError, enqueue_sms
 from domain.phones import in_region, mask_phone
 from settings import DEFAULT_TIMEZONE
@@ -209,7 +209,7 @@ class CallClaim:
 
 def claim_next_call(session: Session, *, now: dt.datetime, worker_id: str) -> CallClaim | None:
     """Claim the oldest due call back (`calling`), as outbox SMS are claimed."""
-    row = claim_oldest_due(
+    rows = claim_due(
         session,
         OutboundCall,
         now=now,
@@ -224,7 +224,7 @@ def claim_next_call(session: Session, *, now: dt.datetime, worker_id: str) -> Ca
         ),
         updated_at=now,
     )
-    return CallClaim(row.id, row.phone, row.provider, row.attempts, worker_id) if row else None
+    return CallClaim(*rows[0], worker_id=worker_id) if rows else None
 
 
 def place_due_calls(

@@ -9,7 +9,7 @@ from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 
-def claim_oldest_due(
+def claim_due(
     session: Session,
     model: Any,
     *,
@@ -18,29 +18,34 @@ def claim_oldest_due(
     lease: dt.timedelta,
     claimed_state: str,
     returning: tuple[Any, ...],
+    limit: int = 1,
     **values: Any,
-) -> Row | None:
-    """Move the oldest due row of `model` to `claimed_state` for `worker_id`; its `returning`.
+) -> list[Row]:
+    """Move the `limit` oldest due rows of `model` to `claimed_state` for `worker_id`; their
+    `returning`, in the order of their ids (`returning` starts with the id).
 
     Due: `pending` and `next_try_at` passed, or claimed by a worker whose lease ran out. One
-    conditional UPDATE, so two workers never hold one row; on PostgreSQL the row is picked
+    conditional UPDATE, so two workers never hold one row; on PostgreSQL the rows are picked
     with `FOR UPDATE SKIP LOCKED` (workers pass each other by); SQLite has one writer.
     """
     due = or_(
         and_(model.state == "pending", model.next_try_at <= now),
         and_(model.state == claimed_state, model.lease_until <= now),
     )
-    oldest = (
+    # Picked once, in a materialized CTE: `id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)`
+    # may be run again for each row PostgreSQL looks at, and so claim more than n.
+    picked = (
         select(model.id)
         .where(due)
         .order_by(model.next_try_at, model.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        .cte("picked")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    return session.execute(
+    rows = session.execute(
         update(model)
-        .where(model.id == oldest, due)
+        .where(model.id == picked.c.id, due)
         .values(
             state=claimed_state,
             claimed_by=worker_id,
@@ -50,4 +55,5 @@ def claim_oldest_due(
         )
         .returning(*returning)
         .execution_options(synchronize_session=False)
-    ).first()
+    ).all()
+    return sorted(rows, key=lambda row: row[0])  # RETURNING keeps no order

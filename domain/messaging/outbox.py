@@ -19,7 +19,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from domain.messaging import queries
-from domain.messaging.claims import claim_oldest_due
+from domain.messaging.claims import claim_due
 from domain.phones import mask_phone
 from storage.clock import Clock
 from storage.models import DeliveryReport, Order, OutboundMessage
@@ -157,6 +157,7 @@ class Claim:
     body: str
     attempts: int  # counting this one
     worker_id: str
+    lease_until: dt.datetime | None = None  # when another worker may take it
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,8 @@ class OutboxPolicy:
     max_attempts: int
     lease: dt.timedelta
     provider: str = "log"  # SMS_PROVIDER: recorded with each message sent (what it cost)
+    send_timeout: dt.timedelta = dt.timedelta(seconds=10)  # PROVIDER_TIMEOUT_SECONDS
+    batch: int = 20  # messages claimed in one transaction
 
 
 @dataclass
@@ -184,55 +187,99 @@ def deliver_due(
     policy: OutboxPolicy,
     worker_id: str,
     limit: int = 100,
+    records: Callable[[], AbstractContextManager[Session]] | None = None,
 ) -> PassCount:
-    """Claim, send and record due messages one at a time (at most `limit`).
+    """Claim due messages a batch at a time, then send and record each (at most `limit`).
 
-    Claiming, sending and recording are three steps: the provider is called outside any
-    transaction, so a slow provider never holds up the web requests. Any failure of a send
-    counts an attempt and is retried later; a worker that dies between sending and recording
-    leaves its one claimed message to be sent again when the lease runs out (at least once,
-    never lost). A database error propagates: the worker's loop backs off and tries again.
+    Claiming, sending and recording are separate steps: the provider is called outside any
+    transaction, so a slow provider never holds up the web requests. A batch (`policy.batch`)
+    is claimed in one transaction; each outcome is recorded in its own, in `records` (the
+    database's relaxed units of work: a process killed loses none of them, a power cut may
+    lose the last few, and those messages go again). A message is sent only while its claim
+    has a whole provider timeout left; the rest of the batch is handed back. Any failure of
+    a send counts an attempt and is retried later; a worker that dies between sending and
+    recording leaves its one message in flight to be sent again when the lease runs out, and
+    the rest of its batch to be claimed then (at least once, never lost). A database error
+    propagates: the worker's loop backs off and tries again.
     """
+    record_in = records or unit_of_work
     count = PassCount()
-    for _ in range(limit):
+    while (done := count.sent + count.failed) < limit:
         with unit_of_work() as session:
-            claim = claim_next(session, now=clock(), policy=policy, worker_id=worker_id)
-        if claim is None:
+            claims = claim_due_messages(
+                session,
+                now=clock(),
+                policy=policy,
+                worker_id=worker_id,
+                limit=min(policy.batch, limit - done),
+            )
+        if not claims:
             break
-        if claim.attempts > policy.max_attempts:  # its last try died with its worker
-            result, error = None, SendError("no result after the last try", permanent=True)
-        else:
-            result, error = _send(sender, claim)
-        with unit_of_work() as session:
-            record_outcome(session, claim, clock(), policy, result=result, error=error)
-        if error is None:
-            count.sent += 1
-        else:
-            count.failed += 1
+        for position, claim in enumerate(claims):
+            if claim.lease_until is not None and clock() + policy.send_timeout > claim.lease_until:
+                with unit_of_work() as session:
+                    release(session, claims[position:])
+                return count  # the rest waits for the next pass, under a fresh claim
+            if claim.attempts > policy.max_attempts:  # its last try died with its worker
+                result, error = None, SendError("no result after the last try", permanent=True)
+            else:
+                result, error = _send(sender, claim)
+            with record_in() as session:
+                record_outcome(session, claim, clock(), policy, result=result, error=error)
+            if error is None:
+                count.sent += 1
+            else:
+                count.failed += 1
     return count
+
+
+_CLAIMED = (OutboundMessage.id, OutboundMessage.to, OutboundMessage.body, OutboundMessage.attempts)
 
 
 def claim_next(
     session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str
 ) -> Claim | None:
     """Claim the oldest due message for `worker_id` (`sending`), or None when nothing is due."""
-    row = claim_oldest_due(
+    claims = claim_due_messages(session, now=now, policy=policy, worker_id=worker_id, limit=1)
+    return claims[0] if claims else None
+
+
+def claim_due_messages(
+    session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str, limit: int
+) -> list[Claim]:
+    """Claim up to `limit` of the oldest due messages for `worker_id` (`sending`)."""
+    rows = claim_due(
         session,
         OutboundMessage,
         now=now,
         worker_id=worker_id,
         lease=policy.lease,
         claimed_state="sending",
-        returning=(
-            OutboundMessage.id,
-            OutboundMessage.to,
-            OutboundMessage.body,
-            OutboundMessage.attempts,
-        ),
+        returning=_CLAIMED,
+        limit=limit,
     )
-    if row is None:
-        return None
-    return Claim(row.id, row.to, row.body, row.attempts, worker_id)
+    return [Claim(*row, worker_id=worker_id, lease_until=now + policy.lease) for row in rows]
+
+
+def release(session: Session, claims: Sequence[Claim]) -> None:
+    """Hand back claimed messages that were not sent: due again at once, the try not counted."""
+    if not claims:
+        return
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id.in_([claim.message_id for claim in claims]),
+            OutboundMessage.state == "sending",
+            OutboundMessage.claimed_by == claims[0].worker_id,
+        )
+        .values(
+            state="pending",
+            claimed_by=None,
+            lease_until=None,
+            attempts=OutboundMessage.attempts - 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _send(sender: Sender, claim: Claim) -> tuple[SentMessage | None, SendError | None]:

@@ -20,7 +20,6 @@ from domain.orders.errors import EmptyOrder, PriceChanged
 from domain.orders.rules import Goods, OrderRules
 from domain.phones import friendly_phone
 from settings import DEFAULT_TIMEZONE
-from storage.db import durable
 from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
@@ -162,7 +161,6 @@ def place_order(
     priced = quote(session, lines, rules=rules, now=now)
     if agreed is not None:
         agreed.check(priced)
-    durable(session)  # an order survives a power cut, whatever unit of work places it
     numbers_in_use = queries.open_order_numbers(session)
     customer = _customer(
         session,

@@ -47,7 +47,7 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
     ARTIFACTS.mkdir(exist_ok=True)
     yield url, app
     server.stop()
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
 
 
 def add_staff(app, username: str, role: str) -> None:

@@ -110,7 +110,7 @@ def placed(settings: Settings, number: str) -> tuple[str, int, str, str | None]:
         order = session.scalars(select(Order).where(Order.number == number)).one()
         customer = session.get(Customer, order.customer_id)
         found = (order.channel, order.goods_total, customer.phone, customer.name)
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
     return found
 
 
@@ -201,4 +201,4 @@ def test_a_missed_call_from_the_terminal_is_called_back_and_reorders(tmp_path, d
     with database_of_app.readers() as session:
         numbers = session.scalars(select(Order.number).order_by(Order.id)).all()
     assert len(numbers) == 2 and numbers[0] == first
-    database_of_app.engine.dispose()
+    database_of_app.dispose()

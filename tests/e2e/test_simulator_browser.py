@@ -61,7 +61,7 @@ def site(tmp_path: Path, demo_database_file: Path) -> Iterator[tuple[str, object
     ARTIFACTS.mkdir(exist_ok=True)
     yield url, app
     server.stop()
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
     assert "Traceback" not in log.read_text(), log.read_text()
 
 

@@ -177,4 +177,4 @@ def test_kill_9_mid_session_loses_nothing_acknowledged_and_repeats_nothing(setti
             retried = {f"ATXid_k{n}" for kind, n, _ in traffic.cut if kind == "sms"}
             assert retried <= ids
     finally:
-        database.engine.dispose()
+        database.dispose()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Conversation, Customer, Order, OutboundMessage
 from tests.sms_phones import Phones
+from tests.statements import statements_sent
 from tests.ussd import UssdSession, option_key
 
 pytestmark = pytest.mark.usefixtures("courier_on_duty")
@@ -24,21 +25,35 @@ DURABLE, RELAXED = "waits for the disk", "does not wait"
 
 @pytest.fixture
 def commits(app) -> list[str]:
-    """How each commit of the app reaches the disk, in order, as the database says it."""
-    engine = app.extensions["telepasar_db"].engine
+    """How each commit of the app reaches the disk, in order, as the database says it: a
+    unit of work's, read just before it commits; a hop's write (the relaxed engine's
+    driver, `storage.driver`: one commit each time a connection is taken), read on it."""
+    database = app.extensions["telepasar_db"]
     seen: list[str] = []
 
     def before_commit(connection) -> None:
-        if connection.dialect.name == "sqlite":  # 1 NORMAL, 2 FULL
-            level = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-            seen.append(DURABLE if level >= 2 else RELAXED)
-        else:
-            level = connection.exec_driver_sql("SHOW synchronous_commit").scalar()
-            seen.append(RELAXED if level == "off" else DURABLE)
+        seen.append(_how(connection.connection.dbapi_connection, connection.dialect.name))
 
-    event.listen(engine, "commit", before_commit)
+    def relaxed_write(dbapi_connection, record, proxy) -> None:
+        seen.append(_how(dbapi_connection, database.relaxed_engine.dialect.name))
+
+    event.listen(database.engine, "commit", before_commit)
+    event.listen(database.relaxed_engine.pool, "checkout", relaxed_write)
     yield seen
-    event.remove(engine, "commit", before_commit)
+    event.remove(database.engine, "commit", before_commit)
+    event.remove(database.relaxed_engine.pool, "checkout", relaxed_write)
+
+
+def _how(dbapi_connection, dialect: str) -> str:
+    cursor = dbapi_connection.cursor()
+    try:
+        if dialect == "sqlite":  # 1 NORMAL, 2 FULL
+            cursor.execute("PRAGMA synchronous")
+            return DURABLE if cursor.fetchone()[0] >= 2 else RELAXED
+        cursor.execute("SHOW synchronous_commit")
+        return RELAXED if cursor.fetchone()[0] == "off" else DURABLE
+    finally:
+        cursor.close()
 
 
 def hop(ussd: UssdSession, commits: list[str], *keys: str) -> tuple[str, str]:
@@ -92,11 +107,10 @@ def test_a_returning_callers_first_dial_stays_relaxed(client, commits):
 
 def test_a_hops_write_is_refused_when_another_request_of_its_session_wrote_first(app, client):
     """Two requests of one session worked out from the same read: the first to write wins;
-    the second's write changes nothing and says so, and Database.hop works it out again."""
-    from sqlalchemy.orm.exc import StaleDataError
-
+    the second's write touches no row, and Database.hop works it out again."""
     from conversations.menu_turns import UssdRequest, ussd_hop
     from domain.orders.rules import OrderRules
+    from storage.database import HopReads
 
     database = app.extensions["telepasar_db"]
     ussd = UssdSession(client)
@@ -106,15 +120,12 @@ def test_a_hops_write_is_refused_when_another_request_of_its_session_wrote_first
     def request(text: str) -> UssdRequest:
         return UssdRequest(ussd.session_id, ussd.phone, text, OrderRules(), "id", now)
 
-    with database.readers() as reader:
-        _, first = ussd_hop(reader, request("1*1"))  # a market
-    with database.readers() as reader:
-        _, second = ussd_hop(reader, request("1*2"))  # another, from the same read
-    with database.hops() as session:
-        first(session)
-        session.commit()
-    with database.hops() as session, pytest.raises(StaleDataError):
-        second(session)
+    with HopReads(database) as reads:
+        _, first = ussd_hop(reads, request("1*1"))  # a market
+    with HopReads(database) as reads:
+        _, second = ussd_hop(reads, request("1*2"))  # another, from the same read
+    assert database.relaxed.write(first.statement, **first.values) == 1
+    assert database.relaxed.write(second.statement, **second.values) == 0
     with database.readers() as reader:
         convo = reader.execute(
             select(Conversation.last_input, Conversation.version).where(
@@ -140,56 +151,40 @@ def test_an_inbound_sms_and_a_delivery_report_wait_for_the_disk(app, client, com
 def test_a_hop_holds_the_write_lock_for_its_one_write_alone(app, client):
     """SQLite has one write lock for the whole database: a menu hop reads and works out its
     screen first, then takes the lock for one UPDATE of its conversation, and commits."""
-    engine = app.extensions["telepasar_db"].engine
+    database = app.extensions["telepasar_db"]
     ussd = UssdSession(client)
     ussd.press("1", "1")  # a language (durable), a market
-    said: list[str] = []
-
-    def statement(conn, cursor, sql, parameters, context, executemany) -> None:
-        said.append(" ".join(sql.split())[:40])
-
-    def commit(conn) -> None:
-        said.append("COMMIT")
-
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
+    with statements_sent(database.engine, database.relaxed_engine) as said:
         ussd.press("1")  # a trader: their items
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
     locked = said[said.index("BEGIN IMMEDIATE") :]
     assert [s.split(" ", 1)[0] for s in locked] == ["BEGIN", "UPDATE", "COMMIT"], said
     assert locked[1].startswith("UPDATE conversations SET")
-    assert said.index("BEGIN IMMEDIATE") > said.index("BEGIN DEFERRED")  # the reads came first
+    reads = said[: said.index("BEGIN IMMEDIATE")]
+    assert reads and all(s.startswith("SELECT") for s in reads), said
 
 
-def test_an_order_or_a_customer_is_never_written_in_a_relaxed_unit_of_work(app, db: Session):
-    """`storage.db.durable` guards what must survive: placing an order or saving a caller's
-    language in a unit of work that does not wait for the disk is refused before anything
-    is written."""
-    from domain.orders.customers import remember_language
-    from domain.orders.rules import OrderRules
-    from domain.orders.service import OrderLineRequest, place_order
-    from storage.db import MustBeDurable
-    from storage.models import Item
-
+def test_the_relaxed_engine_writes_nothing_but_conversations(app, client, db: Session):
+    """Only a hop's one write of its conversation commits without waiting for the disk: over
+    a whole order (a language saved, a basket, the order placed), everything the relaxed
+    engine is sent is a conversation's INSERT or UPDATE (and SQLite's BEGIN and COMMIT)."""
     database = app.extensions["telepasar_db"]
-    now = app.config["TELEPASAR_CLOCK"]()
-    tomatoes = db.scalars(select(Item.id).where(Item.code == "B04")).one()
-    with database.hops() as session, pytest.raises(MustBeDurable):
-        remember_language(session, "+6281234567890", "id", now=now)
-    with database.hops() as session, pytest.raises(MustBeDurable):
-        place_order(
-            session,
-            phone="+6281234567890",
-            lines=[OrderLineRequest(tomatoes, 1)],
-            name="Ni Made Sari",
-            address="Banjar Kauh",
-            channel="ussd",
-            rules=OrderRules(),
-            now=now,
-        )
-    db.rollback()
-    assert db.scalar(select(func.count()).select_from(Customer)) == 0
-    assert db.scalar(select(func.count()).select_from(Order)) == 0
+    with statements_sent(database.relaxed_engine) as said:
+        final = _a_whole_order(UssdSession(client))
+    assert final.startswith("END Terima kasih!")
+    writes = [s for s in said if s not in ("BEGIN IMMEDIATE", "COMMIT")]
+    assert writes, said
+    assert all(
+        s.startswith(("UPDATE conversations SET", "INSERT INTO conversations")) for s in writes
+    ), said
+    assert db.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def _a_whole_order(ussd: UssdSession) -> str:
+    screen = ussd.dial()
+    for label in ("Bahasa Indonesia", "Pasar Amlapura Barat", "Bu Komang", "Tomat"):
+        screen = ussd.press(option_key(screen, label))
+    screen = ussd.press("2")
+    screen = ussd.press(option_key(screen, "Selesai & pesan"))
+    screen = ussd.press("Ni Made Sari")
+    screen = ussd.press("Banjar Kauh, Desa Bugbug")
+    return ussd.press(option_key(screen, "Pesan sekarang"))

@@ -90,7 +90,7 @@ def test_production_with_every_secret_set_starts(settings):
         public_base_url=HTTPS,
     )
     app = create_app(safe)
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
 
 
 def test_settings_passed_in_are_refused_too(settings):

@@ -64,7 +64,7 @@ def test_200_concurrent_ussd_orders_through_gunicorn_each_placed_once(settings, 
         with database.readers() as session:
             assert_each_caller_has_their_own_order(session)
     finally:
-        database.engine.dispose()
+        database.dispose()
     assert "Traceback" not in server.output()
 
 

@@ -54,7 +54,7 @@ def test_seed_demo_on_a_fresh_database_then_again(tmp_path, clock):
     engine = make_engine(settings.database_url)
     assert "alembic_version" in inspect(engine).get_table_names()
     engine.dispose()
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
 
 
 def test_migrate_brings_a_fresh_database_to_the_schema_and_writes_no_catalog(tmp_path, clock):
@@ -67,7 +67,7 @@ def test_migrate_brings_a_fresh_database_to_the_schema_and_writes_no_catalog(tmp
     assert "The schema is up to date." in result.output
     with app.extensions["telepasar_db"].readers() as session:
         assert session.scalar(select(func.count()).select_from(Market)) == 0
-    app.extensions["telepasar_db"].engine.dispose()
+    app.extensions["telepasar_db"].dispose()
 
 
 def test_the_demo_catalog_is_the_markets_of_the_seed_story(db: Session):

@@ -14,6 +14,7 @@ from domain.messaging.outbox import (
     OutboxPolicy,
     SendError,
     SentMessage,
+    claim_due_messages,
     claim_next,
     deliver_due,
     enqueue_sms,
@@ -149,6 +150,57 @@ def test_a_claimed_message_is_not_claimed_again_until_its_lease_runs_out(db: Ses
     clock.now += dt.timedelta(seconds=61)
     second = claim_next(db, now=clock.now, policy=policy, worker_id="w2")
     assert second is not None and (second.message_id, second.attempts) == (first.message_id, 2)
+
+
+def test_a_batch_claims_as_many_as_asked_and_no_more(db: Session, clock):
+    for n in range(30):
+        enqueue_sms(db, to=PHONE, body=f"Halo {n}", kind="reply", now=clock.now)
+    db.flush()
+    policy = OutboxPolicy(max_attempts=6, lease=dt.timedelta(seconds=60))
+    claims = claim_due_messages(db, now=clock.now, policy=policy, worker_id="w1", limit=20)
+    again = claim_due_messages(db, now=clock.now, policy=policy, worker_id="w2", limit=20)
+    assert [c.body for c in claims] == [f"Halo {n}" for n in range(20)]  # the oldest first
+    assert [c.body for c in again] == [f"Halo {n}" for n in range(20, 30)]
+    states = db.scalars(select(OutboundMessage.claimed_by).order_by(OutboundMessage.id)).all()
+    assert states == ["w1"] * 20 + ["w2"] * 10
+
+
+class SlowSender(FlakySender):
+    """A provider that takes `seconds` of the test's clock to answer each send."""
+
+    def __init__(self, clock, seconds: float) -> None:
+        super().__init__(failures=0)
+        self.clock, self.seconds = clock, seconds
+
+    def send(self, to: str, body: str) -> SentMessage:
+        self.clock.now += dt.timedelta(seconds=self.seconds)
+        return super().send(to, body)
+
+
+def test_a_claim_without_a_whole_timeout_left_is_handed_back_unsent(db: Session, clock):
+    """A batch is sent one message at a time: once a claim has less than the provider's
+    timeout left, the rest of the batch goes back to the outbox (due at once, the try not
+    counted) rather than risk a second worker sending it too."""
+    for n in range(5):
+        enqueue_sms(db, to=PHONE, body=f"Halo {n}", kind="reply", now=clock.now)
+    db.flush()
+    policy = OutboxPolicy(
+        max_attempts=6,
+        lease=dt.timedelta(seconds=60),
+        send_timeout=dt.timedelta(seconds=10),
+        batch=5,
+    )
+    sender = SlowSender(clock, seconds=20)  # sends at 0, 20 and 40 s; at 60 s no lease left
+
+    assert deliver(db, sender, clock, policy=policy) == (3, 0)
+    assert [body for _, body in sender.sent] == ["Halo 0", "Halo 1", "Halo 2"]
+    rest = db.execute(
+        select(OutboundMessage.state, OutboundMessage.attempts, OutboundMessage.claimed_by).where(
+            OutboundMessage.body.in_(["Halo 3", "Halo 4"])
+        )
+    ).all()
+    assert [tuple(row) for row in rest] == [("pending", 0, None)] * 2
+    assert deliver(db, sender, clock, policy=policy) == (2, 0)  # the next pass sends them
 
 
 def test_an_outcome_is_not_recorded_under_a_claim_that_was_lost(db: Session, clock):

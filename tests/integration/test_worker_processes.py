@@ -102,7 +102,7 @@ def stop(worker: Process) -> None:
 @pytest.mark.parametrize("workers", [2, 4])
 def test_many_workers_send_every_message_exactly_once(workers, worker_settings, fake, start_worker):
     bodies = enqueue(worker_settings, 200)
-    fake.delay = 0.005  # a provider takes a moment: the workers overlap
+    fake.delay = 0.02  # a provider takes a moment: the workers overlap (each claims 20 at once)
     running = [start_worker(worker_settings) for _ in range(workers)]
 
     wait_for(
