@@ -168,6 +168,9 @@ class MarketStep(ListStep):
     def entries(self, ctx: Context, state: MenuState) -> Sequence[tuple[Text, Any]]:
         return [(Text.of("market.option", name=m.name), m.id) for m in ctx.catalog.markets()]
 
+    def page_key(self, state: MenuState) -> tuple[Any, ...]:
+        return ()  # back leads home or to the languages: a back either way
+
     def pick(self, ctx: Context, state: MenuState, market_id: int) -> Turn:
         if state.cart and state.market_id != market_id:
             return Turn(state.go("switch", pending_market_id=market_id))
@@ -223,6 +226,9 @@ class VendorStep(ListStep):
     def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("market")
 
+    def page_key(self, state: MenuState) -> tuple[Any, ...]:
+        return (state.market_id,)
+
 
 class ItemStep(ListStep):
     """A trader's items with price and unit; sold-out items are not offered."""
@@ -245,6 +251,9 @@ class ItemStep(ListStep):
 
     def back(self, ctx: Context, state: MenuState) -> MenuState | None:
         return state.go("vendor")
+
+    def page_key(self, state: MenuState) -> tuple[Any, ...]:
+        return (state.vendor_id,)
 
 
 class QuantityStep(InputStep):

@@ -10,7 +10,7 @@ import copy
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from settings import DEFAULT_TIMEZONE
 from voice_prompts import Digits, Money, Text
@@ -135,6 +135,9 @@ class InMemoryCatalog:
         for item in self.item_list:
             if item.available:
                 self._items_of.setdefault(item.vendor_id, []).append(item)
+        # Where a list's pages end, worked out once per list, language, channel and page
+        # (menus.step_kinds.ListStep.page_key): this catalog never changes, so neither do they.
+        self.page_ends: dict[tuple[Any, ...], int] = {}
 
     def markets(self) -> Sequence[MarketInfo]:
         return self.market_list
@@ -159,6 +162,7 @@ class InMemoryCatalog:
         changed = copy.copy(self)
         changed.market_list = tuple(market_list)
         changed._markets = {m.id: m for m in changed.market_list}
+        changed.page_ends = {}
         return changed
 
     def replace_item(self, item: ItemInfo) -> InMemoryCatalog:

@@ -76,6 +76,12 @@ class ListStep(Step):
         """Where `0` (back) leads from here; None: this screen has no back."""
         return None
 
+    def page_key(self, state: MenuState) -> tuple[Any, ...] | None:
+        """What this list's layout depends on besides the catalog, the language, the channel
+        and the page, when that is all (its pages are then sized once per catalog:
+        `InMemoryCatalog.page_ends`); None: it depends on more (the caller, the basket)."""
+        return None
+
     def _layout(self, ctx: Context, state: MenuState) -> tuple[ListLayout, Sequence[Any]]:
         entries = self.entries(ctx, state)
         layout = ListLayout(
@@ -93,15 +99,34 @@ class ListStep(Step):
         if state.page_start >= len(values) > 0:  # the list shrank under us: start over
             state = replace(state, page_starts=(), page_start=0)
         has_previous = bool(state.page_starts)
-        end = page_end(
+        ends = getattr(ctx.catalog, "page_ends", None)
+        key = self.page_key(state)
+        if ends is None or key is None or state.notice:  # a notice takes room on the page
+            return layout, values, state, self._page_end(ctx, state, layout)
+        key = (
+            type(self),
+            *key,
+            ctx.profile,
+            ctx.prompts,
+            state.language,
+            state.page_start,
+            has_previous,
+        )
+        end = ends.get(key)
+        if end is None:
+            end = ends[key] = self._page_end(ctx, state, layout)
+        return layout, values, state, end
+
+    @staticmethod
+    def _page_end(ctx: Context, state: MenuState, layout: ListLayout) -> int:
+        return page_end(
             layout,
             state.page_start,
-            has_previous=has_previous,
+            has_previous=bool(state.page_starts),
             profile=ctx.profile,
             prompts=ctx.prompts,
             lang=state.language,
         )
-        return layout, values, state, end
 
     def screen(self, ctx: Context, state: MenuState) -> Screen:
         layout, _, state, end = self._page(ctx, state)

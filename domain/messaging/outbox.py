@@ -380,10 +380,12 @@ def record_delivery(
 
 def apply_waiting_reports(session: Session, provider_message_id: str, now: dt.datetime) -> int:
     """Apply the reports waiting for the message the provider knows by this id; how many."""
+    reports = queries.waiting_reports(session, provider_message_id)  # mostly none: read first
+    if not reports:
+        return 0
     message = queries.outbound_by_provider_id(session, provider_message_id)
     if message is None:
         return 0
-    reports = queries.waiting_reports(session, provider_message_id)
     for report in reports:
         message.state = "delivered" if report.delivered else "failed"
         if report.error:
