@@ -8,6 +8,7 @@ take two UCS-2 units).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
@@ -36,6 +37,7 @@ def is_gsm7(text: str) -> bool:
     return gsm7_septets(text) is not None
 
 
+@functools.lru_cache(maxsize=1024)  # an offer to 500 couriers is one text 500 times
 def count_segments(text: str) -> SegmentCount:
     """The encoding, size and number of SMS parts that `text` needs."""
     if is_gsm7(text):

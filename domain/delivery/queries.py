@@ -182,11 +182,14 @@ def insert_offers(session: Session, rows: Sequence[dict]) -> set[tuple[int, int]
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         insert(Offer)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["order_id", "courier_id", "round"])
         .returning(Offer.order_id, Offer.courier_id)
     )
-    return {(order_id, courier_id) for order_id, courier_id in session.execute(statement)}
+    # The rows as parameters, not as the statement's VALUES: one statement compiled once
+    # (SQLAlchemy sends them in batches of many rows, with RETURNING), not a new one of
+    # 500 rows each time.
+    inserted = session.execute(statement, list(rows))
+    return {(order_id, courier_id) for order_id, courier_id in inserted}
 
 
 def reopen_offers(session: Session, offer_ids: Sequence[int], now: dt.datetime) -> set[int]:
