@@ -29,8 +29,13 @@ class Database:
         self.engine = make_engine(database_url, lock_wait_seconds=lock_wait_seconds)
         self.sessions = make_session_factory(self.engine)
         self.readers = make_session_factory(self.engine, writes=False)
-        self.relaxed_engine = make_engine(
-            database_url, lock_wait_seconds=lock_wait_seconds, relaxed=True
+        url = self.engine.url
+        in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+        # A database in memory is one per engine: there, hops share the one (no disk anyway).
+        self.relaxed_engine = (
+            self.engine
+            if in_memory
+            else make_engine(database_url, lock_wait_seconds=lock_wait_seconds, relaxed=True)
         )
         self.relaxed_units = make_session_factory(self.relaxed_engine)
         self.driver = Driver(self.engine)
