@@ -103,7 +103,7 @@ def _ussd(
         if old is not None and relaxed:
             raise MustBeDurable  # offering a basket closes its old session: a write
         if old is not None:
-            queries.mark_replaced(reads.session, old.id)  # offered once
+            queries.mark_replaced(reads.session, old.id, old.version)  # offered once
         state = engine.start(ctx, old.state if old is not None else None)
     else:
         state = MenuState.from_dict(convo.state)
@@ -312,6 +312,7 @@ def _place(
 class _Resumable:
     id: int
     state: MenuState
+    version: int
 
 
 def _resumable(reads: HopReads, channel: str, phone: str, now: dt.datetime) -> _Resumable | None:
@@ -322,9 +323,11 @@ def _resumable(reads: HopReads, channel: str, phone: str, now: dt.datetime) -> _
     )
     if found is None:
         return None
-    conversation_id, data = found
+    conversation_id, data, version = found
     state = MenuState.from_dict(data)
-    return _Resumable(conversation_id, state) if state.cart and state.step != "done" else None
+    if not state.cart or state.step == "done":
+        return None
+    return _Resumable(conversation_id, state, version)
 
 
 MAX_SILENCES = 3  # the prompt, then 2 repeats; then a person (docs/RULES.md: about 3 silences)

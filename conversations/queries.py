@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from storage.database import HopReads
 from storage.driver import Prepared
@@ -44,6 +45,22 @@ HOP_ROW = Prepared(
 )
 
 
+# The same conversation alone (used only should the catalog_version row be missing).
+CONVERSATION_ROW = Prepared(
+    select(
+        _CONVERSATIONS.c.id,
+        _CONVERSATIONS.c.state,
+        _CONVERSATIONS.c.last_input,
+        _CONVERSATIONS.c.last_reply,
+        _CONVERSATIONS.c.status,
+        _CONVERSATIONS.c.version,
+    ).where(
+        _CONVERSATIONS.c.channel == bindparam("channel"),
+        _CONVERSATIONS.c.session_key == bindparam("session_key"),
+    )
+)
+
+
 @dataclass(frozen=True)
 class ConversationRow:
     """Where one provider session stands, as a hop reads it."""
@@ -59,8 +76,14 @@ class ConversationRow:
 def hop_row(reads: HopReads, channel: str, session_key: str) -> tuple[int, ConversationRow | None]:
     """The catalog's version, and where one provider session stands (None: a new one)."""
     row = reads.first(HOP_ROW, channel=channel, session_key=session_key)
-    if row is None:  # no catalog version row: a database without the schema's first rows
-        raise LookupError("the catalog_version row is missing")
+    if row is None:  # the catalog_version row is gone (deleted by hand): version 0, as
+        row = (
+            0,
+            *(
+                reads.first(CONVERSATION_ROW, channel=channel, session_key=session_key)
+                or (None,) * 6
+            ),
+        )  # order_queries.catalog_version says
     version, *conversation = row
     return version, None if conversation[0] is None else ConversationRow(*conversation)
 
@@ -76,7 +99,7 @@ def conversation(session: Session, channel: str, session_key: str) -> Conversati
 
 # A first dial's look for a basket left in a recent session, prepared once.
 RESUMABLE = Prepared(
-    select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.state)
+    select(_CONVERSATIONS.c.id, _CONVERSATIONS.c.state, _CONVERSATIONS.c.version)
     .where(
         _CONVERSATIONS.c.channel == bindparam("channel"),
         _CONVERSATIONS.c.phone == bindparam("phone"),
@@ -90,17 +113,21 @@ RESUMABLE = Prepared(
 
 def resumable_conversation(
     reads: HopReads, *, channel: str, phone: str, since: dt.datetime
-) -> tuple[int, dict[str, Any]] | None:
+) -> tuple[int, dict[str, Any], int] | None:
     """The newest unfinished conversation of this number on this channel, touched since
-    `since`: its id and state."""
+    `since`: its id, state and version."""
     row = reads.first(RESUMABLE, channel=channel, phone=phone, since=since)
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
-def mark_replaced(session: Session, conversation_id: int) -> None:
-    """A conversation whose basket a new session took over: offered once, never again."""
-    session.execute(
+def mark_replaced(session: Session, conversation_id: int, version: int) -> None:
+    """A conversation whose basket a new session took over: offered once, never again.
+    Only as it was read (`version`): if its own session moved it on, or another new session
+    took it first, StaleDataError (the unit of work is run again, and reads it anew)."""
+    moved = session.execute(
         update(_CONVERSATIONS)
-        .where(_CONVERSATIONS.c.id == conversation_id)
+        .where(_CONVERSATIONS.c.id == conversation_id, _CONVERSATIONS.c.version == version)
         .values(status="replaced", version=_CONVERSATIONS.c.version + 1)
     )
+    if moved.rowcount != 1:
+        raise StaleDataError("the basket's session changed since it was read")

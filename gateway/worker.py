@@ -135,7 +135,6 @@ class Worker:
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
             provider=self.settings.sms_provider,
-            send_timeout=dt.timedelta(seconds=self.settings.provider_timeout_seconds),
         )
         if self.settings.missed_call_enabled:
             report.calls_timed_out = time_out_ringing(self.database, self.settings, self.clock())

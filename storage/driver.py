@@ -56,10 +56,10 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[str, str], _Compiled] = {}
+        self._compiled: dict[tuple[str, str, str], _Compiled] = {}
 
     def compiled_for(self, dialect: Dialect) -> _Compiled:
-        key = (dialect.name, dialect.paramstyle)
+        key = (dialect.name, dialect.driver, dialect.paramstyle)
         found = self._compiled.get(key)
         if found is None:
             found = self._compiled[key] = self._compile(dialect)
@@ -124,7 +124,12 @@ class Driver:
         return self._on_connection(compiled.sql, run, write=True)
 
     def _on_connection(self, sql: str, run: Callable[[Any], Any], *, write: bool) -> Any:
-        connection = self.engine.raw_connection()
+        try:
+            connection = self.engine.raw_connection()
+        except self.dialect.loaded_dbapi.Error as exc:  # the database cannot be reached
+            raise DBAPIError.instance(
+                sql, None, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True
+            ) from exc
         cursor = None
         try:
             driver_connection = connection.dbapi_connection

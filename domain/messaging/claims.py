@@ -19,11 +19,13 @@ def claim_due(
     claimed_state: str,
     returning: tuple[Any, ...],
     limit: int = 1,
+    count_try: bool = True,
     **values: Any,
 ) -> list[Row]:
     """Move the `limit` oldest due rows of `model` to `claimed_state` for `worker_id`; their
     `returning`, in the order of their ids (`returning` starts with the id).
 
+    `count_try`: add one to their `attempts` (or leave that to whoever starts each one).
     Due: `pending` and `next_try_at` passed, or claimed by a worker whose lease ran out. One
     conditional UPDATE, so two workers never hold one row; on PostgreSQL the rows are picked
     with `FOR UPDATE SKIP LOCKED` (workers pass each other by); SQLite has one writer.
@@ -50,7 +52,7 @@ def claim_due(
             state=claimed_state,
             claimed_by=worker_id,
             lease_until=now + lease,
-            attempts=model.attempts + 1,
+            **({"attempts": model.attempts + 1} if count_try else {}),
             **values,
         )
         .returning(*returning)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sqlalchemy import insert, update
@@ -155,7 +155,7 @@ class Claim:
     message_id: int
     to: str
     body: str
-    attempts: int  # counting this one
+    attempts: int  # counting this one, once it is started (`start_next`)
     worker_id: str
     lease_until: dt.datetime | None = None  # when another worker may take it
 
@@ -167,7 +167,6 @@ class OutboxPolicy:
     max_attempts: int
     lease: dt.timedelta
     provider: str = "log"  # SMS_PROVIDER: recorded with each message sent (what it cost)
-    send_timeout: dt.timedelta = dt.timedelta(seconds=10)  # PROVIDER_TIMEOUT_SECONDS
     batch: int = 20  # messages claimed in one transaction
 
 
@@ -193,14 +192,16 @@ def deliver_due(
 
     Claiming, sending and recording are separate steps: the provider is called outside any
     transaction, so a slow provider never holds up the web requests. A batch (`policy.batch`)
-    is claimed in one transaction; each outcome is recorded in its own, in `records` (the
-    database's relaxed units of work: a process killed loses none of them, a power cut may
-    lose the last few, and those messages go again). A message is sent only while its claim
-    has a whole provider timeout left; the rest of the batch is handed back. Any failure of
-    a send counts an attempt and is retried later; a worker that dies between sending and
-    recording leaves its one message in flight to be sent again when the lease runs out, and
-    the rest of its batch to be claimed then (at least once, never lost). A database error
-    propagates: the worker's loop backs off and tries again.
+    is claimed in one transaction; a message's try is counted, and its lease started afresh,
+    only just before it is sent (`start_next`: in the transaction that records the message
+    before it), so messages of a batch that were never sent keep their tries, and a message
+    whose lease ran out while it waited is another worker's. Each outcome is recorded in its
+    own transaction, in `records` (the database's relaxed units of work: a process killed
+    loses none of them, a power cut may lose the last few, and those messages go again).
+    Any failure of a send counts an attempt and is retried later; a worker that dies
+    between sending and recording leaves its one message in flight to be sent again when
+    the lease runs out, and the rest of its batch to be claimed then (at least once, never
+    lost). A database error propagates: the worker's loop backs off and tries again.
     """
     record_in = records or unit_of_work
     count = PassCount()
@@ -213,19 +214,18 @@ def deliver_due(
                 worker_id=worker_id,
                 limit=min(policy.batch, limit - done),
             )
+            waiting = iter(claims)
+            claim = start_next(session, waiting, now=clock(), policy=policy)
         if not claims:
             break
-        for position, claim in enumerate(claims):
-            if claim.lease_until is not None and clock() + policy.send_timeout > claim.lease_until:
-                with unit_of_work() as session:
-                    release(session, claims[position:])
-                return count  # the rest waits for the next pass, under a fresh claim
+        while claim is not None:
             if claim.attempts > policy.max_attempts:  # its last try died with its worker
                 result, error = None, SendError("no result after the last try", permanent=True)
             else:
                 result, error = _send(sender, claim)
             with record_in() as session:
                 record_outcome(session, claim, clock(), policy, result=result, error=error)
+                claim = start_next(session, waiting, now=clock(), policy=policy)
             if error is None:
                 count.sent += 1
             else:
@@ -239,15 +239,17 @@ _CLAIMED = (OutboundMessage.id, OutboundMessage.to, OutboundMessage.body, Outbou
 def claim_next(
     session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str
 ) -> Claim | None:
-    """Claim the oldest due message for `worker_id` (`sending`), or None when nothing is due."""
+    """Claim the oldest due message for `worker_id` (`sending`) and count its try, or None
+    when nothing is due."""
     claims = claim_due_messages(session, now=now, policy=policy, worker_id=worker_id, limit=1)
-    return claims[0] if claims else None
+    return start_next(session, iter(claims), now=now, policy=policy)
 
 
 def claim_due_messages(
     session: Session, *, now: dt.datetime, policy: OutboxPolicy, worker_id: str, limit: int
 ) -> list[Claim]:
-    """Claim up to `limit` of the oldest due messages for `worker_id` (`sending`)."""
+    """Claim up to `limit` of the oldest due messages for `worker_id` (`sending`); their
+    tries are counted one by one as they are sent (`start_next`)."""
     rows = claim_due(
         session,
         OutboundMessage,
@@ -257,29 +259,33 @@ def claim_due_messages(
         claimed_state="sending",
         returning=_CLAIMED,
         limit=limit,
+        count_try=False,
     )
-    return [Claim(*row, worker_id=worker_id, lease_until=now + policy.lease) for row in rows]
+    return [Claim(*row, worker_id=worker_id) for row in rows]
 
 
-def release(session: Session, claims: Sequence[Claim]) -> None:
-    """Hand back claimed messages that were not sent: due again at once, the try not counted."""
-    if not claims:
-        return
-    session.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id.in_([claim.message_id for claim in claims]),
-            OutboundMessage.state == "sending",
-            OutboundMessage.claimed_by == claims[0].worker_id,
-        )
-        .values(
-            state="pending",
-            claimed_by=None,
-            lease_until=None,
-            attempts=OutboundMessage.attempts - 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
+def start_next(
+    session: Session, waiting: Iterator[Claim], *, now: dt.datetime, policy: OutboxPolicy
+) -> Claim | None:
+    """The next of `waiting` that is still this worker's, its try counted and its lease
+    started afresh (a whole lease for its send); None when none is left. A message whose
+    lease ran out while it waited may have gone to another worker: it is skipped."""
+    for claim in waiting:
+        attempts = session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == claim.message_id,
+                OutboundMessage.state == "sending",
+                OutboundMessage.claimed_by == claim.worker_id,
+            )
+            .values(attempts=OutboundMessage.attempts + 1, lease_until=now + policy.lease)
+            .returning(OutboundMessage.attempts)
+            .execution_options(synchronize_session=False)
+        ).scalar()
+        if attempts is not None:
+            return replace(claim, attempts=attempts, lease_until=now + policy.lease)
+        log.info("SMS %s went to another worker while it waited", claim.message_id)
+    return None
 
 
 def _send(sender: Sender, claim: Claim) -> tuple[SentMessage | None, SendError | None]:

@@ -181,3 +181,37 @@ def test_a_delivery_report_arriving_while_the_worker_records_sent_is_applied(
     db.rollback()
     message = db.scalars(select(OutboundMessage)).one()
     assert (message.state, message.provider_message_id) == ("delivered", "ATXid_race")
+
+
+def test_two_new_sessions_racing_for_one_left_basket_offer_it_once(
+    app, client, database, clock, monkeypatch
+):
+    """A caller left a basket and dials twice at once: both new sessions find it, but only
+    the first to mark it replaced offers it ("Lanjutkan?"); the other, run again, sees it
+    taken and starts afresh."""
+    from conversations import menu_turns
+    from conversations.menu_turns import UssdRequest, ussd_turn
+    from domain.orders.rules import OrderRules
+    from tests.ussd import UssdSession
+
+    UssdSession(client, session_id="ATUid_left").press("1", "1", "1", "4", "2")  # a basket
+    clock.now += dt.timedelta(minutes=1)
+
+    def dial(session_id: str) -> str:
+        request = UssdRequest(session_id, CUSTOMER, "", OrderRules(), "id", clock.now)
+        return database.run(lambda session: ussd_turn(session, request)).text
+
+    found = menu_turns._resumable
+    replies = {}
+
+    def second_dial_meanwhile(*args, **kwargs):
+        left = found(*args, **kwargs)
+        if "second" not in replies:  # the second dial runs, and commits, in between
+            replies["second"] = None
+            replies["second"] = dial("ATUid_second")
+        return left
+
+    monkeypatch.setattr(menu_turns, "_resumable", second_dial_meanwhile)
+    replies["first"] = dial("ATUid_first")
+    offered = [who for who, reply in replies.items() if "Lanjutkan?" in reply]
+    assert offered == ["second"], replies
