@@ -19,46 +19,25 @@ from storage.models import CatalogVersion, Conversation
 
 _CONVERSATIONS = Conversation.__table__
 _CATALOG = CatalogVersion.__table__
+# Where a session stands, as a hop reads it (`ConversationRow`), and which session.
+_STANDING = tuple(
+    _CONVERSATIONS.c[name]
+    for name in ("id", "state", "last_input", "last_reply", "status", "version")
+)
+_THIS_SESSION = and_(
+    _CONVERSATIONS.c.channel == bindparam("channel"),
+    _CONVERSATIONS.c.session_key == bindparam("session_key"),
+)
 # A hop's one read, prepared once: the catalog's version, and its conversation's columns
 # (no ORM object: the hop writes it back with one conditional UPDATE,
 # `menu_turns.ConversationWrite`). One statement, so one snapshot and one round trip.
 HOP_ROW = Prepared(
-    select(
-        _CATALOG.c.version,
-        _CONVERSATIONS.c.id,
-        _CONVERSATIONS.c.state,
-        _CONVERSATIONS.c.last_input,
-        _CONVERSATIONS.c.last_reply,
-        _CONVERSATIONS.c.status,
-        _CONVERSATIONS.c.version,
-    )
-    .select_from(
-        _CATALOG.outerjoin(
-            _CONVERSATIONS,
-            and_(
-                _CONVERSATIONS.c.channel == bindparam("channel"),
-                _CONVERSATIONS.c.session_key == bindparam("session_key"),
-            ),
-        )
-    )
+    select(_CATALOG.c.version, *_STANDING)
+    .select_from(_CATALOG.outerjoin(_CONVERSATIONS, _THIS_SESSION))
     .where(_CATALOG.c.id == 1)
 )
-
-
 # The same conversation alone (used only should the catalog_version row be missing).
-CONVERSATION_ROW = Prepared(
-    select(
-        _CONVERSATIONS.c.id,
-        _CONVERSATIONS.c.state,
-        _CONVERSATIONS.c.last_input,
-        _CONVERSATIONS.c.last_reply,
-        _CONVERSATIONS.c.status,
-        _CONVERSATIONS.c.version,
-    ).where(
-        _CONVERSATIONS.c.channel == bindparam("channel"),
-        _CONVERSATIONS.c.session_key == bindparam("session_key"),
-    )
-)
+CONVERSATION_ROW = Prepared(select(*_STANDING).where(_THIS_SESSION))
 
 
 @dataclass(frozen=True)

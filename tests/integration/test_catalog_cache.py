@@ -131,3 +131,16 @@ def test_a_hop_through_the_menus_reads_no_customer_and_no_order(app, client, db)
     assert statements  # the conversation is read and written each hop
     read = [s for s in statements if "FROM customers" in s or "FROM orders" in s]
     assert read == []
+
+
+def test_menus_still_answer_when_the_catalog_version_row_is_gone(app, client, db):
+    """Someone deleted the one row by hand: the catalog reads as version 0 (read again when
+    it changes), and a session goes on as before."""
+    from storage.models import CatalogVersion
+
+    db.execute(delete(CatalogVersion))
+    db.commit()
+    ussd = UssdSession(client, session_id="ATUid_norow")
+    assert "Pilih bahasa" in ussd.dial()
+    assert "Pilih pasar" in ussd.press("1")
+    assert "pilih pedagang" in ussd.press("1")
