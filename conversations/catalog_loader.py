@@ -6,7 +6,6 @@ The catalog is kept in memory in each process and read again only when it change
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
@@ -64,23 +63,16 @@ def load_catalog(session: Session, now: dt.datetime) -> InMemoryCatalog:
     transaction as any change to a market, trader or item) differs from the one this
     process holds; otherwise one one-row query, whatever the size of the catalog.
     """
-    bind = session.get_bind()
-    key = getattr(getattr(bind, "engine", bind), "pool", bind)
-    return _catalog(key, order_queries.catalog_version(session), lambda: session, now)
+    return hop_catalog(HopReads.of(session), order_queries.catalog_version(session), now)
 
 
 def hop_catalog(reads: HopReads, version: int, now: dt.datetime) -> InMemoryCatalog:
     """The same for a hop that read the catalog's `version` already (`queries.hop_row`):
     no query at all unless the catalog changed."""
-    return _catalog(reads.catalog_key, version, lambda: reads.session, now)
-
-
-def _catalog(
-    key: object, version: int, session: Callable[[], Session], now: dt.datetime
-) -> InMemoryCatalog:
+    key = reads.catalog_key
     loaded = _loaded.get(key)
     if loaded is None or loaded.version != version:
-        loaded = _read(session(), version)
+        loaded = _read(reads.session, version)
         if len(_loaded) >= MAX_DATABASES:
             _loaded.pop(next(iter(_loaded)))
         _loaded[key] = loaded

@@ -69,12 +69,12 @@ def ussd_hop(reads: HopReads, request: UssdRequest) -> tuple[Reply, HopWrite | N
     write of its conversation, to be made after, conditional on the version read. A hop that
     must write anything else (a language saved, an order, a resumed basket) raises
     MustBeDurable, and is answered by `ussd_turn` instead."""
-    return _written_later(*_ussd(reads, request, relaxed=True))
+    return _ussd(reads, request, relaxed=True)
 
 
 def _ussd(
     reads: HopReads, request: UssdRequest, *, relaxed: bool = False
-) -> tuple[Reply, ConversationWrite | None]:
+) -> tuple[Reply, HopWrite | None]:
     session_id, phone, text, now = request.session_id, request.phone, request.text, request.now
     rules, default_language = request.rules, request.default_language
     version, convo = queries.hop_row(reads, "ussd", session_id)
@@ -111,7 +111,7 @@ def _ussd(
         ctx, state = _apply(reads, ctx, state, value, now, relaxed=relaxed)
     reply = Reply(engine.render(ctx, state), end=state.step == "done")
     where = ("ussd", session_id, phone, convo)
-    return reply, ConversationWrite.of(
+    return reply, conversation_write(
         *where, ctx, state, now, last_input=text, last_reply=reply.text
     )
 
@@ -138,80 +138,42 @@ MOVE_CONVERSATION = Prepared(
 )
 
 
-@dataclass(frozen=True)
-class ConversationWrite:
-    """What a hop writes of its conversation: a new one, or the one read moved on."""
-
-    channel: str
-    session_key: str
-    phone: str
-    state: dict[str, Any]
-    last_input: str
-    last_reply: str
-    status: str
-    now: dt.datetime
-    conversation_id: int | None = None  # None: a new conversation
-    version: int | None = None  # the version read: the write is conditional on it
-
-    @classmethod
-    def of(
-        cls,
-        channel: str,
-        session_key: str,
-        phone: str,
-        read: Any,
-        ctx: Context,
-        state: MenuState,
-        now: dt.datetime,
-        *,
-        last_input: str = "",
-        last_reply: str = "",
-        **channel_state: Any,
-    ) -> ConversationWrite:
-        """The conversation `read` (a row, or None for a new one) moved on to `state`, with
-        the caller as the hop knew them and what the channel adds (a call's turn)."""
-        return cls(
-            channel=channel,
-            session_key=session_key,
-            phone=phone,
-            state={**state.to_dict(), **channel_state, CALLER_KEY: caller_dict(ctx.caller)},
-            last_input=last_input,
-            last_reply=last_reply,
-            status=_status(state),
-            now=now,
-            conversation_id=read.id if read else None,
-            version=read.version if read else None,
-        )
-
-    def hop_write(self) -> HopWrite:
-        """Its one statement: an INSERT, or an UPDATE of the version read. A concurrent
-        request of the same session makes it touch no row (or fail, IntegrityError), and
-        the hop is answered again from what that request wrote."""
-        values = {
-            "state": self.state,
-            "last_input": self.last_input,
-            "last_reply": self.last_reply,
-            "status": self.status,
-            "updated_at": self.now,
-        }
-        if self.conversation_id is None:
-            new = {"channel": self.channel, "session_key": self.session_key, "phone": self.phone}
-            values = {**new, "created_at": self.now, **values}
-            return HopWrite(NEW_CONVERSATION, values, conditional=False)
-        moved = {"id_read": self.conversation_id, "version_read": self.version, **values}
-        return HopWrite(MOVE_CONVERSATION, moved, conditional=True)
+def conversation_write(
+    channel: str,
+    session_key: str,
+    phone: str,
+    read: queries.ConversationRow | None,
+    ctx: Context,
+    state: MenuState,
+    now: dt.datetime,
+    *,
+    last_input: str = "",
+    last_reply: str = "",
+    **channel_state: Any,
+) -> HopWrite:
+    """The conversation `read` (None: a new one) moved on to `state`, with the caller as the
+    hop knew them and what the channel adds (a call's turn): one INSERT, or one UPDATE of
+    the version read. A concurrent request of the same session makes it touch no row (or
+    fail, IntegrityError), and the hop is answered again from what that request wrote."""
+    values = {
+        "state": {**state.to_dict(), **channel_state, CALLER_KEY: caller_dict(ctx.caller)},
+        "last_input": last_input,
+        "last_reply": last_reply,
+        "status": _status(state),
+        "updated_at": now,
+    }
+    if read is None:
+        new = {"channel": channel, "session_key": session_key, "phone": phone, "created_at": now}
+        return HopWrite(NEW_CONVERSATION, {**new, **values}, conditional=False)
+    moved = {"id_read": read.id, "version_read": read.version, **values}
+    return HopWrite(MOVE_CONVERSATION, moved, conditional=True)
 
 
-def _written_now(session: Session, answer: Any, write: ConversationWrite | None) -> Any:
+def _written_now(session: Session, answer: Any, write: HopWrite | None) -> Any:
     """A durable turn: its conversation written in the same unit of work as the rest."""
     if write is not None:
-        write.hop_write().apply_to(session)
+        write.apply_to(session)
     return answer
-
-
-def _written_later(answer: Any, write: ConversationWrite | None) -> tuple[Any, HopWrite | None]:
-    """A hop for `Database.hop`: the answer, and its write to make after the reads."""
-    return answer, write.hop_write() if write is not None else None
 
 
 def _context(
@@ -383,12 +345,12 @@ def voice_turn(session: Session, call: CallStep) -> VoiceReply:
 
 def voice_hop(reads: HopReads, call: CallStep) -> tuple[VoiceReply, HopWrite | None]:
     """The same answer worked out from reads alone (`Database.hop`), as `ussd_hop`."""
-    return _written_later(*_voice(reads, call, relaxed=True))
+    return _voice(reads, call, relaxed=True)
 
 
 def _voice(
     reads: HopReads, call: CallStep, *, relaxed: bool = False
-) -> tuple[VoiceReply, ConversationWrite | None]:
+) -> tuple[VoiceReply, HopWrite | None]:
     call_id, phone, step, digits = call.call_id, call.phone, call.step, call.digits
     recording_url, silences, call_back = call.recording_url, call.silences, call.call_back
     rules, default_language, now = call.rules, call.default_language, call.now
@@ -398,7 +360,7 @@ def _voice(
     if convo is None:
         ctx = _context(reads, version, phone, VOICE, rules, default_language, now, open_order=True)
         state = engine.start_callback(ctx) if call_back else engine.start(ctx)
-        return _voice_reply(ctx, state, turn=0), ConversationWrite.of(
+        return _voice_reply(ctx, state, turn=0), conversation_write(
             *where, ctx, state, now, voice_turn=0
         )
     state = MenuState.from_dict(convo.state)
@@ -422,7 +384,7 @@ def _voice(
     value = recording_url if state.step == "record" and recording_url else (digits or "")
     if value != REPEAT_KEY:
         ctx, state = _apply(reads, ctx, state, value, now, relaxed=relaxed)
-    return _voice_reply(ctx, state, turn=step), ConversationWrite.of(
+    return _voice_reply(ctx, state, turn=step), conversation_write(
         *where, ctx, state, now, voice_turn=step
     )
 

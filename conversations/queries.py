@@ -30,7 +30,7 @@ _THIS_SESSION = and_(
 )
 # A hop's one read, prepared once: the catalog's version, and its conversation's columns
 # (no ORM object: the hop writes it back with one conditional UPDATE,
-# `menu_turns.ConversationWrite`). One statement, so one snapshot and one round trip.
+# `menu_turns.conversation_write`). One statement, so one snapshot and one round trip.
 HOP_ROW = Prepared(
     select(_CATALOG.c.version, *_STANDING)
     .select_from(_CATALOG.outerjoin(_CONVERSATIONS, _THIS_SESSION))
@@ -55,14 +55,10 @@ class ConversationRow:
 def hop_row(reads: HopReads, channel: str, session_key: str) -> tuple[int, ConversationRow | None]:
     """The catalog's version, and where one provider session stands (None: a new one)."""
     row = reads.first(HOP_ROW, channel=channel, session_key=session_key)
-    if row is None:  # the catalog_version row is gone (deleted by hand): version 0, as
-        row = (
-            0,
-            *(
-                reads.first(CONVERSATION_ROW, channel=channel, session_key=session_key)
-                or (None,) * 6
-            ),
-        )  # order_queries.catalog_version says
+    if row is None:  # the catalog_version row was deleted by hand: version 0, as
+        # order_queries.catalog_version reads it, and the conversation alone
+        alone = reads.first(CONVERSATION_ROW, channel=channel, session_key=session_key)
+        row = (0, *(alone or (None,) * len(_STANDING)))
     version, *conversation = row
     return version, None if conversation[0] is None else ConversationRow(*conversation)
 
@@ -95,8 +91,7 @@ def resumable_conversation(
 ) -> tuple[int, dict[str, Any], int] | None:
     """The newest unfinished conversation of this number on this channel, touched since
     `since`: its id, state and version."""
-    row = reads.first(RESUMABLE, channel=channel, phone=phone, since=since)
-    return None if row is None else (row[0], row[1], row[2])
+    return reads.first(RESUMABLE, channel=channel, phone=phone, since=since)
 
 
 def mark_replaced(session: Session, conversation_id: int, version: int) -> None:

@@ -105,7 +105,7 @@ class Driver:
             raw = cursor.fetchone()
             return None if raw is None else compiled.row(tuple(raw))
 
-        return self._on_connection(compiled.sql, run, write=False)
+        return self._on_connection(compiled.sql, run)
 
     def write(self, prepared: Prepared, **values: Any) -> int:
         """Run an INSERT or UPDATE and commit it; how many rows it touched."""
@@ -121,15 +121,13 @@ class Driver:
                 cursor.execute("COMMIT")
             return count
 
-        return self._on_connection(compiled.sql, run, write=True)
+        return self._on_connection(compiled.sql, run)
 
-    def _on_connection(self, sql: str, run: Callable[[Any], Any], *, write: bool) -> Any:
+    def _on_connection(self, sql: str, run: Callable[[Any], Any]) -> Any:
         try:
             connection = self.engine.raw_connection()
         except self.dialect.loaded_dbapi.Error as exc:  # the database cannot be reached
-            raise DBAPIError.instance(
-                sql, None, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True
-            ) from exc
+            raise self._as_sqlalchemys(sql, exc) from exc
         cursor = None
         try:
             driver_connection = connection.dbapi_connection
@@ -145,13 +143,18 @@ class Driver:
                     driver_connection.autocommit = False
         except self.dialect.loaded_dbapi.Error as exc:
             self._recover(connection, cursor, exc)
-            raise DBAPIError.instance(
-                sql, None, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True
-            ) from exc
+            raise self._as_sqlalchemys(sql, exc) from exc
         finally:
             if cursor is not None:
                 cursor.close()
             connection.close()  # back to the pool (which rolls back anything left open)
+
+    def _as_sqlalchemys(self, sql: str, exc: Exception) -> Exception:
+        """The driver's error as SQLAlchemy's (IntegrityError, OperationalError, ...), with
+        no parameters in its message (they hold phone numbers)."""
+        return DBAPIError.instance(
+            sql, None, exc, self.dialect.loaded_dbapi.Error, hide_parameters=True
+        )
 
     def _recover(self, connection: Any, cursor: Any, exc: Exception) -> None:
         """After a failure: a connection that is gone is dropped, any other rolled back."""

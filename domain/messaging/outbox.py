@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import Update, insert, update
 from sqlalchemy.orm import Session
 
 from domain.messaging import queries
@@ -157,7 +157,6 @@ class Claim:
     body: str
     attempts: int  # counting this one, once it is started (`start_next`)
     worker_id: str
-    lease_until: dt.datetime | None = None  # when another worker may take it
 
 
 @dataclass(frozen=True)
@@ -272,20 +271,27 @@ def start_next(
     lease ran out while it waited may have gone to another worker: it is skipped."""
     for claim in waiting:
         attempts = session.execute(
-            update(OutboundMessage)
-            .where(
-                OutboundMessage.id == claim.message_id,
-                OutboundMessage.state == "sending",
-                OutboundMessage.claimed_by == claim.worker_id,
-            )
+            _still_held(claim)
             .values(attempts=OutboundMessage.attempts + 1, lease_until=now + policy.lease)
             .returning(OutboundMessage.attempts)
-            .execution_options(synchronize_session=False)
         ).scalar()
         if attempts is not None:
-            return replace(claim, attempts=attempts, lease_until=now + policy.lease)
+            return replace(claim, attempts=attempts)
         log.info("SMS %s went to another worker while it waited", claim.message_id)
     return None
+
+
+def _still_held(claim: Claim) -> Update:
+    """An UPDATE of the claimed message that touches it only while `claim` still holds."""
+    return (
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == claim.message_id,
+            OutboundMessage.state == "sending",
+            OutboundMessage.claimed_by == claim.worker_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _send(sender: Sender, claim: Claim) -> tuple[SentMessage | None, SendError | None]:
@@ -341,14 +347,7 @@ def record_outcome(
             delay = BACKOFF_SECONDS[min(claim.attempts - 1, len(BACKOFF_SECONDS) - 1)]
             values["next_try_at"] = now + dt.timedelta(seconds=delay)
     recorded = session.execute(
-        update(OutboundMessage)
-        .where(
-            OutboundMessage.id == claim.message_id,
-            OutboundMessage.state == "sending",
-            OutboundMessage.claimed_by == claim.worker_id,
-        )
-        .values(claimed_by=None, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
+        _still_held(claim).values(claimed_by=None, lease_until=None, **values)
     ).rowcount
     if not recorded:
         log.warning("SMS %s: claim lost before its outcome was recorded", claim.message_id)
