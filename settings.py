@@ -25,6 +25,7 @@ SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
 # the office's days. A market's own `timezone` is used wherever its times are shown.
 DEFAULT_TIMEZONE = "Asia/Makassar"
 LANGUAGES = ("id", "en", "ban")
+LOG_FORMATS = ("text", "json")
 QUIET_HOURS = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -93,6 +94,21 @@ class Settings:
     # 0 when the gateway is reached directly; 1 behind one Caddy or nginx. The client's own
     # address is what the login throttle counts, never the proxy's.
     trusted_proxies: int = 0
+    # Who may read /metrics (`Authorization: Bearer <token>`); unset, /metrics answers 404.
+    metrics_token: str = ""
+    # prometheus_client's own variable: the directory where each gunicorn worker and the
+    # worker keep their counts, added up by /metrics (docs/OPERATIONS.md, Metrics). gunicorn
+    # (gateway/gunicorn_conf.py) and `make run` set it when it is unset.
+    prometheus_multiproc_dir: str = ""
+    log_format: str = "text"  # or `json`: one JSON object a line
+    # How long the worker keeps rows that only tell the past (once an hour it removes older
+    # ones): handled SMS received, delivery reports, finished conversations, worker
+    # heartbeats and console login tries. Orders, their lines and the money are never removed.
+    retain_inbound_days: int = 90
+    retain_delivery_reports_days: int = 30
+    retain_conversations_days: int = 30
+    retain_heartbeats_days: int = 7
+    retain_login_failures_days: int = 1
 
     def __post_init__(self) -> None:
         if self.sms_provider not in SMS_PROVIDERS:
@@ -126,6 +142,13 @@ class Settings:
             raise SettingsError(
                 f"CALLBACK_QUIET_HOURS={self.callback_quiet_hours!r}: write it like 20:00-07:00"
             )
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(
+                f"LOG_FORMAT={self.log_format!r}: choose one of {', '.join(LOG_FORMATS)}"
+            )
+        for name in self.retention_days():
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name.upper()} must be a whole number of days, 1 or more")
         if self.outbox_lease_seconds <= self.provider_timeout_seconds:
             raise SettingsError(
                 "OUTBOX_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS: a worker "
@@ -163,6 +186,10 @@ class Settings:
                 )
             prices[provider] = int(price)
         return prices
+
+    def retention_days(self) -> dict[str, int]:
+        """Each RETAIN_*_DAYS setting by field name, with its value."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name.startswith("retain_")}
 
     @property
     def serves_https(self) -> bool:
@@ -214,6 +241,11 @@ class Settings:
             problems.append(
                 f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; "
                 f"set a random one ({SECRET_KEY_RECIPE})"
+            )
+        if self.metrics_token and len(self.metrics_token) < MIN_SECRET_KEY_LENGTH:
+            problems.append(
+                f"METRICS_TOKEN is shorter than {MIN_SECRET_KEY_LENGTH} characters; set a "
+                f"random one ({SECRET_KEY_RECIPE}), or unset it to close /metrics"
             )
         for provider in self.configured_providers:
             if not self.webhook_secret(provider):

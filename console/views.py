@@ -43,6 +43,7 @@ from domain.orders.customers import update_details
 from domain.phones import InvalidPhone, friendly_phone, normalize_phone
 from menus.customer_details import tidy, valid_address, valid_name
 from storage.models import Customer, Staff
+from telemetry.metrics import LOGIN_FAILURES
 from web.current import current_database, current_settings, current_time
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def login() -> ResponseReturnValue:
             forget_try(session, attempt)
     if wait:
         log.warning("console login for %s from %s refused: wait %d s", shown, address, wait)
+        LOGIN_FAILURES.labels("throttled").inc()
         message = words("login_wait", seconds=wait)
         return render_template("console/login.html", form=form, error=message), 429
     # Checked outside any write: hashing is slow on purpose.
@@ -109,6 +111,7 @@ def login() -> ResponseReturnValue:
     if not right or not usable:
         why = "failed" if not right or staff is None else "refused (account disabled)"
         log.warning("console login %s for %s from %s", why, shown, address)
+        LOGIN_FAILURES.labels("wrong" if why == "failed" else "disabled").inc()
         return render_template("console/login.html", form=form, error=words("login_failed"))
     with database.unit_of_work() as session:
         staff = session.get(Staff, staff.id)

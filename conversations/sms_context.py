@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ from domain.orders.customers import customer_for
 from domain.orders.rules import OrderRules
 from menus.catalog import InMemoryCatalog
 from storage.models import Courier, Customer, Vendor
+from telemetry.metrics import HOP_SECONDS, on_commit
 from voice_prompts import PromptCatalog, Text
 
 SMS_LIMIT = 160
@@ -74,7 +76,8 @@ class SmsContext:
 
 def menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) -> str | None:
     """The numbered menus over SMS; None when the number has no menu session going."""
-    return sms_menu_turn(
+    started = time.perf_counter()
+    reply = sms_menu_turn(
         ctx.session,
         phone=ctx.phone,
         value=value,
@@ -84,3 +87,7 @@ def menu_mode(ctx: SmsContext, value: str, *, start: bool, typed: bool = False) 
         default_language=ctx.channel.default_language,
         now=ctx.now,
     )
+    if reply is not None:  # a hop of the menus (its wait for the disk included)
+        took = time.perf_counter() - started
+        on_commit(ctx.session, lambda: HOP_SECONDS.labels("sms").observe(took))
+    return reply

@@ -1,105 +1,33 @@
-"""The app: the Flask factory that puts the rooms together (the provider edge, the console,
-`/healthz`), the CLI, the worker loop, gunicorn's settings."""
+"""The app: the Flask factory that puts the rooms together (`app.py`), the CLI, the worker
+loop, gunicorn's settings.
+
+Importing this package imports nothing else: gunicorn reads its settings from
+`gateway.gunicorn_conf`, and its master must not load the app (nor `prometheus_client`)
+before those settings have prepared PROMETHEUS_MULTIPROC_DIR for the workers.
+"""
 
 from __future__ import annotations
 
-import logging
+from typing import TYPE_CHECKING
 
-from flask import Flask, Response
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:
+    from flask import Flask
 
-from console import init_console
-from gateway import health
-from gateway.cli import register_commands
-from providers import (
-    africastalking_sms,
-    africastalking_ussd,
-    africastalking_voice,
-    android_sms,
-    twilio_sms,
-    twilio_voice,
-    voice,
-)
-from providers.sms import NotStored
-from settings import Settings, SettingsError, refusal_lines
-from storage.clock import Clock, system_clock
-from storage.database import Database
-from web.logs import configure_logging
-from web.row_ids import RowIdConverter
-
-log = logging.getLogger(__name__)
-MAX_REQUEST_BYTES = 64 * 1024
-
-BLUEPRINTS = (
-    health.blueprint,
-    africastalking_ussd.blueprint,
-    africastalking_voice.blueprint,
-    africastalking_sms.blueprint,
-    android_sms.blueprint,
-    twilio_sms.blueprint,
-    twilio_voice.blueprint,
-    voice.blueprint,
-)
+    from settings import Settings
+    from storage.clock import Clock
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> Flask:
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the gateway; with no settings, read them from the environment.
 
     `clock` tells the time (aware, UTC) to every request, command and worker pass of this
-    app; tests pass a fixed one. Read from the environment, settings Telepasar cannot work
-    with stop the start with one line naming the variable (`SystemExit`), not a traceback.
-    In production (a real provider, or an https address) settings that would let anyone in
-    stop it too, one line per problem: every process (the web server, the worker, each
-    command) is built here.
+    app (the system's clock when None); tests pass a fixed one. Read from the environment,
+    settings Telepasar cannot work with stop the start with one line naming the variable
+    (`SystemExit`), not a traceback. In production (a real provider, or an https address)
+    settings that would let anyone in stop it too, one line per problem: every process (the
+    web server, the worker, each command) is built here.
     """
-    if settings is not None:
-        return _build(settings, clock)
-    try:
-        return _build(Settings.from_env(), clock)
-    except SettingsError as exc:
-        raise SystemExit(refusal_lines(str(exc).splitlines())) from None
+    from gateway.app import build_app
+    from storage.clock import system_clock
 
-
-def _build(settings: Settings, clock: Clock) -> Flask:
-    """The app for these settings (SettingsError when they cannot work or are unsafe)."""
-    problems = settings.production_problems()
-    if problems:
-        raise SettingsError("\n".join(problems))
-    database = Database(
-        settings.database_url, lock_wait_seconds=settings.database_lock_wait_seconds
-    )
-    app = Flask(__name__)
-    if settings.trusted_proxies:
-        # The client's address from X-Forwarded-For, as many hops back as there are proxies
-        # of ours: anything further left was written by the client and is not believed.
-        proxies = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
-    app.config.update(
-        SECRET_KEY=settings.secret_key,
-        TELEPASAR_SETTINGS=settings,
-        TELEPASAR_CLOCK=clock,
-        # Every provider's form or JSON is far smaller; a larger body is refused with 413
-        # before it is read (the console's CSV upload has its own, larger limit).
-        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-    )
-    app.extensions["telepasar_db"] = database
-    app.url_map.converters["int"] = RowIdConverter
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    init_console(app, settings)
-    app.register_error_handler(NotStored, _not_stored)
-    register_commands(app)
-    configure_logging()
-    for closed in settings.closed_webhooks():  # said once, at the start, not per request
-        log.warning("In production %s (set it to use them)", closed)
-    return app
-
-
-def _not_stored(error: NotStored) -> Response:
-    """Tell the provider to send it again: a 2xx would tell it the message is safe with us."""
-    return Response(
-        "Not stored: please send again.\n",
-        status=503,
-        mimetype="text/plain",
-        headers={"Retry-After": "10"},
-    )
+    return build_app(settings, clock=clock or system_clock)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import signal
 import threading
 from pathlib import Path
@@ -34,6 +35,7 @@ from domain.office.staff import (
     enable_staff,
 )
 from domain.phones import InvalidPhone, friendly_phone
+from gateway.backups import backup_command, restore_check_command
 from gateway.worker import Worker
 from providers.senders import SenderUnavailable, make_sender
 from simulator.phone import SMS_PROVIDERS, VOICE_PROVIDERS, replying_provider
@@ -47,6 +49,8 @@ from storage.models import Item, Market, Vendor
 from voice_prompts import default_catalog
 from voice_prompts.synth import EspeakMissing, clips, synthesize
 from web.current import current_clock, current_database, current_settings
+
+worker_log = logging.getLogger("gateway.worker")
 
 
 def register_commands(app: Flask) -> None:
@@ -63,6 +67,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(staff_disable)
     app.cli.add_command(staff_password)
     app.cli.add_command(phone)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_check_command)
 
 
 NO_CALL_CENTER = (
@@ -151,17 +157,21 @@ def worker(once: bool) -> None:
             raise click.ClickException(f"the database: {str(exc).splitlines()[0]}") from exc
         click.echo(summary or "Nothing to send, nothing waiting in the inbox.")
         return
-    click.echo(f"Outbox worker {runner.worker_id} started (SMS_PROVIDER={settings.sms_provider}).")
-    if not settings.call_center_number:
+    # LOG_FORMAT=json: the running worker's lines are log lines too, one JSON object each.
+    say = click.echo if settings.log_format == "text" else worker_log.info
+    say(f"Outbox worker {runner.worker_id} started (SMS_PROVIDER={settings.sms_provider}).")
+    if not settings.call_center_number and settings.log_format == "json":
+        worker_log.warning(NO_CALL_CENTER)
+    elif not settings.call_center_number:
         click.echo(NO_CALL_CENTER, err=True)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
-        runner.run(stop, click.echo)
+        runner.run(stop, say)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    click.echo("Outbox worker stopped.")
+    say("Outbox worker stopped.")
 
 
 # Ctrl-C, and what `make run`, systemd or a container runtime send: finish the message in

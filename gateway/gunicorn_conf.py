@@ -16,9 +16,10 @@ workers = 2
 timeout = 20
 graceful_timeout = 20
 # The app's own logging masks phone numbers and tokens; the access log never prints a query
-# string (Africa's Talking's ?token=) and never a form body.
+# string (Africa's Talking's ?token=) and never a form body. The last field is the
+# request's id, as the app logged it and sent it back (X-Request-Id).
 accesslog = "-"
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 # gunicorn 27's control socket would sit at the same path under the user's home for every
 # master on the machine (the bench and a test, staging and production would share it);
 # Telepasar does not use it.
@@ -26,6 +27,58 @@ control_socket_disable = True
 # Each worker builds its own app and database connections after the fork (no connection is
 # ever shared between processes); a bad setting stops every worker with one line naming it.
 preload_app = False
+
+
+def _log_format() -> str:
+    """LOG_FORMAT, or `text` when the settings cannot be read (on_starting then says why)."""
+    from settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env().log_format
+    except SettingsError:
+        return "text"
+
+
+# LOG_FORMAT=json: gunicorn's own lines (the access log, its errors) are JSON objects too,
+# masked as the app's are. Each key replaces gunicorn's default of it whole; its loggers
+# write once (no second copy through the root's handler, which the app's lines use).
+if _log_format() == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+        "formatters": {"json": {"()": "web.logs.RedactingJsonFormatter"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+    }
+
+
+def _metrics_directory() -> None:
+    """The workers' counts in one directory (telemetry/multiprocess.py), made ready now:
+    gunicorn may import the app in this process before any hook runs."""
+    import os
+
+    from settings import INSTANCE_DIR
+    from telemetry.multiprocess import prepare
+
+    prepare(os.environ, INSTANCE_DIR / "prometheus")
+
+
+_metrics_directory()
 
 
 def on_starting(server: object) -> None:
@@ -39,3 +92,10 @@ def on_starting(server: object) -> None:
         problems = str(exc).splitlines()
     if problems:
         raise SystemExit(refusal_lines(problems))
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker ended: its counts stay (they are totals), its live values go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -18,8 +18,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
-
 from conversations.sms_commands import handle_inbound
 from domain.delivery.dispatch import SweepCount, sweep
 from domain.delivery.policy import DispatchPolicy
@@ -35,14 +33,16 @@ from settings import Settings
 from storage.clock import Clock
 from storage.database import Database
 from storage.models import InboundMessage, WorkerHeartbeat
+from storage.retention import prune
+from telemetry.metrics import WORKER_PASS_SECONDS
 
 log = logging.getLogger(__name__)
 
 # Seconds to wait after a failed pass: 1, 2, 5, ... then every 30 s until the fault is gone.
 ERROR_BACKOFF_SECONDS = (1, 2, 5, 10, 30)
 HEARTBEAT_EVERY = dt.timedelta(seconds=5)
+PRUNE_EVERY = dt.timedelta(hours=1)  # old rows removed (storage/retention.py)
 PAUSE_SLICE_SECONDS = 0.1
-FORGET_AFTER = dt.timedelta(days=7)  # a worker not heard from for this long is gone for good
 
 # Inbound words a provider answers itself: handled, but our own reply would be a second one.
 ANSWERED_BY_PROVIDER: dict[str, Callable[[str], bool]] = {
@@ -81,6 +81,7 @@ class PassReport:
     dispatch: SweepCount = field(default_factory=SweepCount)
     calls: int = 0  # call backs now ringing
     calls_timed_out: int = 0  # rang with no word from the provider: taken as unanswered
+    pruned: dict[str, int] = field(default_factory=dict)  # old rows removed, by kind
 
     def summary(self) -> str | None:
         """One line for the operator, or None when the pass found nothing to do."""
@@ -113,9 +114,15 @@ class Worker:
     worker_id: str = field(default_factory=new_worker_id)
     callers: dict[str, Caller] | None = None  # call backs (missed calls); None: from settings
     _last_beat: dt.datetime | None = None
+    _last_prune: dt.datetime | None = None
 
     def run_once(self) -> PassReport:
-        """One pass: say we are alive, handle the inbox, sweep the offers, send what is due."""
+        """One pass: say we are alive, handle the inbox, sweep the offers, send what is due
+        (and once an hour remove old rows); timed (telepasar_worker_pass_duration_seconds)."""
+        with WORKER_PASS_SECONDS.time():
+            return self._pass()
+
+    def _pass(self) -> PassReport:
         self._beat()
         report = PassReport(PassCount())
         with self.database.readers() as session:
@@ -135,6 +142,7 @@ class Worker:
             max_attempts=self.settings.outbox_max_attempts,
             lease=dt.timedelta(seconds=self.settings.outbox_lease_seconds),
             provider=self.settings.sms_provider,
+            segment_price=self.settings.sms_prices.get(self.settings.sms_provider),
         )
         if self.settings.missed_call_enabled:
             report.calls_timed_out = time_out_ringing(self.database, self.settings, self.clock())
@@ -154,7 +162,20 @@ class Worker:
             worker_id=self.worker_id,
             records=self.database.relaxed_unit_of_work,
         )
+        report.pruned = self._prune()
         return report
+
+    def _prune(self) -> dict[str, int]:
+        """Old rows removed, at most once an hour (the first pass of a worker does it)."""
+        now = self.clock()
+        if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
+            return {}
+        removed = prune(self.database.unit_of_work, self.settings.retention_days(), now=now)
+        self._last_prune = now
+        if removed:
+            said = ", ".join(f"{count} {kind}" for kind, count in removed.items())
+            log.info("retention: removed %s (older than their RETAIN_*_DAYS)", said)
+        return removed
 
     def run(self, stop: threading.Event, echo: Callable[[str], None]) -> None:
         """Pass after pass until `stop` is set; a failed pass backs off, never ends the loop."""
@@ -218,10 +239,7 @@ class Worker:
             return
         with self.database.unit_of_work() as session:
             beat = session.get(WorkerHeartbeat, self.worker_id)
-            if beat is None:  # this worker's first beat: forget workers long gone
-                session.execute(
-                    delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < now - FORGET_AFTER)
-                )
+            if beat is None:  # this worker's first beat (workers long gone: storage/retention.py)
                 session.add(WorkerHeartbeat(worker_id=self.worker_id, started_at=now, beat_at=now))
             else:
                 beat.beat_at = now

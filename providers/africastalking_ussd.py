@@ -22,6 +22,7 @@ from providers.edge import (
     text_field,
 )
 from providers.security import require_url_token
+from telemetry.metrics import HOP_SECONDS
 from voice_prompts import Text, default_catalog
 from web.current import current_database, current_settings, current_time
 
@@ -60,10 +61,11 @@ def ussd() -> Response:
             now=now,
         )
         # Worked out from a read, then one short write (docs/OPERATIONS.md, Durability).
-        reply = current_database().hop(
-            lambda session: ussd_hop(session, hop),
-            lambda session: ussd_turn(session, hop),
-        )
+        with HOP_SECONDS.labels("ussd").time():
+            reply = current_database().hop(
+                lambda session: ussd_hop(session, hop),
+                lambda session: ussd_turn(session, hop),
+            )
         return _plain(("END " if reply.end else "CON ") + reply.text)
 
     # An apology is a clean END: never an HTTP error mid-session.

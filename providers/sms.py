@@ -20,6 +20,7 @@ from domain.orders.rules import OrderRules
 from domain.phones import mask_phone
 from providers.edge import answer_or_apologise, caller_phone, storable
 from settings import Settings
+from telemetry.metrics import INBOUND_REFUSED, INBOUND_STORED
 from web.current import current_database, current_settings, current_time
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,11 @@ def receive_sms(
         )
     except SQLAlchemyError as exc:
         log.error("%s SMS from %s not stored: %s", provider, mask_phone(phone), exc)
+        INBOUND_REFUSED.labels(provider).inc()
         raise NotStored(f"{provider} SMS not stored") from exc
     if inbound_id is None:  # a provider retry of a message stored already
         return None if via_outbox else _first_reply(provider, message_id)
+    INBOUND_STORED.labels(provider).inc()
     channel = sms_settings(
         settings,
         reply_via_outbox=via_outbox,
@@ -117,8 +120,10 @@ def _first_reply(provider: str, message_id: str) -> str | None:
             stored = messaging_queries.inbound_message(session, provider, message_id)
             state, reply = (stored.state, stored.reply) if stored is not None else (None, None)
     except SQLAlchemyError as exc:
+        INBOUND_REFUSED.labels(provider).inc()
         raise NotStored(f"{provider} SMS retry not answered") from exc
     if state == "pending":
+        INBOUND_REFUSED.labels(provider).inc()
         raise NotStored(f"{provider} SMS {message_id} is still being handled")
     return reply
 

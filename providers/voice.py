@@ -15,6 +15,7 @@ from flask import Blueprint, send_from_directory, url_for
 from conversations.menu_turns import CallStep, VoiceReply, voice_hop, voice_turn
 from domain.orders.rules import OrderRules
 from menus.screen import Screen
+from telemetry.metrics import HOP_SECONDS
 from voice_prompts import Digits, Text
 from voice_prompts.prompt_catalog import PromptCatalog
 from voice_prompts.speech import KEY_NAMES, SpeechRenderer
@@ -63,10 +64,11 @@ def answer_call(
         call_back=call_back,
     )
     # Worked out from a read, then one short write (docs/OPERATIONS.md, Durability).
-    return current_database().hop(
-        lambda session: voice_hop(session, call),
-        lambda session: voice_turn(session, call),
-    )
+    with HOP_SECONDS.labels("voice").time():
+        return current_database().hop(
+            lambda session: voice_hop(session, call),
+            lambda session: voice_turn(session, call),
+        )
 
 
 def utterances(reply: VoiceReply, prompts: PromptCatalog) -> list[Utterance]:

@@ -17,9 +17,16 @@ from settings import PROJECT_ROOT, Settings
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment that makes `Settings.from_env()` give `settings` in a child process."""
+    """The environment that makes `Settings.from_env()` give `settings` in a child process
+    (a setting left empty is not set at all: PROMETHEUS_MULTIPROC_DIR set empty would put
+    prometheus_client's files in the working directory)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
-    env.update({f.name.upper(): str(getattr(settings, f.name)) for f in fields(Settings)})
+    for field in fields(Settings):
+        value = str(getattr(settings, field.name))
+        if value:
+            env[field.name.upper()] = value
+        else:
+            env.pop(field.name.upper(), None)
     return env
 
 

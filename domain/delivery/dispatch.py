@@ -43,6 +43,13 @@ from storage.models import (
     OrderLine,
     Vendor,
 )
+from telemetry.metrics import (
+    OFFERS_ACCEPTED,
+    OFFERS_EXPIRED,
+    OFFERS_SENT,
+    TAKEN_AFTER_SECONDS,
+    on_commit,
+)
 from voice_prompts import Digits, Money, Text, When, default_catalog
 
 log = logging.getLogger(__name__)
@@ -164,6 +171,8 @@ def _send_offers(
         kind="offer",
         now=now,
     )
+    if told:
+        on_commit(session, lambda: OFFERS_SENT.inc(len(told)))
     return len(told)
 
 
@@ -213,6 +222,8 @@ def _close_offers(session: Session, order: Order, state: str, now: dt.datetime) 
         .scalars()
         .all()
     )
+    if state == "expired" and closed:
+        on_commit(session, lambda: OFFERS_EXPIRED.inc(len(closed)))
     return list(queries.offers_by_id(session, closed)) if closed else []
 
 
@@ -304,6 +315,9 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
     _move_courier_offer(session, order, courier, "open", "accepted", now)
+    waited = now - (queries.first_offered_at(session, order_id) or order.placed_at)
+    on_commit(session, OFFERS_ACCEPTED.inc)
+    on_commit(session, lambda: TAKEN_AFTER_SECONDS.observe(max(0.0, waited.total_seconds())))
     taken = {}  # one text a language, one INSERT for every courier who had the offer
     told = []
     for offer in _close_offers(session, order, "taken", now):

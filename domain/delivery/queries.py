@@ -149,6 +149,16 @@ def offers_of_order(
     return session.scalars(query.order_by(Offer.id)).all()
 
 
+def orders_in_state(session: Session, state: str) -> int:
+    """How many orders are in `state` now (`unassigned`: nobody took them, staff must)."""
+    return session.scalar(select(func.count()).select_from(Order).where(Order.state == state))
+
+
+def first_offered_at(session: Session, order_id: int) -> dt.datetime | None:
+    """When the order was first offered to a courier (None: never)."""
+    return session.scalar(select(func.min(Offer.created_at)).where(Offer.order_id == order_id))
+
+
 def offers_by_id(session: Session, offer_ids: Sequence[int]) -> Sequence[Offer]:
     """These offers, with their couriers, by id."""
     return session.scalars(

@@ -30,6 +30,7 @@ from domain.phones import in_region, mask_phone
 from settings import DEFAULT_TIMEZONE
 from storage.clock import Clock
 from storage.models import WAITING_CALL_STATES, MissedRing, OutboundCall
+from telemetry.metrics import CALLBACKS, MISSED_RINGS, on_commit
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def register_missed_call(
     except IntegrityError:
         return "repeat"
     ring.outcome = _act_on_ring(session, ring, policy, how_to_order)
+    on_commit(session, MISSED_RINGS.labels(ring.outcome).inc)
     return ring.outcome
 
 
@@ -292,7 +294,7 @@ def record_call(
             log.warning(
                 "call back %s to %s is dead: %s", claim.call_id, mask_phone(claim.phone), error
             )
-    session.execute(
+    recorded = session.execute(
         update(OutboundCall)
         .where(
             OutboundCall.id == claim.call_id,
@@ -301,7 +303,9 @@ def record_call(
         )
         .values(claimed_by=None, lease_until=None, updated_at=now, **values)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
+    if recorded and values["state"] == "dead":
+        on_commit(session, CALLBACKS.labels("dead").inc)
 
 
 def call_ended(session: Session, call: OutboundCall, *, answered: bool, now: dt.datetime) -> bool:
@@ -313,14 +317,16 @@ def call_ended(session: Session, call: OutboundCall, *, answered: bool, now: dt.
     timeout (`providers.missed_calls.time_out_ringing`).
     """
     states = ("calling", "ringing") if answered else ("ringing",)
-    return bool(
-        session.execute(
-            update(OutboundCall)
-            .where(OutboundCall.id == call.id, OutboundCall.state.in_(states))
-            .values(state="answered" if answered else "unanswered", updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    )
+    outcome = "answered" if answered else "unanswered"
+    ended = session.execute(
+        update(OutboundCall)
+        .where(OutboundCall.id == call.id, OutboundCall.state.in_(states))
+        .values(state=outcome, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if ended:
+        on_commit(session, CALLBACKS.labels(outcome).inc)
+    return bool(ended)
 
 
 def retry_dead_call(session: Session, call_id: int, *, now: dt.datetime) -> str:

@@ -23,6 +23,7 @@ from domain.messaging.claims import claim_due
 from domain.phones import mask_phone
 from storage.clock import Clock
 from storage.models import DeliveryReport, Order, OutboundMessage
+from telemetry.metrics import SMS_COST, SMS_DEAD, SMS_FAILED, SMS_SEGMENTS, SMS_SENT, on_commit
 from voice_prompts.gsm7 import count_segments
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,7 @@ class Claim:
     to: str
     body: str
     attempts: int  # counting this one, once it is started (`start_next`)
+    segments: int  # what the provider bills for it
     worker_id: str
 
 
@@ -167,6 +169,7 @@ class OutboxPolicy:
     lease: dt.timedelta
     provider: str = "log"  # SMS_PROVIDER: recorded with each message sent (what it cost)
     batch: int = 20  # messages claimed in one transaction
+    segment_price: int | None = None  # rupiah per segment (SMS_PRICE_RUPIAH); None: unknown
 
 
 @dataclass
@@ -232,7 +235,13 @@ def deliver_due(
     return count
 
 
-_CLAIMED = (OutboundMessage.id, OutboundMessage.to, OutboundMessage.body, OutboundMessage.attempts)
+_CLAIMED = (
+    OutboundMessage.id,
+    OutboundMessage.to,
+    OutboundMessage.body,
+    OutboundMessage.attempts,
+    OutboundMessage.segments,
+)
 
 
 def claim_next(
@@ -352,8 +361,22 @@ def record_outcome(
     if not recorded:
         log.warning("SMS %s: claim lost before its outcome was recorded", claim.message_id)
         return
+    on_commit(session, lambda: _count_outcome(str(values["state"]), claim, policy))
     if values["state"] == "sent" and result.provider_message_id:
         apply_waiting_reports(session, result.provider_message_id, now)
+
+
+def _count_outcome(state: str, claim: Claim, policy: OutboxPolicy) -> None:
+    provider = policy.provider
+    if state == "sent":
+        SMS_SENT.labels(provider).inc()
+        SMS_SEGMENTS.labels(provider).inc(claim.segments)
+        if policy.segment_price is not None:
+            SMS_COST.labels(provider).inc(claim.segments * policy.segment_price)
+    elif state == "dead":
+        SMS_DEAD.labels(provider).inc()
+    else:
+        SMS_FAILED.labels(provider).inc()
 
 
 def record_delivery(

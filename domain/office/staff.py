@@ -33,7 +33,6 @@ FREE_TRIES = 5
 ACCOUNT_FREE_TRIES = 20
 FIRST_WAIT_SECONDS = 30
 LONGEST_WAIT_SECONDS = 900
-KEPT = dt.timedelta(days=1)
 
 
 class StaffError(ValueError):
@@ -78,7 +77,6 @@ def begin_login(session: Session, *, key: str, address: str, now: dt.datetime) -
 
     Commit before `seconds_to_wait`: the count must see every try written before it.
     """
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - KEPT))
     attempt = LoginFailure(username=key, address=address[:45], at=now)
     session.add(attempt)
     session.flush()

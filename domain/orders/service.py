@@ -20,7 +20,8 @@ from domain.orders.errors import EmptyOrder, PriceChanged
 from domain.orders.rules import Goods, OrderRules
 from domain.phones import friendly_phone
 from settings import DEFAULT_TIMEZONE
-from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
+from storage.models import CANCELLABLE_STATES, Customer, Market, Order, OrderEntry, OrderLine
+from telemetry.metrics import ORDERS_PLACED, on_commit
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
 NUMBER_LENGTHS = (4, 5, 6)
@@ -199,6 +200,9 @@ def place_order(
         ],
     )
     _insert_with_number(session, order, numbers_in_use)
+    market = session.get(Market, priced.market_id)
+    placed = ORDERS_PLACED.labels(channel, market.code if market else "-")
+    on_commit(session, placed.inc)
     # The confirmation says what really happens next: couriers are being asked; nobody is
     # free and staff will call (one SMS, never a second that takes the first back); or a
     # closed market's order waits for its opening (the worker's sweep offers it then). It is
