@@ -67,18 +67,21 @@ if _log_format() == "json":
     }
 
 
-def _metrics_directory() -> None:
-    """The workers' counts in one directory (telemetry/multiprocess.py), made ready now:
-    gunicorn may import the app in this process before any hook runs."""
+def _metrics_directory_then_the_app() -> None:
+    """The workers' counts in one directory (telemetry/multiprocess.py), made ready before
+    `prometheus_client` is first imported; then the app's modules, imported once here so
+    that each worker starts with them loaded (no app is built, no database opened: each
+    worker builds its own after the fork, and its counts go to a file of its own)."""
     import os
 
     from settings import INSTANCE_DIR
     from telemetry.multiprocess import prepare
 
     prepare(os.environ, INSTANCE_DIR / "prometheus")
+    import gateway.app  # noqa: F401
 
 
-_metrics_directory()
+_metrics_directory_then_the_app()
 
 
 def on_starting(server: object) -> None:

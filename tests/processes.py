@@ -88,7 +88,7 @@ def _when_healthy(server: Process, url: str) -> tuple[Process, str]:
         try:
             if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
                 return server, url
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
             pass
         if server.process.poll() is not None or time.monotonic() > deadline:
             server.stop()

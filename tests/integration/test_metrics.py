@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import requests
@@ -223,3 +225,27 @@ def test_under_gunicorn_every_process_counts_into_one_scrape_and_logs_json(setti
     assert {line["logger"] for line in hops} == {"gunicorn.access"}
     assert [line["request_id"] for line in hops] == [f"load-{n}" for n in range(12)]
     assert "6281234567890" not in server.output()
+
+
+def test_the_dashboard_and_the_alerts_ask_only_for_metrics_there_are(metrics_app, make_app):
+    app = make_app(replace(metrics_app.config["TELEPASAR_SETTINGS"], missed_call_enabled=True))
+    run_worker(app)  # a heartbeat: its age is a gauge then
+    response = app.test_client().get("/metrics", headers=BEARER)
+    families = list(text_string_to_metric_families(response.get_data(as_text=True)))
+    there = {
+        family.name + suffix
+        for family in families
+        for suffix in ("", "_total", "_bucket", "_count", "_sum")
+    }
+    ours = {family.name for family in families if family.name.startswith("telepasar_")}
+    docs = Path(__file__).parents[2] / "docs" / "monitoring"
+    dashboard = json.loads((docs / "telepasar-dashboard.json").read_text())
+    panels = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    rules = (docs / "telepasar-alerts.yml").read_text()
+
+    asked = set(re.findall(r"telepasar_[a-z_]+", panels + rules))
+
+    assert asked <= there, asked - there
+    shown = {name.removesuffix("_total") for name in re.findall(r"telepasar_[a-z_]+", panels)}
+    shown |= {re.sub(r"_(bucket|count|sum)$", "", name) for name in shown}
+    assert ours <= shown, ours - shown  # every metric has a panel

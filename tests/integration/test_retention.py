@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from domain.messaging.outbox import enqueue_sms
 from gateway.worker import Worker
 from providers.senders import make_sender
 from storage.models import (
@@ -167,3 +168,24 @@ def test_pruning_runs_once_an_hour(make_app, settings, clock):
     assert "in-old" in within_the_hour["inbound"]  # not yet: pruned less than an hour ago
     assert "in-old" not in rows_of(app)["inbound"]
     assert "in-young" in rows_of(app)["inbound"]
+
+
+def test_a_failed_pruning_is_logged_and_the_sms_still_go(
+    make_app, settings, clock, caplog, monkeypatch
+):
+    app = make_app(settings)
+    worker = Worker(app.extensions["telepasar_db"], make_sender(settings), settings, clock)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("gateway.worker.prune", broken)
+    with app.extensions["telepasar_db"].unit_of_work() as session:
+        enqueue_sms(session, to="+6281234567890", body="Halo", kind="reply", now=clock.now)
+    with caplog.at_level(logging.ERROR, logger="gateway.worker"):
+        report = worker.run_once()
+
+    assert report.outbox.sent == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "retention: removing old rows failed; trying again in an hour"
+    ]

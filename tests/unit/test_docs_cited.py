@@ -7,7 +7,19 @@ import subprocess
 
 from settings import PROJECT_ROOT
 
-TEXT_FILES = (".py", ".md", ".toml", ".html", ".js", ".css", ".txt", ".cfg", ".ini")
+TEXT_FILES = (
+    ".py",
+    ".md",
+    ".toml",
+    ".html",
+    ".js",
+    ".css",
+    ".txt",
+    ".cfg",
+    ".ini",
+    ".yml",
+    ".json",
+)
 OUTSIDE = re.compile(r"\b(DESIGN|FACTS|STYLE)\.md\b|\.\./shared")
 CITED_DOC = re.compile(r"\bdocs/([A-Z][A-Z_]*\.md)\b")
 
