@@ -26,6 +26,7 @@ SMS_PROVIDERS = ("log", "twilio", "africastalking", "android")
 DEFAULT_TIMEZONE = "Asia/Makassar"
 LANGUAGES = ("id", "en", "ban")
 LOG_FORMATS = ("text", "json")
+MAX_RETAIN_DAYS = 36_500  # a hundred years: as good as for ever
 QUIET_HOURS = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
@@ -147,8 +148,10 @@ class Settings:
                 f"LOG_FORMAT={self.log_format!r}: choose one of {', '.join(LOG_FORMATS)}"
             )
         for name in self.retention_days():
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{name.upper()} must be a whole number of days, 1 or more")
+            if not 1 <= getattr(self, name) <= MAX_RETAIN_DAYS:
+                raise SettingsError(
+                    f"{name.upper()} must be a whole number of days from 1 to {MAX_RETAIN_DAYS}"
+                )
         if self.outbox_lease_seconds <= self.provider_timeout_seconds:
             raise SettingsError(
                 "OUTBOX_LEASE_SECONDS must be longer than PROVIDER_TIMEOUT_SECONDS: a worker "

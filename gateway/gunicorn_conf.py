@@ -54,12 +54,12 @@ if _log_format() == "json":
         "formatters": {"json": {"()": "web.logs.RedactingJsonFormatter"}},
         "handlers": {
             "console": {
-                "class": "logging.StreamHandler",
+                "class": "web.logs.MaskedStreamHandler",
                 "formatter": "json",
                 "stream": "ext://sys.stdout",
             },
             "error_console": {
-                "class": "logging.StreamHandler",
+                "class": "web.logs.MaskedStreamHandler",
                 "formatter": "json",
                 "stream": "ext://sys.stderr",
             },

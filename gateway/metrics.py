@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import struct
 import time
 from collections.abc import Iterator
 
@@ -47,15 +48,33 @@ def metrics() -> Response:
     settings = current_settings()
     if not _allowed(settings):
         abort(404)
-    if settings.prometheus_multiproc_dir:
-        counted = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counted, path=settings.prometheus_multiproc_dir)
-    else:
-        counted = REGISTRY
+    try:
+        counted = _counted(settings)
+    except Exception as exc:  # a process's file being made or archived at this moment
+        log.warning("metrics: the counts could not be read: %s: %s", type(exc).__name__, exc)
+        return Response("Counts being rewritten: scrape again.\n", 503, mimetype="text/plain")
     now_true = CollectorRegistry(auto_describe=False)
     now_true.register(DatabaseFigures(current_database(), settings, current_time()))
-    body = generate_latest(counted) + generate_latest(now_true)
+    body = counted + generate_latest(now_true)
     return Response(body, mimetype=None, content_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+def _counted(settings: Settings) -> bytes:
+    """What every process counted (this one alone without PROMETHEUS_MULTIPROC_DIR), in
+    the text format; read again once if a file changed under the reading."""
+    directory = settings.prometheus_multiproc_dir
+    if not directory:
+        return generate_latest(REGISTRY)
+    try:
+        return _every_process(directory)
+    except (OSError, ValueError, struct.error):  # a file made or archived as it was read
+        return _every_process(directory)
+
+
+def _every_process(directory: str) -> bytes:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)
+    return generate_latest(registry)
 
 
 def _allowed(settings: Settings) -> bool:

@@ -167,16 +167,14 @@ class Worker:
 
     def _prune(self) -> dict[str, int]:
         """Old rows removed, at most once an hour (the first pass of a worker does it). A
-        failure is logged and tried again in an hour: it never holds up the SMS."""
+        kind that fails is logged and tried again in an hour: it never holds up the SMS."""
         now = self.clock()
         if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
             return {}
         self._last_prune = now
-        try:
-            removed = prune(self.database.unit_of_work, self.settings.retention_days(), now=now)
-        except Exception:
-            log.exception("retention: removing old rows failed; trying again in an hour")
-            return {}
+        removed, failed = prune(self.database, self.settings.retention_days(), now=now)
+        if failed:
+            log.error("retention: %s not removed; trying again in an hour", ", ".join(failed))
         if removed:
             said = ", ".join(f"{count} {kind}" for kind, count in removed.items())
             log.info("retention: removed %s (older than their RETAIN_*_DAYS)", said)

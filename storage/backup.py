@@ -153,8 +153,7 @@ def _read(engine: Engine, kind: str) -> Checked:
                 if table.name in present:  # a copy made by older code may lack some
                     rows[table.name] = connection.scalar(select(func.count()).select_from(table))
     except SQLAlchemyError as exc:
-        reason = (str(exc.orig if exc.orig else exc).splitlines() or ["unreadable"])[0]
-        raise BackupError(f"the copy cannot be read: {reason}") from exc
+        raise BackupError(f"the copy cannot be read: {_first_line(exc)}") from exc
     finally:
         engine.dispose()
     return Checked(kind, revision, head_revision(), rows)
@@ -178,15 +177,38 @@ def _scratch_database(database_url: str, say: Callable[[str], None]) -> Iterator
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except SQLAlchemyError as exc:
         admin.dispose()
-        reason = (str(exc.orig if exc.orig else exc).splitlines() or ["refused"])[0]
-        raise BackupError(f"cannot create a scratch database (CREATEDB needed): {reason}") from exc
+        raise BackupError(
+            f"cannot create a scratch database (CREATEDB needed): {_first_line(exc)}"
+        ) from exc
     try:
         yield server.set(database=name)
     finally:
-        with admin.connect() as connection:
+        try:
+            _drop(admin, name)
+            say(f"Scratch database {name} dropped.")
+        except SQLAlchemyError as exc:  # said, without hiding why the check itself failed
+            say(f"The scratch database {name} could not be dropped ({_first_line(exc)}): "
+                f"drop it by hand.")  # fmt: skip
+        finally:
+            admin.dispose()
+
+
+def _drop(admin: Engine, name: str) -> None:
+    """Drop the scratch database, ending any session still in it (PostgreSQL 13 and later
+    do that themselves with FORCE)."""
+    with admin.connect() as connection:
+        if connection.dialect.server_version_info >= (13,):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        say(f"Scratch database {name} dropped.")
+            return
+        connection.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"),
+            {"name": name},
+        )
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    return (str(exc.orig if exc.orig else exc).splitlines() or [type(exc).__name__])[0]
 
 
 def _size(size: int) -> str:

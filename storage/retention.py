@@ -20,13 +20,14 @@ transaction), so that a first prune of a long-kept table never holds the write l
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute
 
+from storage.database import Database
 from storage.models import (
     Conversation,
     DeliveryReport,
@@ -35,6 +36,7 @@ from storage.models import (
     WorkerHeartbeat,
 )
 
+log = logging.getLogger(__name__)
 BATCH = 5000
 
 
@@ -86,35 +88,40 @@ KINDS = (
 
 
 def prune(
-    unit_of_work: Callable[[], AbstractContextManager[Session]],
-    days: dict[str, int],
-    *,
-    now: dt.datetime,
-) -> dict[str, int]:
-    """Remove every kind's rows older than its days (`days` by setting name); returns how
-    many of each went, by label (only the kinds that lost rows)."""
-    removed = {}
+    database: Database, days: dict[str, int], *, now: dt.datetime
+) -> tuple[dict[str, int], list[str]]:
+    """Remove every kind's rows older than its days (`days` by setting name). Returns how
+    many of each went, by label (only the kinds that lost rows), and the labels of the
+    kinds that failed (logged; the others are pruned all the same)."""
+    removed, failed = {}, []
     for kind in KINDS:
         cutoff = now - dt.timedelta(days=days[kind.setting])
-        count = sum(_batches(unit_of_work, kind, cutoff))
+        try:
+            count = sum(_batches(database, kind, cutoff))
+        except Exception:
+            log.exception("retention: removing old %s failed", kind.label)
+            failed.append(kind.label)
+            continue
         if count:
             removed[kind.label] = count
-    return removed
+    return removed, failed
 
 
-def _batches(
-    unit_of_work: Callable[[], AbstractContextManager[Session]], kind: Kind, cutoff: dt.datetime
-) -> Iterator[int]:
-    """Remove the old rows of `kind` a batch at a time; yields each batch's count."""
+def _batches(database: Database, kind: Kind, cutoff: dt.datetime) -> Iterator[int]:
+    """Remove the old rows of `kind` a batch at a time; yields each batch's count. The
+    keys are read without the write lock (a scan never holds up a hop); the DELETE asks
+    again that each row is old, so a row touched meanwhile stays."""
     while True:
-        with unit_of_work() as session:
+        with database.readers() as session:
             keys = session.scalars(select(kind.key).where(kind.old(cutoff)).limit(BATCH)).all()
-            if keys:
-                session.execute(
-                    delete(kind.key.class_)
-                    .where(kind.key.in_(keys))
-                    .execution_options(synchronize_session=False)
-                )
-        yield len(keys)
+        if not keys:
+            return
+        with database.unit_of_work() as session:
+            gone = session.execute(
+                delete(kind.key.class_)
+                .where(kind.key.in_(keys), kind.old(cutoff))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        yield gone
         if len(keys) < BATCH:
             return

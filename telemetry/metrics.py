@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from telemetry.multiprocess import ensure_directory
 
@@ -119,16 +119,40 @@ _AFTER_COMMIT = "telepasar_after_commit"
 
 
 def on_commit(session: Session, count: Callable[[], object]) -> None:
-    """Run `count` once `session`'s transaction commits; never if it rolls back."""
-    session.info.setdefault(_AFTER_COMMIT, []).append(count)
+    """Run `count` once `session`'s transaction commits; never if it (or the savepoint it
+    was registered in) rolls back."""
+    if not session.in_transaction():
+        session.begin()  # what its first statement would do: `count` belongs to this one
+    within = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_AFTER_COMMIT, []).append((within, count))
 
 
 @event.listens_for(Session, "after_commit")
 def _counted(session: Session) -> None:
-    for count in session.info.pop(_AFTER_COMMIT, ()):
+    for _, count in session.info.pop(_AFTER_COMMIT, ()):
         count()
 
 
-@event.listens_for(Session, "after_rollback")
-def _forgotten(session: Session) -> None:
-    session.info.pop(_AFTER_COMMIT, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forgotten(session: Session, rolled_back: SessionTransaction) -> None:
+    """A rollback: what was registered inside the transaction or savepoint that rolled back
+    (or inside one of its savepoints) is never counted; what came before it still may be."""
+    pending = session.info.get(_AFTER_COMMIT)
+    if pending:
+        pending[:] = [(t, c) for t, c in pending if not _inside(t, rolled_back)]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    """The session's outermost transaction ended without a commit (closed): nothing of it
+    is carried over to the session's next transaction."""
+    if transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False

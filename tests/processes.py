@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import requests
@@ -110,6 +110,8 @@ def start_gunicorn(
     /healthz answers."""
     port = free_port()
     command = gunicorn_command(port, workers, app)
+    if not settings.prometheus_multiproc_dir:  # its own counts, not the checkout's
+        settings = replace(settings, prometheus_multiproc_dir=str(log.parent / "prometheus"))
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,

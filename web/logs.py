@@ -75,11 +75,18 @@ class RedactingJsonFormatter(JsonFormatter):
         log_data["request_id"] = getattr(record, "request_id", None) or _access_id(record)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        # Masked field by field, before the line is written as JSON.
-        return {
-            key: redact(value) if isinstance(value, str) else value
-            for key, value in log_data.items()
-        }
+        return _masked(log_data)  # field by field, before the line is written as JSON
+
+
+def _masked(value: Any) -> Any:
+    """`value` with every string in it masked, however deep (a dict logged as `extra`)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(item) for item in value]
+    return value
 
 
 def _access_id(record: logging.LogRecord) -> str:
@@ -105,9 +112,35 @@ def formatter_for(log_format: str) -> logging.Formatter:
     return RedactingJsonFormatter() if log_format == "json" else RedactingFormatter(FORMAT)
 
 
+class MaskedStreamHandler(logging.StreamHandler):
+    """A stream handler that, when a record cannot be written (a format string that does
+    not fit its arguments), writes one line of its own format saying so: never Python's
+    traceback with the record's arguments unmasked."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        template = str(record.msg)[:200]
+        said = logging.makeLogRecord(
+            {
+                "name": record.name,
+                "levelno": logging.ERROR,
+                "levelname": "ERROR",
+                "msg": "a log line could not be written (its arguments do not fit %r)",
+                "args": (template,),
+                "request_id": getattr(record, "request_id", NO_REQUEST),
+            }
+        )
+        try:
+            self.stream.write(self.format(said) + self.terminator)
+            self.flush()
+        except Exception:  # the stream itself is gone: nothing more to say
+            return
+
+
 def configure_logging(log_format: str = "text") -> None:
     """Log to stderr through the masking formatter of `log_format` (one handler a process;
     a later app of another format changes its formatter)."""
+    # The Twilio SDK logs every request's URL and headers at INFO: noise in the worker's log.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()
     ours = [h for h in root.handlers if isinstance(h.formatter, RedactingFormatter | JsonFormatter)]
     if ours:  # set up before: by an app of this process, or by gunicorn's logconfig_dict
@@ -115,13 +148,11 @@ def configure_logging(log_format: str = "text") -> None:
         if not any(isinstance(f, RequestIdFilter) for f in ours[0].filters):
             ours[0].addFilter(RequestIdFilter())
         return
-    handler = logging.StreamHandler()
+    handler = MaskedStreamHandler()
     handler.setFormatter(formatter_for(log_format))
     handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(logging.INFO)
-    # The Twilio SDK logs every request's URL and headers at INFO: noise in the worker's log.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def track_request_ids(app: Flask) -> None:

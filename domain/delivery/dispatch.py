@@ -314,10 +314,10 @@ def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetim
     """The winner gets the job sheet; the other couriers, the customer and the traders are told."""
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
-    _move_courier_offer(session, order, courier, "open", "accepted", now)
-    waited = now - (queries.first_offered_at(session, order_id) or order.placed_at)
-    on_commit(session, OFFERS_ACCEPTED.inc)
-    on_commit(session, lambda: TAKEN_AFTER_SECONDS.observe(max(0.0, waited.total_seconds())))
+    if _move_courier_offer(session, order, courier, "open", "accepted", now):  # not by hand
+        waited = now - (queries.first_offered_at(session, order_id) or order.placed_at)
+        on_commit(session, OFFERS_ACCEPTED.inc)
+        on_commit(session, lambda: TAKEN_AFTER_SECONDS.observe(max(0.0, waited.total_seconds())))
     taken = {}  # one text a language, one INSERT for every courier who had the offer
     told = []
     for offer in _close_offers(session, order, "taken", now):

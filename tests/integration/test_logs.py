@@ -14,7 +14,7 @@ import pytest
 
 from tests.integration.test_ussd_order import order_tomatoes_and_rice
 from tests.ussd import UssdSession, option_key
-from web.logs import RequestIdFilter, formatter_for
+from web.logs import MaskedStreamHandler, RequestIdFilter, formatter_for
 
 CALLER = "+6281234567890"
 # The caller's number as any log line could hold it whole: E.164, with 62, national.
@@ -111,3 +111,33 @@ def test_each_request_gets_its_own_id(client):
     ids = {client.get("/healthz").headers["X-Request-Id"] for _ in range(3)}
 
     assert len(ids) == 3
+
+
+def test_a_line_that_cannot_be_written_says_so_in_one_masked_line(make_app, settings):
+    make_app(replace(settings, log_format="json"))  # the process's own handler, as served
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, MaskedStreamHandler))
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    bad = logging.LogRecord(
+        "telepasar.test", logging.WARNING, __file__, 1, "order %d for %s", ("x", CALLER), None
+    )
+    try:
+        handler.handle(bad)  # (through a logger, pytest's own handler would fail the test)
+    finally:
+        handler.setStream(previous)
+
+    (line,) = lines_of(stream)  # one JSON line, not Python's traceback
+    assert line["logger"] == "telepasar.test" and line["level"] == "ERROR"
+    assert line["message"] == (
+        "a log line could not be written (its arguments do not fit 'order %d for %s')"
+    )
+    assert not WHOLE_NUMBER.search(stream.getvalue())
+
+
+def test_a_dict_logged_is_masked_however_deep(json_log):
+    logging.getLogger("telepasar.test").info({"sms": {"to": [CALLER]}, "note": "resent"})
+
+    (line,) = lines_of(json_log)
+
+    assert line["sms"]["to"][0].startswith("+62") and line["note"] == "resent"
+    assert not WHOLE_NUMBER.search(json_log.getvalue())

@@ -249,3 +249,25 @@ def test_the_dashboard_and_the_alerts_ask_only_for_metrics_there_are(metrics_app
     shown = {name.removesuffix("_total") for name in re.findall(r"telepasar_[a-z_]+", panels)}
     shown |= {re.sub(r"_(bucket|count|sum)$", "", name) for name in shown}
     assert ours <= shown, ours - shown  # every metric has a panel
+
+
+def test_an_order_given_by_hand_is_not_an_offer_accepted(metrics_app, clock):
+    from domain.delivery.dispatch import assign_by_hand
+    from domain.office.register import register_courier
+
+    client = metrics_app.test_client()
+    ussd = UssdSession(client, phone="+6281234567890", query=f"?token={AT_TOKEN}")
+    ussd.press(option_key(order_tomatoes_and_rice(ussd), "Pesan sekarang"))
+    before = scrape(client)
+    database = metrics_app.extensions["telepasar_db"]
+    with database.unit_of_work() as session:
+        never_offered = register_courier(
+            session, phone="+6281399990077", name="Pak Gede", market="AB", now=clock.now
+        )
+        order = session.scalars(select(Order)).one()
+        assert assign_by_hand(session, order, never_offered, now=clock.now) is None
+
+    after = scrape(client)
+
+    assert grew(before, after, "telepasar_courier_offers_accepted_total") == 0
+    assert grew(before, after, "telepasar_order_taken_after_seconds_count") == 0

@@ -8,10 +8,12 @@ import logging
 from dataclasses import replace
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from domain.messaging.outbox import enqueue_sms
 from gateway.worker import Worker
 from providers.senders import make_sender
+from storage import retention
 from storage.models import (
     Conversation,
     DeliveryReport,
@@ -170,22 +172,30 @@ def test_pruning_runs_once_an_hour(make_app, settings, clock):
     assert "in-young" in rows_of(app)["inbound"]
 
 
-def test_a_failed_pruning_is_logged_and_the_sms_still_go(
+def test_a_kind_that_fails_is_logged_and_the_rest_still_go(
     make_app, settings, clock, caplog, monkeypatch
 ):
     app = make_app(settings)
+    add_rows(app, clock.now, settings)
     worker = Worker(app.extensions["telepasar_db"], make_sender(settings), settings, clock)
+    batches = retention._batches
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+    def reports_fail(database, kind, cutoff):
+        if kind.label == "delivery reports":
+            raise OperationalError("DELETE", {}, Exception("disk I/O error"))
+        return batches(database, kind, cutoff)
 
-    monkeypatch.setattr("gateway.worker.prune", broken)
+    monkeypatch.setattr(retention, "_batches", reports_fail)
     with app.extensions["telepasar_db"].unit_of_work() as session:
         enqueue_sms(session, to="+6281234567890", body="Halo", kind="reply", now=clock.now)
-    with caplog.at_level(logging.ERROR, logger="gateway.worker"):
+    with caplog.at_level(logging.INFO):
         report = worker.run_once()
 
-    assert report.outbox.sent == 1
-    assert [r.getMessage() for r in caplog.records] == [
-        "retention: removing old rows failed; trying again in an hour"
-    ]
+    assert report.outbox.sent == 1  # the SMS went all the same
+    rows = rows_of(app)
+    assert rows["reports"] == ["dr-old", "dr-young"]  # the failed kind: tried again later
+    assert rows["inbound"] == ["in-dead", "in-pending", "in-young"]  # the others pruned
+    said = [r.getMessage() for r in caplog.records if "retention" in r.getMessage()]
+    assert said[0] == "retention: removing old delivery reports failed"
+    assert said[1] == "retention: delivery reports not removed; trying again in an hour"
+    assert said[2].startswith("retention: removed 1 handled SMS received, 2 finished")

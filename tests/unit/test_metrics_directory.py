@@ -1,0 +1,66 @@
+"""The metrics' directory made ready at a start: the counts of processes gone are kept in
+one archive file a kind, so a total never drops; a live process's file is left alone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+from prometheus_client.mmap_dict import MmapedDict, mmap_key
+from prometheus_client.parser import text_string_to_metric_families
+
+from telemetry.multiprocess import VARIABLE, prepare
+
+KEY = mmap_key("telepasar_orders_placed_total", "telepasar_orders_placed_total",
+               ["channel", "market"], ["ussd", "AB"], "Orders placed")  # fmt: skip
+
+
+def a_dead_pid() -> int:
+    """The pid of a process that has ended."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return int(done.stdout)
+
+
+def write(path, value: float, key: str = KEY) -> None:
+    counts = MmapedDict(str(path))
+    counts.write_value(key, value, 0.0)
+    counts.close()
+
+
+def total(directory) -> float:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(directory))
+    text = generate_latest(registry).decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "telepasar_orders_placed_total"
+    )
+
+
+def test_a_start_keeps_the_totals_of_processes_gone_and_leaves_live_ones(tmp_path):
+    dead, alive = a_dead_pid(), os.getpid()
+    write(tmp_path / f"counter_{dead}.db", 7)
+    write(tmp_path / f"counter_{alive}.db", 3)
+    write(tmp_path / "counter_archive.db", 100)  # of earlier starts
+    write(tmp_path / f"gauge_livesum_{dead}.db", 5, mmap_key("g", "g", [], [], "a gauge"))
+    before = total(tmp_path)
+
+    environ = {VARIABLE: str(tmp_path)}
+    prepare(environ, tmp_path / "unused")
+
+    assert total(tmp_path) == before == 110
+    assert {p.name for p in tmp_path.glob("*.db")} == {"counter_archive.db", f"counter_{alive}.db"}
+    prepare(environ, tmp_path / "unused")  # a second start changes nothing more
+    assert total(tmp_path) == 110
+
+
+def test_an_unset_or_empty_directory_gets_the_default(tmp_path):
+    for environ in ({}, {VARIABLE: ""}, {VARIABLE: "  "}):
+        assert prepare(environ, tmp_path / "metrics") == tmp_path / "metrics"
+        assert environ[VARIABLE] == str(tmp_path / "metrics")
+    assert (tmp_path / "metrics").is_dir()
