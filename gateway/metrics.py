@@ -17,6 +17,7 @@ import logging
 import struct
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, g, request
 from prometheus_client import (
@@ -36,6 +37,7 @@ from domain.messaging.callbacks import COSTLY_OUTCOMES
 from settings import Settings
 from storage.database import Database
 from telemetry.metrics import REQUEST_SECONDS, REQUESTS
+from telemetry.multiprocess import locked
 from web.current import current_database, current_settings, current_time
 
 blueprint = Blueprint("metrics", __name__)
@@ -74,7 +76,8 @@ def _counted(settings: Settings) -> bytes:
 def _every_process(directory: str) -> bytes:
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=directory)
-    return generate_latest(registry)
+    with locked(Path(directory), shared=True):  # never while a start folds files
+        return generate_latest(registry)
 
 
 def _allowed(settings: Settings) -> bool:

@@ -161,6 +161,7 @@ class Worker:
             policy=policy,
             worker_id=self.worker_id,
             records=self.database.relaxed_unit_of_work,
+            alive=self._beat,  # a pass of slow sends is not a silent worker
         )
         report.pruned = self._prune()
         return report
@@ -172,7 +173,11 @@ class Worker:
         if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
             return {}
         self._last_prune = now
-        removed, failed = prune(self.database, self.settings.retention_days(), now=now)
+        try:
+            removed, failed = prune(self.database, self.settings.retention_days(), now=now)
+        except Exception:  # beyond any one kind: still never the end of the pass
+            log.exception("retention: removing old rows failed; trying again in an hour")
+            return {}
         if failed:
             log.error("retention: %s not removed; trying again in an hour", ", ".join(failed))
         if removed:

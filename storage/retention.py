@@ -95,14 +95,15 @@ def prune(
     kinds that failed (logged; the others are pruned all the same)."""
     removed, failed = {}, []
     for kind in KINDS:
-        cutoff = now - dt.timedelta(days=days[kind.setting])
+        count = 0
         try:
-            count = sum(_batches(database, kind, cutoff))
+            cutoff = now - dt.timedelta(days=days[kind.setting])
+            for gone in _batches(database, kind, cutoff):
+                count += gone
         except Exception:
             log.exception("retention: removing old %s failed", kind.label)
             failed.append(kind.label)
-            continue
-        if count:
+        if count:  # batches removed before a failure are said too
             removed[kind.label] = count
     return removed, failed
 

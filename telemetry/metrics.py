@@ -17,6 +17,7 @@ nothing.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from telemetry.multiprocess import ensure_directory
 
+log = logging.getLogger(__name__)
 disable_created_metrics()  # a `_created` series beside each counter only doubles the scrape
 ensure_directory(os.environ)
 
@@ -129,8 +131,13 @@ def on_commit(session: Session, count: Callable[[], object]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _counted(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        return
     for _, count in session.info.pop(_AFTER_COMMIT, ()):
-        count()
+        try:
+            count()
+        except Exception:  # the metrics file cannot grow (disk full): the commit stands
+            log.exception("a metric could not be counted")
 
 
 @event.listens_for(Session, "after_soft_rollback")

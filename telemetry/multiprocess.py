@@ -8,21 +8,28 @@ gunicorn's master (`gateway/gunicorn_conf.py`) and `make run`'s runner (`gateway
 call `prepare` before they start their processes: it folds the files of processes no longer
 running into one archive file a kind (`counter_archive.db`), so that the totals never drop
 (a drop would read as a counter reset, and `increase()` would count the rest again) and the
-files do not pile up. The processes sharing the directory must share one process-id space
-(one machine, one container): a pid is how a file's process is known to be alive.
+files do not pile up. It holds the directory's lock meanwhile, which `/metrics` shares
+while it reads: a scrape never sees a count twice or not at all. The processes sharing the
+directory must share one process-id space (one machine, one container): a pid is how a
+file's process is known to be alive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 import re
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # prometheus_client's files: counter_1234.db, histogram_1234.db, gauge_livesum_1234.db
 PROCESS_FILE = re.compile(r"(counter|histogram|gauge_\w+?)_(\d+)\.db")
 ARCHIVED = ("counter", "histogram")  # totals: kept; a dead process's gauges mean nothing
+log = logging.getLogger(__name__)
 
 
 def prepare(environ: dict[str, str] | os._Environ[str], default: Path) -> Path:
@@ -32,29 +39,67 @@ def prepare(environ: dict[str, str] | os._Environ[str], default: Path) -> Path:
         environ[VARIABLE] = str(default)
     directory = Path(environ[VARIABLE])
     directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".lock").open("w") as lock:  # two runners starting at once take turns
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for file in sorted(directory.iterdir()):
+    with locked(directory):  # two runners starting at once take turns; scrapes wait
+        dead = []
+        for file in sorted(directory.glob("*.db")):
             found = PROCESS_FILE.fullmatch(file.name)
             if found and not _running(int(found.group(2))):
-                if found.group(1) in ARCHIVED:
-                    _fold_into(directory / f"{found.group(1)}_archive.db", file)
-                file.unlink(missing_ok=True)
+                dead.append((found.group(1), file))
+        for kind in ARCHIVED:
+            files = [file for file_kind, file in dead if file_kind == kind]
+            if files:
+                _fold(directory / f"{kind}_archive.db", files)
+        for _, file in dead:
+            file.unlink(missing_ok=True)
     return directory
 
 
-def _fold_into(archive: Path, dead: Path) -> None:
-    """Add every value of the dead process's file to the archive file of its kind."""
+@contextlib.contextmanager
+def locked(directory: Path, *, shared: bool = False) -> Iterator[None]:
+    """The directory's lock: exclusive while files are folded, shared while `/metrics`
+    reads them, so that a scrape never sees a count twice or not at all."""
+    with (directory / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+
+
+def _fold(archive: Path, files: list[Path]) -> None:
+    """Add every value of the dead processes' `files` to `archive`: written whole beside it,
+    then put in its place. An unreadable file (a process killed as it made it) is skipped;
+    an unreadable archive is kept aside as `.corrupt` and a new one begun."""
     from prometheus_client.mmap_dict import MmapedDict  # after VARIABLE is set
 
-    values = MmapedDict.read_all_values_from_file(str(dead))
-    total = MmapedDict(str(archive))
+    partial = archive.with_name(archive.name + ".partial")  # not *.db: never read
+    partial.unlink(missing_ok=True)
+    if archive.exists() and _readable(archive):
+        shutil.copyfile(archive, partial)
+    elif archive.exists():
+        log.warning("metrics: %s cannot be read; kept as %s.corrupt", archive, archive.name)
+        archive.replace(archive.with_name(archive.name + ".corrupt"))
+    total = MmapedDict(str(partial))
     try:
-        for key, value, timestamp, _ in values:
-            before, _ = total.read_value(key)
-            total.write_value(key, before + value, timestamp)
+        for file in files:
+            if not _readable(file):
+                log.warning("metrics: %s cannot be read; its counts are lost", file.name)
+                continue
+            for key, value, timestamp, _ in MmapedDict.read_all_values_from_file(str(file)):
+                before, _ = total.read_value(key)
+                total.write_value(key, before + value, timestamp)
     finally:
         total.close()
+    os.replace(partial, archive)
+
+
+def _readable(file: Path) -> bool:
+    """Whether prometheus_client can read every value of `file` (read, never opened for
+    writing: a damaged file is not grown or changed)."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    try:
+        list(MmapedDict.read_all_values_from_file(str(file)))
+    except Exception:
+        return False
+    return True
 
 
 def ensure_directory(environ: dict[str, str] | os._Environ[str]) -> None:

@@ -79,14 +79,15 @@ class RedactingJsonFormatter(JsonFormatter):
 
 
 def _masked(value: Any) -> Any:
-    """`value` with every string in it masked, however deep (a dict logged as `extra`)."""
-    if isinstance(value, str):
-        return redact(value)
+    """`value` with every string in it masked, however deep (a dict logged as `extra`, its
+    keys too); anything but a number, a truth value or None is written as its masked text."""
     if isinstance(value, dict):
-        return {key: _masked(item) for key, item in value.items()}
+        return {redact(str(key)): _masked(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_masked(item) for item in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return redact(str(value))
 
 
 def _access_id(record: logging.LogRecord) -> str:
@@ -118,18 +119,17 @@ class MaskedStreamHandler(logging.StreamHandler):
     traceback with the record's arguments unmasked."""
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
-        template = str(record.msg)[:200]
-        said = logging.makeLogRecord(
-            {
-                "name": record.name,
-                "levelno": logging.ERROR,
-                "levelname": "ERROR",
-                "msg": "a log line could not be written (its arguments do not fit %r)",
-                "args": (template,),
-                "request_id": getattr(record, "request_id", NO_REQUEST),
-            }
-        )
         try:
+            said = logging.makeLogRecord(
+                {
+                    "name": record.name,
+                    "levelno": logging.ERROR,
+                    "levelname": "ERROR",
+                    "msg": "a log line could not be written (its arguments do not fit %r)",
+                    "args": (str(record.msg)[:200],),
+                    "request_id": getattr(record, "request_id", NO_REQUEST),
+                }
+            )
             self.stream.write(self.format(said) + self.terminator)
             self.flush()
         except Exception:  # the stream itself is gone: nothing more to say

@@ -310,11 +310,14 @@ def _why_not_open(session: Session, courier: Courier, order: Order, offer: Offer
     return Text.of("dispatch.reply.expired", number=order.number)
 
 
-def _assigned(session: Session, order_id: int, courier: Courier, now: dt.datetime) -> None:
-    """The winner gets the job sheet; the other couriers, the customer and the traders are told."""
+def _assigned(
+    session: Session, order_id: int, courier: Courier, now: dt.datetime, *, by_hand: bool = False
+) -> None:
+    """The winner gets the job sheet; the other couriers, the customer and the traders are told.
+    `by_hand`: staff gave it (never an offer accepted, even to a courier who had one open)."""
     order = queries.order_for_dispatch(session, order_id)
     assert order is not None
-    if _move_courier_offer(session, order, courier, "open", "accepted", now):  # not by hand
+    if _move_courier_offer(session, order, courier, "open", "accepted", now) and not by_hand:
         waited = now - (queries.first_offered_at(session, order_id) or order.placed_at)
         on_commit(session, OFFERS_ACCEPTED.inc)
         on_commit(session, lambda: TAKEN_AFTER_SECONDS.observe(max(0.0, waited.total_seconds())))
@@ -662,7 +665,7 @@ def assign_by_hand(
     if on_the_road:
         _deliver_again(session, order, courier, now)
     else:
-        _assigned(session, order.id, courier, now)
+        _assigned(session, order.id, courier, now, by_hand=True)
     return None
 
 

@@ -189,8 +189,10 @@ def deliver_due(
     worker_id: str,
     limit: int = 100,
     records: Callable[[], AbstractContextManager[Session]] | None = None,
+    alive: Callable[[], object] = lambda: None,
 ) -> PassCount:
     """Claim due messages a batch at a time, then send and record each (at most `limit`).
+    `alive` is called after each one: the worker's heartbeat through a long pass.
 
     Claiming, sending and recording are separate steps: the provider is called outside any
     transaction, so a slow provider never holds up the web requests. A batch (`policy.batch`)
@@ -232,6 +234,7 @@ def deliver_due(
                 count.sent += 1
             else:
                 count.failed += 1
+            alive()
     return count
 
 

@@ -251,9 +251,10 @@ def test_the_dashboard_and_the_alerts_ask_only_for_metrics_there_are(metrics_app
     assert ours <= shown, ours - shown  # every metric has a panel
 
 
-def test_an_order_given_by_hand_is_not_an_offer_accepted(metrics_app, clock):
+def test_an_order_given_by_hand_is_not_an_offer_accepted(metrics_app, clock, courier_on_duty):
+    """Not even to the courier who has its offer open."""
     from domain.delivery.dispatch import assign_by_hand
-    from domain.office.register import register_courier
+    from storage.models import Courier
 
     client = metrics_app.test_client()
     ussd = UssdSession(client, phone="+6281234567890", query=f"?token={AT_TOKEN}")
@@ -261,11 +262,10 @@ def test_an_order_given_by_hand_is_not_an_offer_accepted(metrics_app, clock):
     before = scrape(client)
     database = metrics_app.extensions["telepasar_db"]
     with database.unit_of_work() as session:
-        never_offered = register_courier(
-            session, phone="+6281399990077", name="Pak Gede", market="AB", now=clock.now
-        )
+        courier = session.scalars(select(Courier).where(Courier.phone == courier_on_duty)).one()
         order = session.scalars(select(Order)).one()
-        assert assign_by_hand(session, order, never_offered, now=clock.now) is None
+        assert order.state == "offered"  # to that courier
+        assert assign_by_hand(session, order, courier, now=clock.now) is None
 
     after = scrape(client)
 

@@ -382,3 +382,28 @@ def test_a_starting_worker_forgets_workers_gone_for_a_week(app, clock, db: Sessi
     workers = set(db.scalars(select(WorkerHeartbeat.worker_id)))
     assert "old-host:1:gone" not in workers
     assert "other-host:2:alive" in workers and len(workers) == 2
+
+
+def test_a_pass_of_slow_sends_keeps_the_worker_heard_from(app, clock, db: Session):
+    """A provider taking 30 s a message: the heartbeat goes on through the pass, so the
+    monitoring (no worker for 2 minutes) never takes a busy worker for a dead one."""
+    from domain.messaging.outbox import SentMessage
+    from gateway.worker import Worker
+    from storage.models import WorkerHeartbeat
+
+    class SlowSender:
+        def send(self, to: str, body: str) -> SentMessage:
+            clock.now += dt.timedelta(seconds=30)
+            return SentMessage(f"slow-{clock.now.timestamp():.0f}")
+
+    for n in range(8):
+        enqueue_sms(db, to=PHONE, body=f"Halo {n}", kind="reply", now=clock.now)
+    db.commit()
+    worker = Worker(
+        app.extensions["telepasar_db"], SlowSender(), app.config["TELEPASAR_SETTINGS"], clock
+    )
+
+    assert worker.run_once().outbox.sent == 8
+
+    beat = db.scalars(select(WorkerHeartbeat.beat_at)).one()
+    assert clock.now - beat <= dt.timedelta(seconds=30)  # the pass took 4 minutes

@@ -64,3 +64,20 @@ def test_an_unset_or_empty_directory_gets_the_default(tmp_path):
         assert prepare(environ, tmp_path / "metrics") == tmp_path / "metrics"
         assert environ[VARIABLE] == str(tmp_path / "metrics")
     assert (tmp_path / "metrics").is_dir()
+
+
+def test_an_unreadable_file_or_archive_never_stops_a_start(tmp_path, caplog):
+    dead = a_dead_pid()
+    (tmp_path / f"counter_{dead}.db").write_bytes(b"")  # killed as it made its file
+    (tmp_path / "histogram_archive.db").write_bytes(b"\x00\x10")  # damaged
+    write(tmp_path / f"histogram_{dead}.db", 4)
+
+    prepare({VARIABLE: str(tmp_path)}, tmp_path / "unused")
+
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
+        "counter_archive.db",
+        "histogram_archive.db",
+        "histogram_archive.db.corrupt",
+    }
+    assert total(tmp_path) == 4  # the dead histogram's counts, in a new archive
+    assert any("cannot be read" in r.getMessage() for r in caplog.records)

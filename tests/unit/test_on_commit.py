@@ -59,3 +59,16 @@ def test_a_failed_savepoint_drops_only_what_was_counted_inside_it(session):
     session.commit()
 
     assert counted == ["before", "released", "after"]
+
+
+def test_a_released_savepoint_counts_nothing_before_the_commit(session):
+    counted = []
+    on_commit(session, lambda: counted.append("outer"))
+    with session.begin_nested():
+        on_commit(session, lambda: counted.append("inner"))
+    assert counted == []  # released: the transaction goes on
+
+    session.rollback()
+    session.commit()
+
+    assert counted == []  # and it rolled back after all
