@@ -86,21 +86,20 @@ def login() -> ResponseReturnValue:
         return render_template("console/login.html", form=form)
     typed, address = form.username.data or "", request.remote_addr or "-"
     now, database = current_time(), current_database()
-    # Written down and committed before it is counted: see domain/office/staff.py.
+    # Written down and counted under the account's lock: see domain/office/staff.py.
     with database.unit_of_work() as session:
         staff = staff_by_username(session, typed)
         key = throttle_key(staff, typed)
         hashed = staff.password_hash if staff is not None else _nobody()
         usable = staff is not None and staff.disabled_at is None
+        known = _known_device(key, now)
         attempt = begin_login(session, key=key, address=address, now=now)
-    shown = key if not key.startswith("?") else "an unknown username"
-    known = _known_device(key, now)
-    with database.unit_of_work() as session:
         wait = seconds_to_wait(
             session, key=key, address=address, attempt_id=attempt, now=now, account_wide=not known
         )
         if wait:
             forget_try(session, attempt)
+    shown = key if not key.startswith("?") else "an unknown username"
     if wait:
         log.warning("console login for %s from %s refused: wait %d s", shown, address, wait)
         LOGIN_FAILURES.labels("throttled").inc()

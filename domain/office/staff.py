@@ -13,6 +13,7 @@ import re
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from domain.messaging.queries import lock_for
 from storage.models import LoginFailure, Staff
 
 ROLES = ("operator", "admin")
@@ -75,8 +76,12 @@ def throttle_key(staff: Staff | None, username: str) -> str:
 def begin_login(session: Session, *, key: str, address: str, now: dt.datetime) -> int:
     """Write down a login try before its password is checked; returns its id.
 
-    Commit before `seconds_to_wait`: the count must see every try written before it.
+    It first takes the account's lock (`key`), held until the transaction ends: count with
+    `seconds_to_wait` in the same transaction, and the tries of one account are written and
+    counted one after another, each seeing every try before it. A burst of guesses at once
+    has exactly its first few passwords checked, never none and never more.
     """
+    lock_for(session, f"login:{key}")
     attempt = LoginFailure(username=key, address=address[:45], at=now)
     session.add(attempt)
     session.flush()
