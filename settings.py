@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -255,6 +255,29 @@ class Settings:
                 guard = PROVIDER_GUARDS[provider]
                 problems.append(f"{guard.secret.upper()} is not set: {guard.why}")
         return problems
+
+
+# prometheus_client's own variable (it reads it itself): where every process of a machine
+# keeps its counts for /metrics to add up (docs/OPERATIONS.md, Metrics and alerts).
+METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def shared_metrics_directory(
+    default: Path | None = None, environ: MutableMapping[str, str] | None = None
+) -> Path | None:
+    """PROMETHEUS_MULTIPROC_DIR, created if missing; None when it is unset (or empty) and
+    there is no `default`. With a `default` an unset variable is set to it, in this process's
+    environment, so that `prometheus_client` and every process started after see it (what
+    gunicorn's master and `make run` do before their processes start)."""
+    environ = os.environ if environ is None else environ
+    raw = environ.get(METRICS_DIRECTORY_VARIABLE, "").strip()
+    if not raw and default is None:
+        return None
+    if not raw:
+        raw = environ[METRICS_DIRECTORY_VARIABLE] = str(default)
+    directory = Path(raw)
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 def refusal_lines(problems: list[str]) -> str:

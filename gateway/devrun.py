@@ -23,7 +23,7 @@ import sys
 import threading
 from collections.abc import Iterator
 
-from settings import INSTANCE_DIR
+from settings import INSTANCE_DIR, shared_metrics_directory
 from telemetry.multiprocess import prepare
 
 RESTART_PAUSE_SECONDS = 5.0
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     flask = [sys.executable, "-m", "flask", "--app", "gateway"]
     # The gateway's and the worker's counts in one directory, so that /metrics adds them up.
-    prepare(os.environ, INSTANCE_DIR / "prometheus")
+    prepare(shared_metrics_directory(INSTANCE_DIR / "prometheus"))
     stop = threading.Event()
     gateway_ended = False
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}

@@ -72,12 +72,10 @@ def _metrics_directory_then_the_app() -> None:
     `prometheus_client` is first imported; then the app's modules, imported once here so
     that each worker starts with them loaded (no app is built, no database opened: each
     worker builds its own after the fork, and its counts go to a file of its own)."""
-    import os
-
-    from settings import INSTANCE_DIR
+    from settings import INSTANCE_DIR, shared_metrics_directory
     from telemetry.multiprocess import prepare
 
-    prepare(os.environ, INSTANCE_DIR / "prometheus")
+    prepare(shared_metrics_directory(INSTANCE_DIR / "prometheus"))
     import gateway.app  # noqa: F401
 
 

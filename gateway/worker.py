@@ -81,7 +81,6 @@ class PassReport:
     dispatch: SweepCount = field(default_factory=SweepCount)
     calls: int = 0  # call backs now ringing
     calls_timed_out: int = 0  # rang with no word from the provider: taken as unanswered
-    pruned: dict[str, int] = field(default_factory=dict)  # old rows removed, by kind
 
     def summary(self) -> str | None:
         """One line for the operator, or None when the pass found nothing to do."""
@@ -163,27 +162,22 @@ class Worker:
             records=self.database.relaxed_unit_of_work,
             alive=self._beat,  # a pass of slow sends is not a silent worker
         )
-        report.pruned = self._prune()
+        self._prune()
         return report
 
-    def _prune(self) -> dict[str, int]:
+    def _prune(self) -> None:
         """Old rows removed, at most once an hour (the first pass of a worker does it). A
         kind that fails is logged and tried again in an hour: it never holds up the SMS."""
         now = self.clock()
         if self._last_prune is not None and now - self._last_prune < PRUNE_EVERY:
-            return {}
+            return
         self._last_prune = now
-        try:
-            removed, failed = prune(self.database, self.settings.retention_days(), now=now)
-        except Exception:  # beyond any one kind: still never the end of the pass
-            log.exception("retention: removing old rows failed; trying again in an hour")
-            return {}
+        removed, failed = prune(self.database, self.settings.retention_days(), now=now)
         if failed:
             log.error("retention: %s not removed; trying again in an hour", ", ".join(failed))
         if removed:
             said = ", ".join(f"{count} {kind}" for kind, count in removed.items())
             log.info("retention: removed %s (older than their RETAIN_*_DAYS)", said)
-        return removed
 
     def run(self, stop: threading.Event, echo: Callable[[str], None]) -> None:
         """Pass after pass until `stop` is set; a failed pass backs off, never ends the loop."""

@@ -15,7 +15,6 @@ archive restored into a scratch database of the PostgreSQL server the settings n
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -100,26 +99,26 @@ def _sqlite_copy(url: URL, target: Path, say: Callable[[str], None]) -> None:
 
 
 def _pg_dump(url: URL, target: Path, say: Callable[[str], None]) -> None:
-    if shutil.which("pg_dump") is None:
-        raise BackupError("pg_dump is not installed (apt-get install postgresql-client)")
     say(f"Dumping PostgreSQL database {url.database} with pg_dump (custom format)...")
-    _pg_tool(["pg_dump", "--format=custom", "--no-owner", f"--file={target}"], url)
+    _pg_tool("pg_dump", ["--format=custom", "--no-owner", f"--file={target}"], url)
 
 
-def _pg_tool(command: list[str], url: URL) -> None:
-    """Run a PostgreSQL client tool on the database at `url` (its password in PGPASSWORD,
-    never on the command line)."""
-    environment = dict(os.environ)
-    if url.password is not None:
-        environment["PGPASSWORD"] = str(url.password)
+def _pg_tool(tool: str, arguments: list[str], url: URL) -> None:
+    """Run a PostgreSQL client tool on the database at `url`. Everything it needs is in
+    `url` (host, port, user, database, `sslmode`...) but the password, which goes in its
+    own environment's PGPASSWORD: never on a command line another user could read."""
+    program = shutil.which(tool)
+    if program is None:
+        raise BackupError(f"{tool} is not installed (apt-get install postgresql-client)")
     conninfo = url.set(drivername="postgresql", password=None)
     dbname = conninfo.render_as_string(hide_password=False)
+    password = {"PGPASSWORD": str(url.password)} if url.password is not None else {}
     done = subprocess.run(
-        [*command, f"--dbname={dbname}"], env=environment, capture_output=True, text=True
+        [program, *arguments, f"--dbname={dbname}"], env=password, capture_output=True, text=True
     )
     if done.returncode != 0:
         words = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        raise BackupError(f"{command[0]} failed: {words}")
+        raise BackupError(f"{tool} failed: {words}")
 
 
 def restore_check(path: Path, database_url: str, say: Callable[[str], None]) -> Checked:
@@ -138,7 +137,7 @@ def restore_check(path: Path, database_url: str, say: Callable[[str], None]) -> 
     if start.startswith(PG_DUMP_MAGIC):
         with _scratch_database(database_url, say) as url:
             say(f"{path}: a pg_dump archive, restored into the scratch database {url.database}.")
-            _pg_tool(["pg_restore", "--no-owner", "--exit-on-error", str(path)], url)
+            _pg_tool("pg_restore", ["--no-owner", "--exit-on-error", str(path)], url)
             return _read(create_engine(url), "pg_dump")
     raise BackupError(f"{path} is neither a SQLite database nor a pg_dump archive")
 
@@ -168,8 +167,6 @@ def _scratch_database(database_url: str, say: Callable[[str], None]) -> Iterator
             "a pg_dump archive is checked in a scratch database of a PostgreSQL server: "
             "run restore-check with DATABASE_URL set to that server"
         )
-    if shutil.which("pg_restore") is None:
-        raise BackupError("pg_restore is not installed (apt-get install postgresql-client)")
     name = f"telepasar_check_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:

@@ -18,18 +18,19 @@ nothing.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 
 from prometheus_client import Counter, Histogram, disable_created_metrics
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from telemetry.multiprocess import ensure_directory
+from settings import shared_metrics_directory
 
 log = logging.getLogger(__name__)
 disable_created_metrics()  # a `_created` series beside each counter only doubles the scrape
-ensure_directory(os.environ)
+# prometheus_client writes a process's first file there the moment a metric is made: a
+# directory set but missing (a worker started before gunicorn made it) is created first.
+shared_metrics_directory()
 
 # Seconds: a web request or a menu hop (a provider gives up after about 15 s).
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0)

@@ -1,7 +1,8 @@
 """The directory where each process of one machine keeps its counts (prometheus_client's
 multiprocess mode), made ready before the processes start.
 
-It must be set (PROMETHEUS_MULTIPROC_DIR) before any process imports `prometheus_client`.
+It must be set (PROMETHEUS_MULTIPROC_DIR: `shared_metrics_directory` in settings.py) before
+any process imports `prometheus_client`.
 Each process writes files named by its pid (`counter_1234.db`); `/metrics` adds up every
 file there. A process that ended leaves its file: its counts are still part of the totals.
 gunicorn's master (`gateway/gunicorn_conf.py`) and `make run`'s runner (`gateway/devrun.py`)
@@ -25,20 +26,15 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # prometheus_client's files: counter_1234.db, histogram_1234.db, gauge_livesum_1234.db
 PROCESS_FILE = re.compile(r"(counter|histogram|gauge_\w+?)_(\d+)\.db")
 ARCHIVED = ("counter", "histogram")  # totals: kept; a dead process's gauges mean nothing
 log = logging.getLogger(__name__)
 
 
-def prepare(environ: dict[str, str] | os._Environ[str], default: Path) -> Path:
-    """Set VARIABLE in `environ` to `default` when it is unset (or empty), create the
-    directory, and remove the files of processes that no longer run; returns it."""
-    if not environ.get(VARIABLE, "").strip():
-        environ[VARIABLE] = str(default)
-    directory = Path(environ[VARIABLE])
-    directory.mkdir(parents=True, exist_ok=True)
+def prepare(directory: Path) -> None:
+    """Fold the files of processes that no longer run into the archive of their kind and
+    remove them (a dead process's gauges are only removed)."""
     with locked(directory):  # two runners starting at once take turns; scrapes wait
         dead = []
         for file in sorted(directory.glob("*.db")):
@@ -51,7 +47,6 @@ def prepare(environ: dict[str, str] | os._Environ[str], default: Path) -> Path:
                 _fold(directory / f"{kind}_archive.db", files)
         for _, file in dead:
             file.unlink(missing_ok=True)
-    return directory
 
 
 @contextlib.contextmanager
@@ -67,11 +62,11 @@ def _fold(archive: Path, files: list[Path]) -> None:
     """Add every value of the dead processes' `files` to `archive`: written whole beside it,
     then put in its place. An unreadable file (a process killed as it made it) is skipped;
     an unreadable archive is kept aside as `.corrupt` and a new one begun."""
-    from prometheus_client.mmap_dict import MmapedDict  # after VARIABLE is set
+    from prometheus_client.mmap_dict import MmapedDict  # after the variable is set
 
     partial = archive.with_name(archive.name + ".partial")  # not *.db: never read
     partial.unlink(missing_ok=True)
-    if archive.exists() and _readable(archive):
+    if archive.exists() and _values(archive) is not None:
         shutil.copyfile(archive, partial)
     elif archive.exists():
         log.warning("metrics: %s cannot be read; kept as %s.corrupt", archive, archive.name)
@@ -79,10 +74,11 @@ def _fold(archive: Path, files: list[Path]) -> None:
     total = MmapedDict(str(partial))
     try:
         for file in files:
-            if not _readable(file):
+            values = _values(file)
+            if values is None:
                 log.warning("metrics: %s cannot be read; its counts are lost", file.name)
                 continue
-            for key, value, timestamp, _ in MmapedDict.read_all_values_from_file(str(file)):
+            for key, value, timestamp, _ in values:
                 before, _ = total.read_value(key)
                 total.write_value(key, before + value, timestamp)
     finally:
@@ -90,24 +86,15 @@ def _fold(archive: Path, files: list[Path]) -> None:
     os.replace(partial, archive)
 
 
-def _readable(file: Path) -> bool:
-    """Whether prometheus_client can read every value of `file` (read, never opened for
-    writing: a damaged file is not grown or changed)."""
+def _values(file: Path) -> list[tuple[str, float, float, int]] | None:
+    """Every value of `file` as prometheus_client reads it, or None when it cannot (read,
+    never opened for writing: a damaged file is not grown or changed)."""
     from prometheus_client.mmap_dict import MmapedDict
 
     try:
-        list(MmapedDict.read_all_values_from_file(str(file)))
+        return list(MmapedDict.read_all_values_from_file(str(file)))
     except Exception:
-        return False
-    return True
-
-
-def ensure_directory(environ: dict[str, str] | os._Environ[str]) -> None:
-    """Create VARIABLE's directory if it is set and missing: `prometheus_client` writes a
-    process's first file there the moment a metric is made (gunicorn's master imports the
-    app's package, so its metrics, before its configuration has run)."""
-    if environ.get(VARIABLE):
-        Path(environ[VARIABLE]).mkdir(parents=True, exist_ok=True)
+        return None
 
 
 def _running(pid: int) -> bool:

@@ -142,7 +142,7 @@ def configure_logging(log_format: str = "text") -> None:
     # The Twilio SDK logs every request's URL and headers at INFO: noise in the worker's log.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()
-    ours = [h for h in root.handlers if isinstance(h.formatter, RedactingFormatter | JsonFormatter)]
+    ours = [h for h in root.handlers if isinstance(h, MaskedStreamHandler)]
     if ours:  # set up before: by an app of this process, or by gunicorn's logconfig_dict
         ours[0].setFormatter(formatter_for(log_format))
         if not any(isinstance(f, RequestIdFilter) for f in ours[0].filters):

@@ -20,7 +20,7 @@ from domain.orders.errors import EmptyOrder, PriceChanged
 from domain.orders.rules import Goods, OrderRules
 from domain.phones import friendly_phone
 from settings import DEFAULT_TIMEZONE
-from storage.models import CANCELLABLE_STATES, Customer, Market, Order, OrderEntry, OrderLine
+from storage.models import CANCELLABLE_STATES, Customer, Order, OrderEntry, OrderLine
 from telemetry.metrics import ORDERS_PLACED, on_commit
 from voice_prompts import Money, PromptCatalog, Text, When, default_catalog
 
@@ -200,7 +200,7 @@ def place_order(
         ],
     )
     _insert_with_number(session, order, numbers_in_use)
-    market = session.get(Market, priced.market_id)
+    market = queries.market_by_id(session, priced.market_id)  # read by quote already
     placed = ORDERS_PLACED.labels(channel, market.code if market else "-")
     on_commit(session, placed.inc)
     # The confirmation says what really happens next: couriers are being asked; nobody is

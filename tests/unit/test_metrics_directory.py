@@ -11,7 +11,9 @@ from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.parser import text_string_to_metric_families
 
-from telemetry.multiprocess import VARIABLE, prepare
+from settings import METRICS_DIRECTORY_VARIABLE as VARIABLE
+from settings import shared_metrics_directory
+from telemetry.multiprocess import prepare
 
 KEY = mmap_key("telepasar_orders_placed_total", "telepasar_orders_placed_total",
                ["channel", "market"], ["ussd", "AB"], "Orders placed")  # fmt: skip
@@ -50,18 +52,17 @@ def test_a_start_keeps_the_totals_of_processes_gone_and_leaves_live_ones(tmp_pat
     write(tmp_path / f"gauge_livesum_{dead}.db", 5, mmap_key("g", "g", [], [], "a gauge"))
     before = total(tmp_path)
 
-    environ = {VARIABLE: str(tmp_path)}
-    prepare(environ, tmp_path / "unused")
+    prepare(tmp_path)
 
     assert total(tmp_path) == before == 110
     assert {p.name for p in tmp_path.glob("*.db")} == {"counter_archive.db", f"counter_{alive}.db"}
-    prepare(environ, tmp_path / "unused")  # a second start changes nothing more
+    prepare(tmp_path)  # a second start changes nothing more
     assert total(tmp_path) == 110
 
 
 def test_an_unset_or_empty_directory_gets_the_default(tmp_path):
     for environ in ({}, {VARIABLE: ""}, {VARIABLE: "  "}):
-        assert prepare(environ, tmp_path / "metrics") == tmp_path / "metrics"
+        assert shared_metrics_directory(tmp_path / "metrics", environ) == tmp_path / "metrics"
         assert environ[VARIABLE] == str(tmp_path / "metrics")
     assert (tmp_path / "metrics").is_dir()
 
@@ -72,7 +73,7 @@ def test_an_unreadable_file_or_archive_never_stops_a_start(tmp_path, caplog):
     (tmp_path / "histogram_archive.db").write_bytes(b"\x00\x10")  # damaged
     write(tmp_path / f"histogram_{dead}.db", 4)
 
-    prepare({VARIABLE: str(tmp_path)}, tmp_path / "unused")
+    prepare(tmp_path)
 
     assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
         "counter_archive.db",
@@ -81,3 +82,9 @@ def test_an_unreadable_file_or_archive_never_stops_a_start(tmp_path, caplog):
     }
     assert total(tmp_path) == 4  # the dead histogram's counts, in a new archive
     assert any("cannot be read" in r.getMessage() for r in caplog.records)
+
+
+def test_without_a_default_an_unset_directory_is_none_and_a_set_one_is_made(tmp_path):
+    assert shared_metrics_directory(None, {}) is None
+    made = tmp_path / "set" / "but" / "missing"
+    assert shared_metrics_directory(None, {VARIABLE: str(made)}) == made and made.is_dir()
